@@ -1,0 +1,1 @@
+"""Ingestion: corpus files -> SourceDoc -> Chunk[] -> index (Chroma + lexical + records)."""

@@ -1,0 +1,81 @@
+"""python -m ingest [PATH ...] [--full] [--dry-run] [--json] [--check]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from planqa.cli import add_settings_args, guarded, settings_from_args, setup_logging
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ingest", description="Sync the index with the corpus.")
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders inside the corpus (default: all)")
+    parser.add_argument("--full", action="store_true", help="drop the index and rebuild it")
+    parser.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    parser.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
+    parser.add_argument("--check", action="store_true", help="check that Chroma, BM25 and records agree")
+    add_settings_args(parser)
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
+
+    def _main() -> int:
+        from ingest.index import PlanIndex
+        from ingest.pipeline import run
+
+        settings = settings_from_args(args)
+        if args.check:
+            problems = PlanIndex(settings).check()
+            if args.json:
+                print(json.dumps({"ok": not problems, "problems": problems}))
+            for p in problems:
+                print(f"inconsistent: {p}; run `python -m ingest` to repair", file=sys.stderr)
+            if not problems and not args.json:
+                print("index consistent")
+            return 1 if problems else 0
+        bar = _progress_bar() if sys.stderr.isatty() and not args.json else None
+        report = run(settings, args.paths or None, full=args.full, dry_run=args.dry_run, progress=bar)
+        if bar is not None:
+            bar.close()
+        if args.json:
+            print(json.dumps(report.to_dict(), ensure_ascii=False))
+        else:
+            print(_summary(report.to_dict()))
+        nothing_read = report.seen > 0 and len(report.skipped) >= report.seen
+        return 1 if nothing_read else 0
+
+    return guarded(_main)
+
+
+class _progress_bar:
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=0, unit="step", file=sys.stderr)
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        self._bar.total = total
+        self._bar.n = done
+        self._bar.set_description(label[:60])
+        self._bar.refresh()
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def _summary(d: dict[str, object]) -> str:
+    lines = [
+        f"files seen {d['seen']}: added {d['added']}, updated {d['updated']}, unchanged {d['unchanged']}, "
+        f"deleted {d['deleted']}, skipped {len(d['skipped'])}",  # type: ignore[arg-type]
+        f"chunks written {d['chunks']}, chunks deleted {d['chunks_deleted']}, {d['seconds']} s"
+        + (" (dry run: nothing written)" if d["dry_run"] else ""),
+    ]
+    for s in d["skipped"]:  # type: ignore[attr-defined]
+        lines.append(f"  skipped {s['file']}: {s['reason']}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

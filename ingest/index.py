@@ -1,0 +1,270 @@
+"""The index: Chroma (vectors) + lexical SQLite (BM25, chunk records) + the
+LangChain record manager that keeps both in step with the corpus.
+
+Only this module knows Chroma's flat metadata and LangChain Documents.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.indexing import index as lc_index
+from langchain_core.vectorstores import VectorStore
+
+from planqa.errors import IndexMismatch
+from planqa.settings import Settings
+from planqa.types import Chunk
+from retrieval.embeddings import make_embeddings, model_id
+from retrieval.lexical import LexicalIndex
+from retrieval.tokens import tokenize
+
+log = logging.getLogger(__name__)
+DIRTY_MARKER = "ingest.dirty"
+
+
+def chunk_to_document(chunk: Chunk) -> Document:
+    return Document(
+        id=chunk.id,
+        page_content=chunk.embed_text,
+        metadata={
+            "chunk_id": chunk.id,
+            "source": chunk.source,
+            "office": chunk.office,
+            "section": chunk.section,
+            "section_kind": chunk.section_kind,
+            "items": ",".join(chunk.items),
+            "start_line": chunk.start_line,
+            "end_line": chunk.end_line,
+            "text": chunk.text,
+            "content_hash": chunk.content_hash,
+        },
+    )
+
+
+def document_to_chunk(doc: Document) -> Chunk:
+    m = doc.metadata
+    return Chunk(
+        id=str(m["chunk_id"]),
+        source=str(m["source"]),
+        office=str(m["office"]),
+        section=str(m["section"]),
+        section_kind=str(m["section_kind"]),
+        items=tuple(x for x in str(m["items"]).split(",") if x),
+        start_line=int(m["start_line"]),
+        end_line=int(m["end_line"]),
+        text=str(m["text"]),
+        content_hash=str(m["content_hash"]),
+    )
+
+
+class _PairedStore(VectorStore):
+    """Writes go to Chroma and the lexical index together, by the same ids.
+
+    LangChain's ``index()`` drives this store, so the record manager sees one
+    destination and both halves always receive the same adds and deletes.
+    """
+
+    def __init__(self, plan_index: PlanIndex) -> None:
+        self._ix = plan_index
+
+    @property
+    def embeddings(self) -> Embeddings:
+        return self._ix.embeddings
+
+    def add_documents(self, documents: list[Document], **kwargs: Any) -> list[str]:
+        ids = [str(i) for i in kwargs.get("ids") or [d.id for d in documents]]
+        chunks = [document_to_chunk(d) for d in documents]
+        texts = [d.page_content for d in documents]
+        vectors = self._ix.embeddings.embed_documents(texts)
+        self._ix.collection.upsert(
+            ids=ids,
+            embeddings=vectors,  # type: ignore[arg-type]
+            documents=texts,
+            metadatas=[d.metadata for d in documents],
+        )
+        self._ix.lexical.upsert(chunks, [tokenize(t) for t in texts])
+        self._ix.written += len(ids)
+        return ids
+
+    def add_texts(self, texts: Iterable[str], metadatas: list[dict[Any, Any]] | None = None, **kwargs: Any) -> list[str]:
+        docs = [Document(page_content=t, metadata=m) for t, m in zip(texts, metadatas or [{} for _ in texts])]
+        return self.add_documents(docs, **kwargs)
+
+    def delete(self, ids: list[str] | None = None, **kwargs: Any) -> bool | None:
+        if ids:
+            self._ix.delete_ids(ids)
+        return True
+
+    def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
+        vec = self._ix.embeddings.embed_query(query)
+        res = self._ix.collection.query(query_embeddings=[vec], n_results=k, include=["metadatas", "documents"])
+        return [
+            Document(page_content=d or "", metadata=dict(m or {}))
+            for d, m in zip((res["documents"] or [[]])[0], (res["metadatas"] or [[]])[0])
+        ]
+
+    @classmethod
+    def from_texts(cls, texts: list[str], embedding: Embeddings, metadatas: list[dict[Any, Any]] | None = None,
+                   **kwargs: Any) -> _PairedStore:
+        raise TypeError("PairedStore is opened through PlanIndex, not built from texts")
+
+
+class PlanIndex:
+    """Handles to the three stores of one index, opened from Settings."""
+
+    def __init__(self, settings: Settings, embeddings: Embeddings | None = None) -> None:
+        self.settings = settings
+        self.embeddings = embeddings or make_embeddings(settings.embedding, settings.embed_batch_size)
+        self.model_id = model_id(self.embeddings)
+        settings.index_dir.mkdir(parents=True, exist_ok=True)
+        self.lexical = LexicalIndex(settings.lexical_path)
+        self._client: Any = None
+        self._collection: Any = None
+        self._records: Any = None
+        self._lock = threading.Lock()
+        self.written = 0
+
+    # ---- stores -----------------------------------------------------------
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+            if self.settings.chroma_host:
+                self._client = chromadb.HttpClient(
+                    host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings
+                )
+            else:
+                self._client = chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
+        return self._client
+
+    @property
+    def collection(self) -> Any:
+        with self._lock:
+            if self._collection is None:
+                self._collection = self.client.get_or_create_collection(
+                    self.settings.collection,
+                    metadata={"embedding_model": self.model_id, "hnsw:space": "cosine"},
+                )
+                built_with = (self._collection.metadata or {}).get("embedding_model")
+                if built_with and built_with != self.model_id:
+                    raise IndexMismatch(
+                        f"the index was built with embedding model {built_with!r} but {self.model_id!r} is "
+                        "configured; re-ingest with `python -m ingest --full` (or set PLANQA_EMBEDDING back)"
+                    )
+        return self._collection
+
+    @property
+    def records(self) -> Any:
+        if self._records is None:
+            from langchain_classic.indexes import SQLRecordManager
+
+            self._records = SQLRecordManager(
+                namespace=f"chroma/{self.settings.collection}",
+                db_url=f"sqlite:///{self.settings.records_path.resolve()}",
+            )
+            self._records.create_schema()
+        return self._records
+
+    def store(self) -> VectorStore:
+        return _PairedStore(self)
+
+    # ---- writes -------------------------------------------------------------
+    def index_chunks(self, chunks: Sequence[Chunk], batch_size: int = 64) -> dict[str, int]:
+        """Bring the given sources' chunks in line with ``chunks`` (incremental)."""
+        docs = [chunk_to_document(c) for c in chunks]
+        result = lc_index(
+            docs,
+            self.records,
+            self.store(),
+            batch_size=batch_size,
+            cleanup="incremental",
+            source_id_key="source",
+            key_encoder=lambda d: str(d.metadata["chunk_id"]),
+        )
+        return dict(result)
+
+    def delete_sources(self, sources: Sequence[str]) -> int:
+        """Remove every chunk of ``sources`` from all three stores."""
+        keys: list[str] = []
+        for source in sources:
+            keys.extend(self.records.list_keys(group_ids=[source]))
+            keys.extend(c.id for c in self.lexical.chunks_of(source))
+        keys = sorted(set(keys))
+        if keys:
+            self.delete_ids(keys)
+            self.records.delete_keys(keys)
+        for source in sources:
+            self.lexical.delete_document(source)
+        return len(keys)
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        for i in range(0, len(ids), 1000):
+            self.collection.delete(ids=list(ids[i : i + 1000]))
+        self.lexical.delete(ids)
+
+    def reset(self) -> None:
+        """Drop everything (for ``--full``)."""
+        try:
+            self.client.delete_collection(self.settings.collection)
+        except Exception:  # chroma raises NotFoundError/ValueError by version
+            log.debug("no collection to drop")
+        self._collection = None
+        self.lexical.clear()
+        keys = self.records.list_keys()
+        if keys:
+            self.records.delete_keys(keys)
+
+    # ---- consistency ----------------------------------------------------------
+    def chroma_ids(self) -> set[str]:
+        ids: set[str] = set()
+        offset, page = 0, 5000
+        while True:
+            got = self.collection.get(include=[], limit=page, offset=offset)["ids"]
+            ids.update(got)
+            if len(got) < page:
+                return ids
+            offset += page
+
+    def check(self) -> list[str]:
+        """Problems that make the three stores disagree ([] when consistent)."""
+        chroma = self.chroma_ids()
+        lexical = self.lexical.all_ids()
+        records = set(self.records.list_keys())
+        docs = {cid for d in self.lexical.documents() for cid in d["chunk_ids"]}
+        problems = []
+        for name, ids in (("chroma", chroma), ("lexical", lexical), ("documents", docs)):
+            extra, missing = ids - records, records - ids
+            if extra:
+                problems.append(f"{len(extra)} chunk ids in {name} but not in the record manager")
+            if missing:
+                problems.append(f"{len(missing)} record-manager ids missing from {name}")
+        if self.lexical.fts_count() != self.lexical.chunk_count():
+            problems.append("lexical full-text rows and chunk rows differ in number")
+        return problems
+
+    def repair(self) -> int:
+        """Delete chunks that the record manager does not know (left by a crash)."""
+        records = set(self.records.list_keys())
+        orphans = (self.chroma_ids() | self.lexical.all_ids()) - records
+        if orphans:
+            log.warning("removing %d orphaned chunks left by an interrupted run", len(orphans))
+            self.delete_ids(sorted(orphans))
+        # records whose chunk vanished from a store: forget them so they are rewritten
+        lost = records - (self.chroma_ids() & self.lexical.all_ids())
+        if lost:
+            log.warning("forgetting %d records whose chunks are missing", len(lost))
+            self.records.delete_keys(sorted(lost))
+        return len(orphans) + len(lost)
+
+    @property
+    def dirty_marker(self) -> Path:
+        return self.settings.index_dir / DIRTY_MARKER

@@ -1,0 +1,190 @@
+"""Read a corpus file into a SourceDoc: encodings, PDF, DOCX and HTML.
+
+Every loader returns the document as lines; for text files they are the
+file's own lines, for PDF/DOCX/HTML the lines of the extracted text (a
+citation's line numbers then refer to that extracted text).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import logging
+import re
+from pathlib import Path
+
+from planqa.errors import UnreadableDocument
+from planqa.types import SourceDoc
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+_THAI = re.compile("[\u0e00-\u0e7f]")
+_LINE_SPLIT = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
+
+
+def load(path: Path, source: str) -> SourceDoc:
+    """Read ``path`` and return its text as a SourceDoc named ``source``.
+
+    Raises:
+        UnreadableDocument: with the reason, when no usable text comes out.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableDocument(
+            f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}") from exc
+    if not raw.strip():
+        raise UnreadableDocument("empty file")
+    digest = hashlib.sha256(raw).hexdigest()
+    if suffix == ".pdf":
+        text, fmt, encoding = _pdf_text(raw), "pdf", "binary"
+    elif suffix == ".docx":
+        text, fmt, encoding = _docx_text(raw), "docx", "binary"
+    else:
+        text, encoding = decode_text(raw)
+        fmt = suffix.lstrip(".")
+        if suffix in (".html", ".htm"):
+            text, fmt = _html_text(text), "html"
+    lines = tuple(_LINE_SPLIT.split(text))
+    if not any(line.strip() for line in lines):
+        raise UnreadableDocument("no text found in file")
+    return SourceDoc(source=source, lines=lines, format=fmt, encoding=encoding, sha256=digest)
+
+
+def decode_text(raw: bytes) -> tuple[str, str]:
+    """Decode bytes of a text file, detecting the encoding.
+
+    BOMs decide first (UTF-8, UTF-16, UTF-32); then strict UTF-8; then
+    charset-normalizer, checked against the Thai code page cp874 (TIS-620
+    is its subset) because detectors often mistake Thai for other single-byte
+    code pages.
+
+    Raises:
+        UnreadableDocument: binary data, or no encoding fits.
+    """
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(name), name
+            except UnicodeDecodeError as exc:
+                raise UnreadableDocument(f"invalid {name} text: {exc.reason}") from exc
+    utf16 = _bomless_utf16(raw)
+    if utf16 is not None:
+        return utf16
+    if b"\x00" in raw:
+        raise UnreadableDocument("binary data, not a text file")
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    return _detect_single_byte(raw)
+
+
+def _bomless_utf16(raw: bytes) -> tuple[str, str] | None:
+    """UTF-16 without BOM shows as NULs in every other byte of ASCII/Thai text."""
+    if len(raw) < 4 or len(raw) % 2:
+        return None
+    sample = raw[:4096]
+    even_nul = sample[0::2].count(0) / max(1, len(sample[0::2]))
+    odd_nul = sample[1::2].count(0) / max(1, len(sample[1::2]))
+    for name, ratio_lo, ratio_hi in (("utf-16-le", odd_nul, even_nul), ("utf-16-be", even_nul, odd_nul)):
+        if ratio_hi < 0.05 and (ratio_lo > 0.3 or _thai_utf16_ratio(sample, name) > 0.3):
+            try:
+                text = raw.decode(name)
+            except UnicodeDecodeError:
+                continue
+            if _looks_like_text(text):
+                return text, name
+    return None
+
+
+def _thai_utf16_ratio(sample: bytes, name: str) -> float:
+    # Thai in UTF-16 has 0x0E as the high byte of each code unit
+    high = sample[1::2] if name == "utf-16-le" else sample[0::2]
+    return high.count(0x0E) / max(1, len(high))
+
+
+def _detect_single_byte(raw: bytes) -> tuple[str, str]:
+    from charset_normalizer import from_bytes
+
+    candidates: list[tuple[str, str]] = []
+    best = from_bytes(raw).best()
+    if best is not None:
+        candidates.append((str(best), best.encoding))
+    try:
+        candidates.append((raw.decode("cp874"), "cp874"))
+    except UnicodeDecodeError:
+        pass
+    # the reading with the most Thai letters among the plausible ones wins
+    plausible = [c for c in candidates if _looks_like_text(c[0])]
+    if not plausible:
+        raise UnreadableDocument("binary data or unknown text encoding")
+    return max(plausible, key=lambda c: len(_THAI.findall(c[0])))
+
+
+def _looks_like_text(text: str) -> bool:
+    if not text:
+        return False
+    sample = text[:20000]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\r\n\t\f") or ch == "\ufffd")
+    return bad / len(sample) < 0.01
+
+
+def _html_text(html: str) -> str:
+    from bs4 import BeautifulSoup
+
+    try:
+        soup = BeautifulSoup(html, "lxml")
+    except Exception as exc:  # lxml raises many types on broken input
+        raise UnreadableDocument(f"cannot parse HTML: {exc}") from exc
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    return soup.get_text("\n")
+
+
+def _pdf_text(raw: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise UnreadableDocument(f"corrupt or unreadable PDF: {exc}") from exc
+    except Exception as exc:  # pypdf raises assorted errors on damaged files
+        raise UnreadableDocument(f"corrupt or unreadable PDF: {type(exc).__name__}") from exc
+    if not any(p.strip() for p in pages):
+        raise UnreadableDocument("PDF has no text layer (scanned?): needs OCR before ingest")
+    return "\n".join(pages)
+
+
+def _docx_text(raw: bytes) -> str:
+    import zipfile
+
+    from docx import Document as DocxDocument
+
+    try:
+        document = DocxDocument(io.BytesIO(raw))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise UnreadableDocument(f"corrupt or unreadable DOCX: {exc}") from exc
+    except Exception as exc:  # python-docx raises assorted errors on damaged files
+        raise UnreadableDocument(f"corrupt or unreadable DOCX: {type(exc).__name__}") from exc
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.append("\t".join(cell.text for cell in row.cells))
+    return "\n".join(lines)

@@ -1,0 +1,139 @@
+"""Office names: find them in plans and in questions, in all their forms.
+
+An office is identified by an ``OfficeKey`` (level, province, area number):
+"สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 4" and "สพม.4" share the key
+(secondary, "", "4"); "สพม.มุกดาหาร" and "Mukdahan" share
+(secondary, "มุกดาหาร", ""). Questions are matched against the offices
+present in the index, never against a fixed list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ingest.normalize import normalize_query
+
+SECONDARY, PRIMARY = "secondary", "primary"
+_LEVEL_WORD = {SECONDARY: "มัธยมศึกษา", PRIMARY: "ประถมศึกษา"}
+_LEVEL_ABBR = {SECONDARY: "สพม.", PRIMARY: "สพป."}
+_FULL_PREFIX = "สำนักงานเขตพื้นที่การศึกษา"
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeKey:
+    level: str | None  # secondary / primary / None when not said
+    province: str  # Thai province name, "" when none
+    area: str  # area number in Arabic digits, "" when none
+
+    def full_name(self) -> str:
+        level = _LEVEL_WORD.get(self.level or SECONDARY, "มัธยมศึกษา")
+        name = _FULL_PREFIX + level
+        if self.province:
+            name += self.province
+        if self.area:
+            name += f" เขต {self.area}"
+        return name
+
+    def short_name(self) -> str:
+        abbr = _LEVEL_ABBR.get(self.level or SECONDARY, "สพม.")
+        if self.province:
+            return abbr + self.province + (f" เขต {self.area}" if self.area else "")
+        return f"{abbr} เขต {self.area}" if self.area else abbr
+
+    def matches(self, other: OfficeKey) -> bool:
+        """True when every part this (partial) mention names agrees with ``other``."""
+        if self.level and other.level and self.level != other.level:
+            return False
+        if self.province and self.province != other.province:
+            return False
+        if self.area and self.area != other.area:
+            return False
+        return bool(self.province or self.area)
+
+
+@lru_cache(maxsize=1)
+def _provinces() -> tuple[tuple[str, str], ...]:
+    """(Thai name, English name) of every province, longest Thai name first."""
+    from pythainlp.corpus import provinces
+
+    rows = {(p["name_th"], p["name_en"]) for p in provinces(details=True)}
+    rows.add(("กรุงเทพมหานคร", "Bangkok"))
+    return tuple(sorted(rows, key=lambda r: -len(r[0])))
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    th = "|".join(re.escape(t) for t, _ in _provinces() if t != "กรุงเทพมหานคร")
+    th = f"กรุงเทพมหานคร|กรุงเทพฯ?|กทม\\.?|{th}"
+    en = "|".join(re.escape(e) for _, e in _provinces())
+    area = r"(?:\s*เขต\s*(?P<area>\d{1,3})(?!\d))?"
+    full = re.compile(
+        rf"สำนักงานเขตพื้นที่การศึกษา\s*(?P<level>มัธยมศึกษา|ประถมศึกษา)\s*(?:จังหวัด\s*)?(?P<prov>{th})?{area}"
+    )
+    abbr = re.compile(rf"สพ\s*(?P<level>[มป])\s*\.?\s*(?:จังหวัด\s*)?(?P<prov>{th})?\s*(?:เขต\s*)?(?P<area>\d{{1,3}})?(?!\d)")
+    bare = re.compile(rf"(?:เขต\s*(?:พื้นที่\s*)?(?P<area>\d{{1,3}})(?!\d))|(?:จังหวัด\s*)?(?P<prov>{th})")
+    english = re.compile(
+        rf"(?i)\b(?:(?P<prov>{en})\b|(?:area|district|region|zone)\s*(?:no\.?\s*)?(?P<area>\d{{1,3}})\b)"
+    )
+    return full, abbr, bare, english
+
+
+def _province_th(name: str) -> str:
+    if name.startswith("กรุงเทพ") or name.startswith("กทม"):
+        return "กรุงเทพมหานคร"
+    for th, en in _provinces():
+        if name.lower() == en.lower() or name == th:
+            return th
+    return name
+
+
+def _key(level: str | None, prov: str | None, area: str | None) -> OfficeKey:
+    lvl = {"มัธยมศึกษา": SECONDARY, "ม": SECONDARY, "ประถมศึกษา": PRIMARY, "ป": PRIMARY}.get(level or "")
+    return OfficeKey(lvl, _province_th(prov) if prov else "", area or "")
+
+
+def find_office_in_document(lines: list[str]) -> OfficeKey | None:
+    """The office a plan belongs to: the most often named specific office.
+
+    Only full names and abbreviations count ("เขต 4" alone could be a
+    quotation). Returns None when the plan never names a specific office.
+    """
+    full, abbr, _, _ = _patterns()
+    counts: dict[OfficeKey, list[int]] = {}
+    for i, line in enumerate(lines):
+        text = normalize_query(line)
+        for pat in (full, abbr):
+            for m in pat.finditer(text):
+                key = _key(m.group("level"), m.group("prov"), m.group("area"))
+                if key.province or key.area:
+                    counts.setdefault(key, []).append(i)
+    if not counts:
+        return None
+    # most mentions first, then the earliest mention
+    return min(counts, key=lambda k: (-len(counts[k]), counts[k][0]))
+
+
+def find_office_mentions(question: str) -> list[OfficeKey]:
+    """Every office mention in a question, full, abbreviated, bare or English."""
+    text = normalize_query(question)
+    full, abbr, bare, english = _patterns()
+    found: list[OfficeKey] = []
+    taken: list[tuple[int, int]] = []
+    for pat in (full, abbr, english, bare):
+        for m in pat.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            groups = m.groupdict()
+            key = _key(groups.get("level"), groups.get("prov"), groups.get("area"))
+            if key.province or key.area:
+                found.append(key)
+                taken.append(m.span())
+    return found
+
+
+def parse_office_name(name: str) -> OfficeKey | None:
+    """The key of an office name as stored in the index (None for fallbacks)."""
+    mentions = find_office_mentions(name)
+    return mentions[0] if mentions else None

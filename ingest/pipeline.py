@@ -1,0 +1,209 @@
+"""One ingest run: find files, read, parse, chunk, and sync the index."""
+
+from __future__ import annotations
+
+import logging
+import time
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ingest.chunking import chunk_document
+from ingest.index import PlanIndex
+from ingest.loaders import SUPPORTED_SUFFIXES, load
+from ingest.structure import parse
+from planqa.errors import ConfigError, IndexMismatch, UnreadableDocument
+from planqa.settings import CATALOGUE_NAME, Settings
+from planqa.types import Chunk, IngestReport, ParsedDoc, Skipped
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int, str], None]
+GROUP_CHUNKS = 128  # chunks per index() call: bounds memory, keeps batches full
+
+
+@dataclass(slots=True)
+class _Prepared:
+    parsed: ParsedDoc
+    chunks: list[Chunk]
+    status: str  # added / updated / unchanged
+
+
+def discover(corpus_dir: Path, paths: Iterable[Path] | None = None) -> tuple[list[Path], list[Skipped]]:
+    """Supported files under ``corpus_dir`` (or the given paths inside it)."""
+    root = corpus_dir.resolve()
+    skipped: list[Skipped] = []
+    if not corpus_dir.is_dir():
+        raise ConfigError(f"corpus directory {corpus_dir} does not exist; create it or set PLANQA_CORPUS_DIR")
+    candidates: list[Path] = []
+    for p in list(paths or [corpus_dir]):
+        p = Path(p)
+        if p.is_dir():
+            candidates.extend(sorted(x for x in p.rglob("*") if not x.is_dir()))
+        elif p.exists() or p.is_symlink():
+            candidates.append(p)
+        else:
+            skipped.append(Skipped(str(p), "no such file"))
+    files: list[Path] = []
+    for path in candidates:
+        rel = _relative(path, corpus_dir)
+        if any(part.startswith(".") for part in Path(rel).parts) or path.name == CATALOGUE_NAME:
+            continue
+        try:
+            resolved = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            skipped.append(Skipped(rel, "broken link or unreadable path"))
+            continue
+        if not resolved.is_relative_to(root):
+            skipped.append(Skipped(rel, "outside the corpus directory (links are not followed out of it)"))
+            continue
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            skipped.append(Skipped(rel, f"unsupported file type; supported: {', '.join(SUPPORTED_SUFFIXES)}"))
+            continue
+        files.append(path)
+    return files, skipped
+
+
+def _relative(path: Path, corpus_dir: Path) -> str:
+    try:
+        return path.absolute().relative_to(corpus_dir.absolute()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_catalogue(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Office overrides from ``corpus/offices.toml``: one table per file name."""
+    path = settings.catalogue_path
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML ({exc}); fix or remove it") from exc
+    return {k: v for k, v in data.items() if isinstance(v, dict)}
+
+
+def run(
+    settings: Settings,
+    paths: list[Path] | None = None,
+    *,
+    full: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    plan_index: PlanIndex | None = None,
+) -> IngestReport:
+    """Bring the index in step with the corpus and report what changed.
+
+    Args:
+        settings: where the corpus and the index are.
+        paths: only these files or folders (inside the corpus); deletions are
+            only detected on a whole-corpus run.
+        full: drop the index and rebuild it from scratch.
+        dry_run: report what would change, write nothing.
+    """
+    started = time.perf_counter()
+    report = IngestReport(dry_run=dry_run)
+    files, report.skipped = discover(settings.corpus_dir, paths)
+    catalogue = load_catalogue(settings)
+    ix = plan_index or PlanIndex(settings)
+    built_with = ix.lexical.get_meta("embedding_model")
+    if built_with and built_with != ix.model_id and not full:
+        raise IndexMismatch(
+            f"the index was built with {built_with!r} but {ix.model_id!r} is configured; "
+            "run `python -m ingest --full` to rebuild it"
+        )
+    if full and not dry_run:
+        ix.reset()
+    known = {d["source"]: d for d in ix.lexical.documents()}
+    prepared, seen_hashes = [], {}  # type: ignore[var-annotated]
+    for n, path in enumerate(files):
+        rel = _relative(path, settings.corpus_dir)
+        report.seen += 1
+        if progress:
+            progress(n, len(files), f"reading {rel}")
+        try:
+            doc = load(path, rel)
+        except UnreadableDocument as exc:
+            kept = " (the previous version stays in the index)" if rel in known else ""
+            report.skipped.append(Skipped(rel, f"{exc}{kept}"))
+            seen_hashes.setdefault(f"unreadable:{rel}", rel)
+            continue
+        if doc.sha256 in seen_hashes:
+            report.skipped.append(Skipped(rel, f"duplicate of {seen_hashes[doc.sha256]} (same content)"))
+            continue
+        seen_hashes[doc.sha256] = rel
+        parsed = parse(doc, catalogue)
+        chunks = chunk_document(parsed)
+        old = known.get(rel)
+        if old is None:
+            status = "added"
+        elif old["sha256"] == doc.sha256 and old["chunk_ids"] == [c.id for c in chunks] and not full:
+            status = "unchanged"
+        else:
+            status = "updated"
+        prepared.append(_Prepared(parsed, chunks, status))
+    for p in prepared:
+        setattr(report, p.status, getattr(report, p.status) + 1)
+    present = {_relative(p, settings.corpus_dir) for p in files}
+    gone = sorted(set(known) - present) if not paths else []
+    report.deleted = len(gone)
+    if not dry_run:
+        _write(ix, report, prepared, gone, catalogue, progress)
+        ix.lexical.set_meta("embedding_model", ix.model_id)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write(
+    ix: PlanIndex,
+    report: IngestReport,
+    prepared: list[_Prepared],
+    gone: list[str],
+    catalogue: dict[str, dict[str, Any]],
+    progress: Progress | None,
+) -> None:
+    marker = ix.dirty_marker
+    if marker.exists():
+        ix.repair()
+    marker.write_text("an ingest run is writing; if it died, the next run repairs the index\n")
+    ix.written = 0
+    todo = [p for p in prepared if p.status != "unchanged"]
+    total = sum(len(p.chunks) for p in todo)
+    done = 0
+    group: list[_Prepared] = []
+    for p in todo:
+        group.append(p)
+        if sum(len(g.chunks) for g in group) >= GROUP_CHUNKS or p is todo[-1]:
+            ix.index_chunks([c for g in group for c in g.chunks])
+            for g in group:
+                _record_document(ix, g, catalogue)
+            done += sum(len(g.chunks) for g in group)
+            if progress:
+                progress(done, total, f"indexed {group[-1].parsed.doc.source}")
+            group = []
+    if gone:
+        report.chunks_deleted = ix.delete_sources(gone)
+    report.chunks = ix.written
+    marker.unlink(missing_ok=True)
+
+
+def _record_document(ix: PlanIndex, p: _Prepared, catalogue: dict[str, dict[str, Any]]) -> None:
+    doc = p.parsed.doc
+    entry = catalogue.get(doc.source) or catalogue.get(Path(doc.source).name) or {}
+    ix.lexical.put_document(
+        {
+            "source": doc.source,
+            "office": p.parsed.office,
+            "office_named": int(p.parsed.office_named),
+            "title": p.parsed.title,
+            "sha256": doc.sha256,
+            "format": doc.format,
+            "encoding": doc.encoding,
+            "sections": [s.title for s in p.parsed.sections if s.title],
+            "chunk_ids": [c.id for c in p.chunks],
+            "aliases": [str(a) for a in entry.get("aliases", [])],
+            "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+    )

@@ -1,0 +1,1 @@
+"""Shared contract between the stages: settings, typed records and errors."""

@@ -1,0 +1,21 @@
+"""Small domain exceptions; entry points turn them into one readable line."""
+
+
+class PlanQAError(Exception):
+    """Base class: the message says what went wrong and what to do next."""
+
+
+class UnreadableDocument(PlanQAError):
+    """A file could not be turned into text (the message is the reason)."""
+
+
+class IndexMismatch(PlanQAError):
+    """The index was built with another embedding model or schema."""
+
+
+class IndexNotReady(PlanQAError):
+    """No index exists yet, or it is being rebuilt."""
+
+
+class ConfigError(PlanQAError):
+    """A setting has a value we cannot use."""

