@@ -1,0 +1,121 @@
+"""Query understanding: office mentions, section intent, item numbers, kind.
+
+Offices are resolved against the offices present in the index (with their
+catalogue aliases), never against a fixed list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.normalize import normalize_query
+from ingest.offices import OfficeKey, find_office_mentions, parse_office_name
+from ingest.structure import ENGLISH_KEYWORDS, SECTION_KEYWORDS
+from planqa.types import Query
+
+# paraphrases users write for a section, beyond the headings themselves
+SECTION_SYNONYMS: tuple[tuple[str, str], ...] = (
+    ("ภาพอนาคต", "vision"),
+    ("ภาพฝัน", "vision"),
+    ("อยากเป็นองค์กร", "vision"),
+    ("ภาระหน้าที่", "mission"),
+    ("หน้าที่หลัก", "mission"),
+    ("งานหลัก", "mission"),
+    ("จุดมุ่งหมาย", "goal"),
+    ("ผลลัพธ์ที่คาดหวัง", "goal"),
+    ("แนวทางการพัฒนา", "strategy"),
+    ("ยุทธศาสตร์", "strategy"),
+    ("เน้นเรื่อง", "focus"),
+    ("ประเด็นเน้น", "focus"),
+    ("วัดผล", "indicator"),
+    ("เกณฑ์วัด", "indicator"),
+    ("คุณค่าร่วม", "values"),
+    ("core value", "values"),
+    ("objective", "goal"),
+    ("priorit", "focus"),
+    ("measure", "indicator"),
+    ("kpi", "indicator"),
+)
+_WHICH = re.compile(
+    r"(สำนักงาน|หน่วยงาน|เขต|แผน|สพม\.?|ที่)\s*(ใด|ไหน)|ใดบ้าง|ไหนบ้าง|ที่ไหน|which\s+(office|plan|area|district)s?|"
+    r"what\s+offices|which\b"
+)
+_COMPARE = re.compile(r"เปรียบเทียบ|แตกต่าง|ต่างกัน|เหมือนกัน|ความเหมือน|compare|differ|similar|versus|\bvs\.?\b")
+_ITEM_NO = re.compile(r"(?:ข้อ(?:ที่)?|ที่|item|no\.?|number|#)\s*(\d{1,2})(?!\d)", re.IGNORECASE)
+_LATIN = re.compile(r"[A-Za-z]")
+_THAI = re.compile("[\u0e01-\u0e4e]")
+
+
+@dataclass(frozen=True, slots=True)
+class KnownOffice:
+    name: str  # as stored on chunks
+    key: OfficeKey | None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def short(self) -> str:
+        return self.key.short_name() if self.key else self.name
+
+
+def known_offices(documents: Sequence[dict[str, object]]) -> list[KnownOffice]:
+    """The offices in the index, from the lexical store's document rows."""
+    seen: dict[str, KnownOffice] = {}
+    for d in documents:
+        name = str(d["office"])
+        aliases = tuple(str(a) for a in d.get("aliases", []) or [])  # type: ignore[attr-defined]
+        if name in seen:
+            aliases = tuple(sorted(set(seen[name].aliases) | set(aliases)))
+        key = parse_office_name(name) if d.get("office_named", True) else None
+        seen[name] = KnownOffice(name, key, aliases)
+    return list(seen.values())
+
+
+def section_intents(text: str) -> tuple[str, ...]:
+    """Canonical section kinds the question asks about, in order of mention."""
+    low = normalize_query(text).lower()
+    found: list[tuple[int, str]] = []
+    for keyword, kind in SECTION_KEYWORDS + SECTION_SYNONYMS:
+        pos = low.find(keyword)
+        if pos >= 0:
+            found.append((pos, kind))
+    for word, kind in ENGLISH_KEYWORDS.items():
+        m = re.search(rf"\b{word}\b", low)
+        if m:
+            found.append((m.start(), kind))
+    kinds: list[str] = []
+    for _, kind in sorted(found):
+        if kind not in kinds:
+            kinds.append(kind)
+    return tuple(kinds)
+
+
+def parse_query(question: str, offices: Sequence[KnownOffice]) -> Query:
+    """Parse a (possibly rewritten) question against the indexed offices."""
+    norm = normalize_query(question)
+    low = norm.lower()
+    matched: list[str] = []
+    unknown: list[str] = []
+    for mention in find_office_mentions(norm):
+        hits = [o.name for o in offices if o.key is not None and mention.matches(o.key)]
+        if hits:
+            matched.extend(h for h in hits if h not in matched)
+        else:
+            unknown.append(mention.short_name() if mention.level else (mention.province or f"เขต {mention.area}"))
+    for office in offices:
+        if any(alias and alias.lower() in low for alias in office.aliases) and office.name not in matched:
+            matched.append(office.name)
+    items = tuple(dict.fromkeys(_ITEM_NO.findall(norm)))
+    latin, thai = len(_LATIN.findall(norm)), len(_THAI.findall(norm))
+    return Query(
+        text=question,
+        normalized=norm,
+        offices=tuple(matched),
+        unknown_offices=tuple(dict.fromkeys(unknown)),
+        section_kinds=section_intents(norm),
+        item_numbers=items,
+        wants_many_offices=bool(_WHICH.search(low)) and len(matched) != 1,
+        compare=bool(_COMPARE.search(low)) or len(matched) >= 2,
+        english=latin > thai,
+    )

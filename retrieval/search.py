@@ -1,0 +1,120 @@
+"""Hybrid retrieval: dense (Chroma, e5 query) + BM25 (FTS5), fused by RRF,
+with office filtering, section boosts and per-office diversification."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.index import PlanIndex
+from planqa.types import Chunk, Hit, Query
+from retrieval.tokens import tokenize
+
+log = logging.getLogger(__name__)
+RETRIEVERS = ("dense", "bm25", "hybrid")
+
+
+@dataclass(frozen=True, slots=True)
+class FusionWeights:
+    """Tuned on evals/questions/seeds.jsonl (see README, Retrieval)."""
+
+    dense: float = 1.0
+    lexical: float = 1.0
+    section: float = 1.0  # bonus, in units of one top-rank RRF vote
+    item: float = 0.5
+    rrf_k: int = 60
+    per_office_cap: int = 2  # for "which office ..." questions
+
+
+def dense_search(ix: PlanIndex, text: str, k: int, offices: Sequence[str] = ()) -> list[tuple[str, float]]:
+    """(chunk id, cosine similarity) best first."""
+    if ix.collection.count() == 0:
+        return []
+    vec = ix.embeddings.embed_query(text)
+    where = _office_filter(offices)
+    res = ix.collection.query(
+        query_embeddings=[vec], n_results=min(k, ix.collection.count()), where=where, include=["distances"]
+    )
+    ids = (res.get("ids") or [[]])[0]
+    dists = (res.get("distances") or [[]])[0]
+    return [(i, 1.0 - float(d)) for i, d in zip(ids, dists)]
+
+
+def _office_filter(offices: Sequence[str]) -> dict[str, object] | None:
+    if not offices:
+        return None
+    if len(offices) == 1:
+        return {"office": offices[0]}
+    return {"office": {"$in": list(offices)}}
+
+
+class HybridSearcher:
+    """Ranks chunks for a parsed Query with one of the three retrievers."""
+
+    def __init__(self, ix: PlanIndex, weights: FusionWeights | None = None, candidate_k: int = 50) -> None:
+        self.ix = ix
+        self.weights = weights or FusionWeights()
+        self.candidate_k = candidate_k
+
+    def search(
+        self,
+        query: Query,
+        k: int = 10,
+        retriever: str = "hybrid",
+        offices: Sequence[str] = (),
+        sections: Sequence[str] = (),
+    ) -> list[Hit]:
+        if retriever not in RETRIEVERS:
+            raise ValueError(f"retriever {retriever!r} is not one of {', '.join(RETRIEVERS)}")
+        scope = tuple(offices) or query.offices
+        n = max(self.candidate_k, k)
+        dense = dense_search(self.ix, query.normalized, n, scope) if retriever != "bm25" else []
+        lexical = self.ix.lexical.search(tokenize(query.normalized), n, scope) if retriever != "dense" else []
+        chunks = self.ix.lexical.get_chunks(list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in lexical])))
+        hits = self._fuse(query, dense, lexical, chunks, tuple(sections) or query.section_kinds)
+        if query.wants_many_offices and not scope:
+            hits = diversify(hits, self.weights.per_office_cap)
+        return hits[:k]
+
+    def _fuse(
+        self,
+        query: Query,
+        dense: list[tuple[str, float]],
+        lexical: list[tuple[str, float]],
+        chunks: dict[str, Chunk],
+        kinds: Sequence[str],
+    ) -> list[Hit]:
+        w = self.weights
+        vote = 1.0 / (w.rrf_k + 1)
+        d_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
+        l_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
+        d_score, l_score = dict(dense), dict(lexical)
+        hits: list[Hit] = []
+        for cid, chunk in chunks.items():
+            score = 0.0
+            if cid in d_rank:
+                score += w.dense / (w.rrf_k + d_rank[cid])
+            if cid in l_rank:
+                score += w.lexical / (w.rrf_k + l_rank[cid])
+            if kinds and chunk.section_kind in kinds:
+                score += w.section * vote
+            if query.item_numbers and set(query.item_numbers) & set(chunk.items):
+                score += w.item * vote
+            hits.append(
+                Hit(chunk, score, d_score.get(cid), l_score.get(cid), d_rank.get(cid), l_rank.get(cid))
+            )
+        hits.sort(key=lambda h: (-h.score, h.chunk.source, h.chunk.start_line))
+        return hits
+
+
+def diversify(hits: list[Hit], cap: int) -> list[Hit]:
+    """At most ``cap`` hits per office first, the rest after, order kept."""
+    counts: dict[str, int] = {}
+    first: list[Hit] = []
+    rest: list[Hit] = []
+    for h in hits:
+        n = counts.get(h.chunk.office, 0)
+        (first if n < cap else rest).append(h)
+        counts[h.chunk.office] = n + 1
+    return first + rest

@@ -1,0 +1,86 @@
+"""The retrieval service: one warm index and model per Settings.
+
+The web app, the CLIs and the evals all go through ``get_service`` so that
+models and index handles are loaded once per process, never per request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from ingest.index import PlanIndex
+from planqa.errors import IndexMismatch
+from planqa.settings import Settings
+from planqa.types import Answer, Hit, Query
+from retrieval.query import KnownOffice, known_offices, parse_query
+from retrieval.search import HybridSearcher
+
+_SERVICES: dict[str, Service] = {}
+_LOCK = threading.Lock()
+
+
+class Service:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.index = PlanIndex(settings)
+        self.searcher = HybridSearcher(self.index, candidate_k=settings.candidate_k)
+        self._offices: list[KnownOffice] | None = None
+        self._offices_stamp: str | None = None
+        self._answerer: Any = None
+
+    def check_model(self) -> None:
+        built_with = self.index.lexical.get_meta("embedding_model")
+        if built_with and built_with != self.index.model_id:
+            raise IndexMismatch(
+                f"the index was built with {built_with!r} but {self.index.model_id!r} is configured; "
+                "run `python -m ingest --full` to rebuild it"
+            )
+
+    def offices(self) -> list[KnownOffice]:
+        """Offices in the index (refreshed when an ingest run changed it)."""
+        docs = self.index.lexical.documents()
+        stamp = "|".join(f"{d['source']}:{d['sha256']}:{d['office']}" for d in docs)
+        if stamp != self._offices_stamp:
+            self._offices = known_offices(docs)
+            self._offices_stamp = stamp
+        return list(self._offices or [])
+
+    def parse(self, question: str) -> Query:
+        return parse_query(question, self.offices())
+
+    def search(
+        self,
+        question: str,
+        k: int = 10,
+        offices: Sequence[str] | None = None,
+        sections: Sequence[str] | None = None,
+        retriever: str = "hybrid",
+    ) -> list[Hit]:
+        self.check_model()
+        query = self.parse(question)
+        return self.searcher.search(query, k=k, retriever=retriever, offices=offices or (), sections=sections or ())
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        offices: Sequence[str] | None = None,
+        retriever: str = "hybrid",
+        k: int = 10,
+    ) -> Answer:
+        from retrieval.answer import Answerer
+
+        if self._answerer is None:
+            self._answerer = Answerer(self)
+        return self._answerer.answer(question, history=history, offices=offices, retriever=retriever, k=k)  # type: ignore[no-any-return]
+
+
+def get_service(settings: Settings | None = None) -> Service:
+    settings = settings or Settings()
+    key = settings.model_dump_json()
+    with _LOCK:
+        if key not in _SERVICES:
+            _SERVICES[key] = Service(settings)
+        return _SERVICES[key]
