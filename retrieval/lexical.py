@@ -174,6 +174,11 @@ class LexicalIndex:
         rows = self._conn().execute("SELECT * FROM chunks WHERE source = ? ORDER BY start_line", (source,))
         return [_row_to_chunk(r) for r in rows]
 
+    def doc_freq(self, token: str) -> int:
+        """Number of chunks whose tokens include ``token``."""
+        row = self._conn().execute("SELECT count(*) FROM fts WHERE fts MATCH ?", ('"' + token.replace('"', '""') + '"',))
+        return int(row.fetchone()[0])
+
     def all_ids(self) -> set[str]:
         return {r[0] for r in self._conn().execute("SELECT id FROM chunks")}
 
@@ -239,3 +244,4 @@ def _row_to_chunk(row: sqlite3.Row) -> Chunk:
         text=row["text"],
         content_hash=row["content_hash"],
     )
+

@@ -30,6 +30,12 @@ class Service:
         self._offices_stamp: str | None = None
         self._answerer: Any = None
 
+    def warm_up(self) -> None:
+        """Load the model and open the stores now, not on the first question."""
+        self.index.embeddings.embed_query("warm up")
+        if self.index.lexical.chunk_count():
+            self.search("วิสัยทัศน์", k=1)
+
     def check_model(self) -> None:
         built_with = self.index.lexical.get_meta("embedding_model")
         if built_with and built_with != self.index.model_id:

@@ -1,0 +1,262 @@
+"""The extractive answerer: cited Thai answers composed from plan lines.
+
+It needs no LLM. Every quote is an exact span of the original file and is
+cited with [n]; when the evidence does not support an answer it abstains.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from planqa.types import Answer, Citation, Hit, Query
+from retrieval.evidence import Unit, Weigher, content_tokens, missing_answer_type, rank_units, units_of
+from retrieval.followup import rewrite
+from retrieval.phrases import phrases, section_label
+
+if TYPE_CHECKING:
+    from retrieval.service import Service
+
+log = logging.getLogger(__name__)
+MAX_QUESTION_CHARS = 2000
+WHOLE_KINDS = frozenset({"vision", "identity", "uniqueness", "culture", "values", "model"})
+# calibrated on evals/questions/seeds.jsonl (README: Answers)
+SUPPORT_MIN = 0.34  # share of the question's weighted content a quote must hold
+WHICH_MIN = 0.5
+MAX_LIST_UNITS = 8
+
+
+class Answerer:
+    def __init__(self, service: Service) -> None:
+        self.svc = service
+        self.weigher = Weigher(service.index.lexical)
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        offices: Sequence[str] | None = None,
+        retriever: str = "hybrid",
+        k: int = 10,
+    ) -> Answer:
+        question = (question or "")[:MAX_QUESTION_CHARS]
+        q = re.sub(r"[\x00-\x1f\x7f]", " ", question).strip()
+        if not re.search(r"[0-9A-Za-z\u0e01-\u0e5b]", q):
+            return Answer(question, str(phrases(False)["empty"]), (), (), True)
+        rewritten = rewrite(q, history)
+        query = self.svc.parse(rewritten)
+        p = phrases(query.english)
+        if query.unknown_offices and not query.offices and not offices:
+            known = ", ".join(o.short for o in self.svc.offices()) or "-"
+            text = str(p["unknown_office"]).format(names=", ".join(query.unknown_offices), known=known)
+            return Answer(question, text, (), (), True, rewritten)
+        hits = self.svc.searcher.search(query, k=k, retriever=retriever, offices=offices or ())
+        if not hits:
+            return Answer(question, str(p["no_index"]), (), (), True, rewritten)
+        composer = _Composer(self, query, hits)
+        return composer.compose(question, rewritten)
+
+
+class _Composer:
+    def __init__(self, answerer: Answerer, query: Query, hits: list[Hit]) -> None:
+        self.a = answerer
+        self.query = query
+        self.hits = hits
+        self.p = phrases(query.english)
+        known = answerer.svc.offices()
+        self.short = {o.name: o.short for o in known}
+        names = [n for o in known for n in (o.name, o.short, *o.aliases)] + list(query.unknown_offices)
+        self.q_tokens = content_tokens(query.normalized, exclude=names)
+        self.ranked = rank_units(hits, self.q_tokens, answerer.weigher)
+        self.citations: list[Citation] = []
+
+    # ---- entry ---------------------------------------------------------------
+    def compose(self, question: str, rewritten: str) -> Answer:
+        q = self.query
+        if q.compare and len(q.offices) >= 2:
+            lines = self._compare()
+        elif q.wants_many_offices and not q.offices:
+            lines = self._which()
+        else:
+            lines = self._lookup()
+        quoted = [u for u in self._quoted_units]
+        why = missing_answer_type(q.normalized, quoted) if lines else "weak"
+        if why is None and not lines:
+            why = "weak"
+        if why is not None:
+            return self._abstain(question, rewritten, why)
+        return Answer(question, "\n".join(lines), tuple(self.citations), tuple(self.hits), False, rewritten)
+
+    # ---- modes -------------------------------------------------------------------
+    def _lookup(self) -> list[str]:
+        q = self.query
+        target = self._target_hit(self.hits)
+        if target is None:
+            return []
+        section_units = self._section_units(target)
+        if q.item_numbers:
+            chosen = [u for u in section_units if u.item in q.item_numbers]
+            if chosen:
+                return [self._header(target), *self._quote_each(chosen)]
+        topical = [t for t in self.q_tokens if t not in _SECTIONISH]
+        if target.chunk.section_kind in WHOLE_KINDS or (q.section_kinds and not topical):
+            if not section_units:
+                return []
+            return [self._header(target), *self._quote_block(section_units)]
+        good = [(s, u) for s, u, r in self.ranked if s >= SUPPORT_MIN and r <= 5][:3]
+        if not good:
+            return []
+        out: list[str] = []
+        for _, unit in good:
+            out.append(f"{self._office(unit)} — {self._where(unit)}: “{unit.text}” [{self._cite(unit)}]")
+        return out
+
+    def _which(self) -> list[str]:
+        best: dict[str, list[tuple[float, Unit, int]]] = {}
+        kinds = set(self.query.section_kinds)
+        for score, unit, rank in self.ranked:
+            if kinds and unit.chunk.section_kind not in kinds and any(
+                u.chunk.section_kind in kinds for _, u, _ in self.ranked
+            ):
+                continue
+            best.setdefault(unit.chunk.office, []).append((score, unit, rank))
+        chosen = []
+        for office, rows in best.items():
+            score, unit, rank = rows[0]
+            if score >= WHICH_MIN or (score >= SUPPORT_MIN and rank <= 2):
+                chosen.append((score, -rank, office, [r[1] for r in rows[:2] if r[0] >= max(SUPPORT_MIN, score - 0.2)]))
+        if not chosen:
+            return []
+        chosen.sort(reverse=True)
+        out = [str(self.p["which_intro"])]
+        for i, (_, _, office, units) in enumerate(chosen[:5], 1):
+            quotes = "; ".join(f"{self._where(u)} “{u.text}” [{self._cite(u)}]" for u in units)
+            out.append(f"{i}. {self.short.get(office, office)} — {quotes}")
+        return out
+
+    def _compare(self) -> list[str]:
+        kinds = self.query.section_kinds
+        label = section_label(kinds[0], self.query.english) if kinds else ""
+        out = [str(self.p["compare_intro"]).format(section=label)]
+        texts: list[frozenset[str]] = []
+        for office in self.query.offices[:4]:
+            hits = [h for h in self.hits if h.chunk.office == office]
+            if not hits:
+                hits = self.a.svc.searcher.search(self.query, k=5, offices=(office,))
+            target = self._target_hit(hits)
+            if target is None:
+                continue
+            units = self._section_units(target)
+            if target.chunk.section_kind not in WHOLE_KINDS:
+                scored = sorted(units, key=lambda u: -self.a.weigher.coverage(self.q_tokens, u.tokens))
+                units = sorted(scored[:2], key=lambda u: u.start_line)
+            if not units:
+                continue
+            quote = " ".join(f"“{u.text}”" for u in units)
+            out.append(f"• {self.short.get(office, office)} — {target.chunk.section}: {quote} [{self._cite_span(units)}]")
+            texts.append(frozenset(t for u in units for t in u.tokens))
+        if len(texts) < 2:
+            return []
+        shared = sorted(frozenset.intersection(*texts) - _SECTIONISH - _NOT_SHARED, key=lambda t: -self.a.weigher.idf(t))
+        shared = [t for t in shared if len(t) >= 3 and not t.isdigit()][:6]
+        out.append(str(self.p["shared"]).format(words=", ".join(shared)) if shared else str(self.p["differ"]))
+        return out
+
+    # ---- pieces ----------------------------------------------------------------
+    @property
+    def _quoted_units(self) -> list[Unit]:
+        return [u for c in self.citations for u in self._units_by_citation.get(c.n, [])]
+
+    _units_by_citation: dict[int, list[Unit]]
+
+    def _target_hit(self, hits: Sequence[Hit]) -> Hit | None:
+        kinds = self.query.section_kinds
+        if kinds:
+            for kind in kinds:
+                for h in hits:
+                    if h.chunk.section_kind == kind:
+                        return h
+        return hits[0] if hits else None
+
+    def _section_units(self, hit: Hit) -> list[Unit]:
+        """Every unit of the hit's section (all its chunks), heading excluded."""
+        chunks = [
+            c for c in self.a.svc.index.lexical.chunks_of(hit.chunk.source)
+            if c.section == hit.chunk.section and c.section_kind == hit.chunk.section_kind
+        ] or [hit.chunk]
+        return [u for c in chunks for u in units_of(c) if not u.is_heading]
+
+    def _header(self, hit: Hit) -> str:
+        office = self.short.get(hit.chunk.office, hit.chunk.office)
+        if self.query.english:
+            label = section_label(hit.chunk.section_kind, True) or hit.chunk.section
+            return f"The {label} of {office} ({hit.chunk.section}):"
+        return f"{office} — {hit.chunk.section}:"
+
+    def _where(self, unit: Unit) -> str:
+        item = f" {str(self.p['item']).format(n=unit.item)}" if unit.item else ""
+        return f"{unit.chunk.section}{item}"
+
+    def _office(self, unit: Unit) -> str:
+        return self.short.get(unit.chunk.office, unit.chunk.office)
+
+    def _quote_each(self, units: list[Unit]) -> list[str]:
+        return [f"• “{u.text}” [{self._cite(u)}]" for u in units]
+
+    def _quote_block(self, units: list[Unit]) -> list[str]:
+        shown = units[:MAX_LIST_UNITS]
+        ref = self._cite_span(shown)
+        lines = [f"• “{u.text}”" for u in shown]
+        lines[-1] += f" [{ref}]"
+        if len(units) > len(shown):
+            rest = units[len(shown):]
+            lines.append(str(self.p["more"]).format(n=len(rest), ref=self._cite_span(rest)))
+        return lines
+
+    def _cite(self, unit: Unit) -> int:
+        return self._cite_span([unit])
+
+    def _cite_span(self, units: list[Unit]) -> int:
+        """One citation for units of one chunk run; returns its number."""
+        first, last = units[0], units[-1]
+        chunk = first.chunk
+        same_chunk = all(u.chunk.id == chunk.id for u in units)
+        if not same_chunk:  # spans several chunks: cite the first chunk's part
+            units = [u for u in units if u.chunk.id == chunk.id]
+            last = units[-1]
+        lines = chunk.text.split("\n")
+        raw = "\n".join(lines[first.start_line - chunk.start_line : last.end_line - chunk.start_line + 1]).strip()
+        for c in self.citations:
+            if (c.source, c.start_line, c.end_line) == (chunk.source, first.start_line, last.end_line):
+                return c.n
+        n = len(self.citations) + 1
+        self.citations.append(
+            Citation(n, chunk.source, chunk.office, chunk.section, first.start_line, last.end_line, raw, chunk.id)
+        )
+        if not hasattr(self, "_units_by_citation"):
+            self._units_by_citation = {}
+        self._units_by_citation[n] = list(units)
+        return n
+
+    def _abstain(self, question: str, rewritten: str, why: str) -> Answer:
+        missing = self.p["missing"]
+        assert isinstance(missing, dict)
+        lines = [f"{self.p['abstain']} ({missing[why]})"]
+        related = [h for h in self.hits[:2] if h.dense_score is None or h.dense_score >= 0.8]
+        if related:
+            lines.append(str(self.p["related"]))
+            for h in related:
+                c = h.chunk
+                lines.append(f"- {self.short.get(c.office, c.office)} — {c.section} ({c.source} {self.p['lines']} "
+                             f"{c.start_line}–{c.end_line})")
+        return Answer(question, "\n".join(lines), (), tuple(self.hits), True, rewritten, (f"abstain:{why}",))
+
+
+_NOT_SHARED = frozenset("สำนักงาน เขต พื้นที่ การศึกษา มัธยมศึกษา สพม".split())
+_SECTIONISH = frozenset(
+    "วิสัยทัศน์ พันธกิจ เป้าประสงค์ เป้าหมาย กลยุทธ์ จุดเน้น ตัวชี้วัด ค่านิยม วัฒนธรรม องค์กร อัตลักษณ์ "
+    "เอกลักษณ์ vision mission goal goals strategy strategies indicator indicators values culture identity "
+    "มีอะไรบ้าง ทั้งหมด list all".split()
+)

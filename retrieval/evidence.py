@@ -1,0 +1,170 @@
+"""Evidence units: the quotable pieces of retrieved chunks, and their support.
+
+A unit is an item with its continuation lines, or a run of body lines, with
+its exact line span in the original file, so every quote can be cited.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.normalize import normalize_line
+from ingest.structure import item_number, section_kind_of_heading
+from planqa.types import Chunk, Hit
+from retrieval.lexical import LexicalIndex
+from retrieval.tokens import tokenize
+
+# question words and office words carry no evidence
+_QUESTION_WORDS = frozenset(
+    "อะไร อย่างไร ไหม หรือไม่ บ้าง ใด ไหน คือ มี เน้น เรื่อง เกี่ยวกับ สำนักงาน เขต พื้นที่ การศึกษา มัธยมศึกษา "
+    "ส พม แผน ระบุ กล่าวถึง ข้อ ที่ ของ ใคร กี่ เท่าไร what which is are the of does do office offices plan "
+    "plans mention mentions about say says".split()
+)
+_SECTION_WORDS = frozenset(
+    "วิสัยทัศน์ พันธกิจ เป้าประสงค์ เป้าหมาย กลยุทธ์ จุดเน้น ตัวชี้วัด ค่านิยม วัฒนธรรม องค์กร อัตลักษณ์ "
+    "เอกลักษณ์ vision mission goal goals strategy strategies indicator indicators values culture".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    chunk: Chunk
+    start_line: int
+    end_line: int
+    text: str  # normalised, for display
+    raw: str  # exact original lines, for the citation
+    item: str | None
+    tokens: frozenset[str]
+    is_heading: bool = False
+
+
+def units_of(chunk: Chunk) -> list[Unit]:
+    """Split a chunk into items (with continuation lines) and body lines.
+
+    The section heading, and any preamble before it (a page title, the
+    office name), become non-quotable units flagged ``is_heading``.
+    """
+    lines = chunk.text.split("\n")
+    groups: list[list[int]] = []
+    label_groups: set[int] = set()
+    heading_at = next(
+        (i for i, x in enumerate(lines) if chunk.section and normalize_line(x) and section_kind_of_heading(normalize_line(x))),
+        None,
+    )
+    blanks = 0
+    for i, line in enumerate(lines):
+        norm = normalize_line(line)
+        if not norm:
+            blanks += 1
+            continue
+        # after a wide gap (two blank lines) a new block starts, e.g. a signature
+        detached = blanks >= 2 and not norm.startswith(("-", "•", "*", "–"))
+        blanks = 0
+        is_label = (heading_at is not None and i <= heading_at) or section_kind_of_heading(norm) is not None
+        if is_label:
+            label_groups.add(len(groups))
+            groups.append([i])
+        elif item_number(norm) is not None or detached or not groups or (len(groups) - 1) in label_groups:
+            groups.append([i])
+        else:
+            groups[-1].append(i)
+    units = []
+    for gi, g in enumerate(groups):
+        raw_lines = lines[g[0] : g[-1] + 1]
+        raw = "\n".join(raw_lines).strip()
+        text = " ".join(n for n in (normalize_line(x) for x in raw_lines) if n)
+        units.append(
+            Unit(
+                chunk=chunk,
+                start_line=chunk.start_line + g[0],
+                end_line=chunk.start_line + g[-1],
+                text=text,
+                raw=raw,
+                item=item_number(normalize_line(lines[g[0]])),
+                tokens=frozenset(tokenize(text)),
+                is_heading=gi in label_groups,
+            )
+        )
+    return units
+
+
+def content_tokens(question: str, exclude: Sequence[str] = ()) -> list[str]:
+    """The question's topical tokens (no question words, digits or ``exclude``d names)."""
+    skip = {t for name in exclude for t in tokenize(name)}
+    toks = [t for t in tokenize(question) if t not in _QUESTION_WORDS and t not in skip and not t.isdigit()]
+    return list(dict.fromkeys(toks))
+
+
+class Weigher:
+    """IDF weights of question tokens over the indexed chunks."""
+
+    def __init__(self, lexical: LexicalIndex) -> None:
+        self.lexical = lexical
+        self._cache: dict[str, float] = {}
+
+    def idf(self, token: str) -> float:
+        if token not in self._cache:
+            n = max(1, self.lexical.chunk_count())
+            df = self.lexical.doc_freq(token)
+            self._cache[token] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return self._cache[token]
+
+    def coverage(self, q_tokens: Sequence[str], unit_tokens: frozenset[str]) -> float:
+        """Share of the question's (IDF-weighted) content found in the unit."""
+        topical = [t for t in q_tokens if t not in _SECTION_WORDS]
+        if not topical:
+            return 0.0
+        total = sum(self.idf(t) for t in topical)
+        got = sum(self.idf(t) for t in topical if t in unit_tokens or _partial(t, unit_tokens))
+        return got / total if total else 0.0
+
+
+def _partial(token: str, unit_tokens: frozenset[str]) -> bool:
+    """Thai compounds split differently: "ความปลอดภัย" vs "ปลอดภัย"."""
+    if len(token) < 4:
+        return False
+    return any(len(u) >= 4 and (token in u or u in token) for u in unit_tokens)
+
+
+_NUMBER_ASK = re.compile(r"กี่|เท่าไร|เท่าใด|จำนวน.*(เท่า|กี่)|how (many|much)|budget|งบประมาณ.*(เท่า|กี่|บาท)|บาท")
+_PERSON_ASK = re.compile(r"ใคร|ชื่อ(อะไร)?\s*$|who\b|ผู้อำนวยการ(เขต|สำนักงาน)?\s*(คือ|ชื่อ)|name of")
+_CONTACT_ASK = re.compile(r"เบอร์|โทรศัพท์|อีเมล|e-?mail|phone|ที่อยู่|address|ตั้งอยู่|เว็บไซต์|website")
+_DATE_ASK = re.compile(r"เมื่อไร|เมื่อไหร่|วันที่|when\b|what date|ปีไหน")
+_PERSON = re.compile(r"(นาย|นางสาว|นาง|ดร\.|ว่าที่)\s*\S+")
+_DATE = re.compile(r"(พ\.ศ\.|ค\.ศ\.)\s*\d{4}|\d{1,2}\s*(ม\.ค\.|ก\.พ\.|มี\.ค\.|เม\.ย\.|มกราคม|กุมภาพันธ์|มีนาคม|เมษายน)")
+_CONTACT = re.compile(r"\d{2,3}[- ]?\d{3}[- ]?\d{3,4}|@|www\.|https?://|ถนน|ตำบล|อำเภอ|หมู่")
+_AMOUNT = re.compile(r"\d[\d,]*\s*(บาท|ล้าน|แห่ง|โรง|คน|ครั้ง)")
+
+
+def missing_answer_type(question: str, units: Sequence[Unit]) -> str | None:
+    """Why the evidence cannot answer the kind of fact asked, or None.
+
+    A question for a number, a person, a contact or a date needs evidence
+    that contains one; plans rarely hold budgets, school counts or phones.
+    """
+    q = question.lower()
+    text = " ".join(u.text for u in units)
+    if _CONTACT_ASK.search(q) and not _CONTACT.search(text):
+        return "contact"
+    if _PERSON_ASK.search(q) and not _PERSON.search(text):
+        return "person"
+    if _DATE_ASK.search(q) and not _DATE.search(text):
+        return "date"
+    if _NUMBER_ASK.search(q) and not _AMOUNT.search(text):
+        return "number"
+    return None
+
+
+def rank_units(hits: Sequence[Hit], q_tokens: Sequence[str], weigher: Weigher) -> list[tuple[float, Unit, int]]:
+    """(support, unit, hit rank) for the units of the hits, best first."""
+    out = []
+    for rank, hit in enumerate(hits, 1):
+        for unit in units_of(hit.chunk):
+            if unit.is_heading:
+                continue
+            out.append((weigher.coverage(q_tokens, unit.tokens), unit, rank))
+    out.sort(key=lambda x: (-x[0], x[2], x[1].start_line))
+    return out

@@ -1,0 +1,76 @@
+"""Rule-based rewrite of follow-up questions against the previous turns.
+
+"แล้วเขต 20 ล่ะ" after "วิสัยทัศน์ของเขต 13 คืออะไร" becomes
+"วิสัยทัศน์ของ เขต 20 คืออะไร"; "ข้อ 2 คืออะไร" after "พันธกิจของ
+สพม.มุกดาหาร มีอะไรบ้าง" becomes "พันธกิจของ สพม.มุกดาหาร ข้อ 2".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ingest.normalize import normalize_query
+from ingest.offices import find_office_mentions
+from ingest.structure import ENGLISH_KEYWORDS, SECTION_KEYWORDS
+from retrieval.query import SECTION_SYNONYMS, section_intents
+from retrieval.tokens import tokenize
+
+_ELLIPTIC = re.compile(r"^(แล้ว|และ|ส่วน|ล่ะ|what about|and |how about)|(ล่ะ|ละ|หล่ะ|บ้างล่ะ)\s*[?？]?$", re.IGNORECASE)
+_OFFICE_SPAN = re.compile(
+    r"(สำนักงานเขตพื้นที่การศึกษา\S*(\s*เขต\s*\d+)?|สพ[มป]\.?\s*\S*(\s*เขต\s*\d+)?|เขต\s*\d+|"
+    r"(?i:mukdahan|area\s*\d+|district\s*\d+))"
+)
+_FILLER = re.compile(r"^(แล้ว|และ|ส่วน|what about|how about|and)\s*|\s*(ล่ะ|ละ|หล่ะ)\s*[?？]?$", re.IGNORECASE)
+
+
+def history_questions(history: Sequence[Any] | None) -> list[str]:
+    """User turns from a history given as strings, (user, bot) pairs or messages."""
+    out: list[str] = []
+    for turn in history or []:
+        if isinstance(turn, str):
+            out.append(turn)
+        elif isinstance(turn, dict) and turn.get("role") == "user":
+            content = turn.get("content")
+            if isinstance(content, str):
+                out.append(content)
+        elif isinstance(turn, list | tuple) and turn and isinstance(turn[0], str):
+            out.append(turn[0])
+    return [q for q in out if q.strip()]
+
+
+def rewrite(question: str, history: Sequence[Any] | None) -> str:
+    """The question made self-contained, or unchanged when it already is."""
+    previous = history_questions(history)
+    if not previous:
+        return question
+    q = normalize_query(question)
+    has_office = bool(find_office_mentions(q))
+    has_section = bool(section_intents(q))
+    content = [t for t in tokenize(_OFFICE_SPAN.sub(" ", q)) if not t.isdigit()]
+    elliptic = bool(_ELLIPTIC.search(q)) or len(content) <= 3
+    if not elliptic or (has_office and has_section):
+        return question
+    base = normalize_query(previous[-1])
+    new_parts: list[str] = []
+    if has_office:  # the same question about another office
+        base = _OFFICE_SPAN.sub(" ", base)
+        new_parts.extend(m.group(0) for m in _OFFICE_SPAN.finditer(q))
+        q = _OFFICE_SPAN.sub(" ", q)
+    if has_section:  # the same office, another section
+        base = _SECTION_WORDS.sub(" ", base)
+    rest = _FILLER.sub("", q).strip(" ?？")
+    return re.sub(r"\s+", " ", " ".join([base.strip(" ?？"), *new_parts, rest])).strip()
+
+
+_SECTION_WORDS = re.compile(
+    "|".join(
+        sorted(
+            [re.escape(k) + r"(\s*\([^)]*\))?" for k, _ in SECTION_KEYWORDS + SECTION_SYNONYMS]
+            + [rf"(?i:\b{w}\b)" for w in ENGLISH_KEYWORDS],
+            key=len,
+            reverse=True,
+        )
+    )
+)
