@@ -7,7 +7,7 @@ import time
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +204,6 @@ def _record_document(ix: PlanIndex, p: _Prepared, catalogue: dict[str, dict[str,
             "sections": [s.title for s in p.parsed.sections if s.title],
             "chunk_ids": [c.id for c in p.chunks],
             "aliases": [str(a) for a in entry.get("aliases", [])],
-            "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
     )

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from planqa.types import Answer, Citation, Hit, Query
 from retrieval.evidence import Unit, Weigher, content_tokens, missing_answer_type, rank_units, units_of
-from retrieval.followup import rewrite
+from retrieval.followup import history_questions, rewrite
+from retrieval.llm import NOT_STATED, build_messages, check_citations, make_chat_model, stream_answer
 from retrieval.phrases import phrases, section_label
 
 if TYPE_CHECKING:
@@ -29,11 +31,72 @@ MAX_LIST_UNITS = 8
 
 
 class Answerer:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, chat_model: Any = None) -> None:
         self.svc = service
         self.weigher = Weigher(service.index.lexical)
+        self.chat_model = chat_model if chat_model is not None else make_chat_model(service.settings)
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        offices: Sequence[str] | None = None,
+        retriever: str = "hybrid",
+        k: int = 10,
+    ) -> Iterator[str | Answer]:
+        """Text pieces as they are ready, then the final Answer."""
+        base = self._extractive(question, history, offices, retriever, k)
+        if self.chat_model is None or base.abstained and not base.hits or base.notes[:1] in (
+            ("abstain:number",), ("abstain:person",), ("abstain:contact",), ("abstain:date",)
+        ):
+            for line in base.text.split("\n"):
+                yield line + "\n"
+            yield base
+            return
+        yield from self._with_llm(base, history)
+
+    def _with_llm(self, base: Answer, history: Sequence[Any] | None) -> Iterator[str | Answer]:
+        evidence = evidence_for_llm(base, self)
+        messages = build_messages(base.rewritten_question or base.question, evidence, history_questions(history))
+        pieces: list[str] = []
+        try:
+            for piece in stream_answer(self.chat_model, messages):
+                pieces.append(piece)
+                yield piece
+        except Exception as exc:  # network or provider errors: keep the extractive answer
+            log.warning("LLM failed (%s); using the extractive answer", type(exc).__name__)
+            yield "\n"
+            yield base
+            return
+        checked = check_citations("".join(pieces), [c.n for c in evidence])
+        by_n = {c.n: c for c in evidence}
+        renumber = {old: new for new, old in enumerate(checked.used, 1)}
+        text = re.sub(r"\[(\d{1,3})\]", lambda m: f"[{renumber[int(m.group(1))]}]", checked.text)
+        citations = tuple(replace(by_n[old], n=new) for old, new in renumber.items())
+        notes: tuple[str, ...] = ("llm",)
+        if checked.removed:
+            removed = ", ".join(f"[{n}]" for n in checked.removed)
+            text += f"\n(หมายเหตุ: ตัดการอ้างอิงที่ไม่มีในหลักฐานออกแล้ว: {removed})"
+            notes += (f"removed-citations:{removed}",)
+        abstained = not citations and NOT_STATED in text
+        yield Answer(base.question, text, citations, base.hits, abstained, base.rewritten_question, notes)
 
     def answer(
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        offices: Sequence[str] | None = None,
+        retriever: str = "hybrid",
+        k: int = 10,
+    ) -> Answer:
+        final: Answer | None = None
+        for piece in self.stream(question, history, offices, retriever, k):
+            if isinstance(piece, Answer):
+                final = piece
+        assert final is not None
+        return final
+
+    def _extractive(
         self,
         question: str,
         history: Sequence[Any] | None = None,
@@ -254,9 +317,22 @@ class _Composer:
         return Answer(question, "\n".join(lines), (), tuple(self.hits), True, rewritten, (f"abstain:{why}",))
 
 
-_NOT_SHARED = frozenset("สำนักงาน เขต พื้นที่ การศึกษา มัธยมศึกษา สพม".split())
+def evidence_for_llm(base: Answer, answerer: Answerer, limit: int = 8) -> list[Citation]:
+    """The extractive answer's citations, then the best units of the top hits."""
+    evidence = list(base.citations)
+    seen = {(c.source, c.start_line) for c in evidence}
+    for hit in base.hits[:5]:
+        for unit in units_of(hit.chunk):
+            if unit.is_heading or (unit.chunk.source, unit.start_line) in seen or len(evidence) >= limit:
+                continue
+            seen.add((unit.chunk.source, unit.start_line))
+            c = unit.chunk
+            evidence.append(Citation(len(evidence) + 1, c.source, c.office, c.section, unit.start_line,
+                                     unit.end_line, unit.raw, c.id))
+    return evidence
+
+
+_NOT_SHARED = frozenset(["สำนักงาน", "เขต", "พื้นที่", "การศึกษา", "มัธยมศึกษา", "สพม"])
 _SECTIONISH = frozenset(
-    "วิสัยทัศน์ พันธกิจ เป้าประสงค์ เป้าหมาย กลยุทธ์ จุดเน้น ตัวชี้วัด ค่านิยม วัฒนธรรม องค์กร อัตลักษณ์ "
-    "เอกลักษณ์ vision mission goal goals strategy strategies indicator indicators values culture identity "
-    "มีอะไรบ้าง ทั้งหมด list all".split()
+    ["วิสัยทัศน์", "พันธกิจ", "เป้าประสงค์", "เป้าหมาย", "กลยุทธ์", "จุดเน้น", "ตัวชี้วัด", "ค่านิยม", "วัฒนธรรม", "องค์กร", "อัตลักษณ์", "เอกลักษณ์", "vision", "mission", "goal", "goals", "strategy", "strategies", "indicator", "indicators", "values", "culture", "identity", "มีอะไรบ้าง", "ทั้งหมด", "list", "all"]
 )

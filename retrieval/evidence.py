@@ -19,13 +19,10 @@ from retrieval.tokens import tokenize
 
 # question words and office words carry no evidence
 _QUESTION_WORDS = frozenset(
-    "อะไร อย่างไร ไหม หรือไม่ บ้าง ใด ไหน คือ มี เน้น เรื่อง เกี่ยวกับ สำนักงาน เขต พื้นที่ การศึกษา มัธยมศึกษา "
-    "ส พม แผน ระบุ กล่าวถึง ข้อ ที่ ของ ใคร กี่ เท่าไร what which is are the of does do office offices plan "
-    "plans mention mentions about say says".split()
+    ["อะไร", "อย่างไร", "ไหม", "หรือไม่", "บ้าง", "ใด", "ไหน", "คือ", "มี", "เน้น", "เรื่อง", "เกี่ยวกับ", "สำนักงาน", "เขต", "พื้นที่", "การศึกษา", "มัธยมศึกษา", "ส", "พม", "แผน", "ระบุ", "กล่าวถึง", "ข้อ", "ที่", "ของ", "ใคร", "กี่", "เท่าไร", "what", "which", "is", "are", "the", "of", "does", "do", "office", "offices", "plan", "plans", "mention", "mentions", "about", "say", "says"]
 )
 _SECTION_WORDS = frozenset(
-    "วิสัยทัศน์ พันธกิจ เป้าประสงค์ เป้าหมาย กลยุทธ์ จุดเน้น ตัวชี้วัด ค่านิยม วัฒนธรรม องค์กร อัตลักษณ์ "
-    "เอกลักษณ์ vision mission goal goals strategy strategies indicator indicators values culture".split()
+    ["วิสัยทัศน์", "พันธกิจ", "เป้าประสงค์", "เป้าหมาย", "กลยุทธ์", "จุดเน้น", "ตัวชี้วัด", "ค่านิยม", "วัฒนธรรม", "องค์กร", "อัตลักษณ์", "เอกลักษณ์", "vision", "mission", "goal", "goals", "strategy", "strategies", "indicator", "indicators", "values", "culture"]
 )
 
 
@@ -75,7 +72,7 @@ def units_of(chunk: Chunk) -> list[Unit]:
     for gi, g in enumerate(groups):
         raw_lines = lines[g[0] : g[-1] + 1]
         raw = "\n".join(raw_lines).strip()
-        text = " ".join(n for n in (normalize_line(x) for x in raw_lines) if n)
+        text = " ".join(n for n in (normalize_line(x) for x in raw_lines) if n).strip("“”\"")
         units.append(
             Unit(
                 chunk=chunk,

@@ -7,7 +7,7 @@ models and index handles are loaded once per process, never per request.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ingest.index import PlanIndex
@@ -76,11 +76,24 @@ class Service:
         retriever: str = "hybrid",
         k: int = 10,
     ) -> Answer:
+        return self.answerer().answer(question, history=history, offices=offices, retriever=retriever, k=k)  # type: ignore[no-any-return]
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        offices: Sequence[str] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Answer text pieces as they are ready, then the final Answer."""
+        return self.answerer().stream(question, history=history, offices=offices)  # type: ignore[no-any-return]
+
+    def answerer(self) -> Any:
         from retrieval.answer import Answerer
 
-        if self._answerer is None:
-            self._answerer = Answerer(self)
-        return self._answerer.answer(question, history=history, offices=offices, retriever=retriever, k=k)  # type: ignore[no-any-return]
+        with _LOCK:
+            if self._answerer is None:
+                self._answerer = Answerer(self)
+        return self._answerer
 
 
 def get_service(settings: Settings | None = None) -> Service:

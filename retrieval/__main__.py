@@ -1,0 +1,59 @@
+"""python -m retrieval search|ask "question" [--k N] [--json]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from planqa.cli import add_settings_args, guarded, settings_from_args, setup_logging
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m retrieval", description="Search the plans or ask a question.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (("search", "ranked passages"), ("ask", "a cited answer")):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("question")
+        p.add_argument("--k", type=int, default=10, help="number of passages (default 10)")
+        p.add_argument("--retriever", choices=("dense", "bm25", "hybrid"), default="hybrid")
+        p.add_argument("--office", action="append", help="restrict to this office (repeatable)")
+        p.add_argument("--json", action="store_true", help="print JSON on stdout")
+        add_settings_args(p)
+    ask = sub.choices["ask"]
+    ask.add_argument("--history", action="append", help="an earlier user question (repeatable, oldest first)")
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
+
+    def _main() -> int:
+        from retrieval.service import get_service
+
+        settings = settings_from_args(args)
+        svc = get_service(settings)
+        if svc.index.lexical.chunk_count() == 0:
+            print("error: the index is empty; run `python -m ingest` first", file=sys.stderr)
+            return 2
+        if args.command == "search":
+            hits = svc.search(args.question, k=args.k, offices=args.office, retriever=args.retriever)
+            if args.json:
+                print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
+            for n, h in enumerate(hits, 1):
+                if not args.json:
+                    c = h.chunk
+                    first = c.text.strip().split("\n")[0][:80]
+                    print(f"{n:2}. {h.score:.4f} {c.source}:{c.start_line}-{c.end_line} [{c.office} | {c.section}] {first}")
+            return 0
+        answer = svc.answer(args.question, history=args.history, offices=args.office, retriever=args.retriever, k=args.k)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+            return 0
+        print(answer.text)
+        for c in answer.citations:
+            print(f"[{c.n}] {c.source}, {c.section}, lines {c.start_line}-{c.end_line}")
+        return 0
+
+    return guarded(_main)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
