@@ -75,8 +75,8 @@ class Answerer:
         citations = tuple(replace(by_n[old], n=new) for old, new in renumber.items())
         notes: tuple[str, ...] = ("llm",)
         if checked.removed:
-            removed = ", ".join(f"[{n}]" for n in checked.removed)
-            text += f"\n(หมายเหตุ: ตัดการอ้างอิงที่ไม่มีในหลักฐานออกแล้ว: {removed})"
+            removed = ", ".join(str(n) for n in checked.removed)
+            text += f"\n(หมายเหตุ: ตัดการอ้างอิงหมายเลข {removed} ที่ไม่มีในหลักฐานออกแล้ว)"
             notes += (f"removed-citations:{removed}",)
         abstained = not citations and NOT_STATED in text
         yield Answer(base.question, text, citations, base.hits, abstained, base.rewritten_question, notes)
