@@ -18,6 +18,7 @@ from langchain_core.indexing import index as lc_index
 from langchain_core.vectorstores import VectorStore
 
 from planqa.errors import IndexMismatch
+from planqa.rwlock import RWLock
 from planqa.settings import Settings
 from planqa.types import Chunk
 from retrieval.embeddings import make_embeddings, model_id
@@ -81,7 +82,7 @@ class _PairedStore(VectorStore):
         ids = [str(i) for i in kwargs.get("ids") or [d.id for d in documents]]
         chunks = [document_to_chunk(d) for d in documents]
         texts = [d.page_content for d in documents]
-        vectors = self._ix.embeddings.embed_documents(texts)
+        vectors = self._ix.vectors_for(ids, texts)
         self._ix.collection.upsert(
             ids=ids,
             embeddings=vectors,  # type: ignore[arg-type]
@@ -129,6 +130,9 @@ class PlanIndex:
         self._records: Any = None
         self._lock = threading.Lock()
         self.written = 0
+        # readers (questions) share it; an ingest run takes it only to write
+        self.rw = RWLock()
+        self._vectors: dict[str, list[float]] = {}
 
     # ---- stores -----------------------------------------------------------
     @property
@@ -173,6 +177,26 @@ class PlanIndex:
             )
             self._records.create_schema()
         return self._records
+
+    def prepare_vectors(self, chunks: Sequence[Chunk], progress: Any = None) -> int:
+        """Embed the chunks the index lacks, ahead of the write (outside any lock)."""
+        known = set(self.records.list_keys(group_ids=sorted({c.source for c in chunks})))
+        todo = [c for c in chunks if c.id not in known and c.id not in self._vectors]
+        step = max(1, self.settings.embed_batch_size) * 4
+        for i in range(0, len(todo), step):
+            batch = todo[i : i + step]
+            for chunk, vec in zip(batch, self.embeddings.embed_documents([c.embed_text for c in batch])):
+                self._vectors[chunk.id] = vec
+            if progress:
+                progress(min(i + step, len(todo)), len(todo), "embedding")
+        return len(todo)
+
+    def vectors_for(self, ids: Sequence[str], texts: Sequence[str]) -> list[list[float]]:
+        """Prepared vectors where there are some, fresh embeddings for the rest."""
+        missing = [n for n, i in enumerate(ids) if i not in self._vectors]
+        fresh = self.embeddings.embed_documents([texts[n] for n in missing]) if missing else []
+        by_pos = dict(zip(missing, fresh))
+        return [by_pos[n] if n in by_pos else self._vectors.pop(i) for n, i in enumerate(ids)]
 
     def store(self) -> VectorStore:
         return _PairedStore(self)

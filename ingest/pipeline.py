@@ -165,28 +165,31 @@ def _write(
     progress: Progress | None,
 ) -> None:
     marker = ix.dirty_marker
-    if marker.exists():
-        ix.repair()
-    marker.write_text("an ingest run is writing; if it died, the next run repairs the index\n")
-    ix.written = 0
     todo = [p for p in prepared if p.status != "unchanged"]
-    total = sum(len(p.chunks) for p in todo)
-    done = 0
-    group: list[_Prepared] = []
-    for p in todo:
-        group.append(p)
-        if sum(len(g.chunks) for g in group) >= GROUP_CHUNKS or p is todo[-1]:
-            ix.index_chunks([c for g in group for c in g.chunks])
-            for g in group:
-                _record_document(ix, g, catalogue)
-            done += sum(len(g.chunks) for g in group)
-            if progress:
-                progress(done, total, f"indexed {group[-1].parsed.doc.source}")
-            group = []
-    if gone:
-        report.chunks_deleted = ix.delete_sources(gone)
-    report.chunks = ix.written
-    marker.unlink(missing_ok=True)
+    # embedding is slow and needs no lock: questions go on meanwhile
+    ix.prepare_vectors([c for p in todo for c in p.chunks], progress)
+    with ix.rw.write():  # readers see the old index or the new one, never half
+        if marker.exists():
+            ix.repair()
+        marker.write_text("an ingest run is writing; if it died, the next run repairs the index\n")
+        ix.written = 0
+        total = sum(len(p.chunks) for p in todo)
+        done = 0
+        group: list[_Prepared] = []
+        for p in todo:
+            group.append(p)
+            if sum(len(g.chunks) for g in group) >= GROUP_CHUNKS or p is todo[-1]:
+                ix.index_chunks([c for g in group for c in g.chunks])
+                for g in group:
+                    _record_document(ix, g, catalogue)
+                done += sum(len(g.chunks) for g in group)
+                if progress:
+                    progress(done, total, f"indexed {group[-1].parsed.doc.source}")
+                group = []
+        if gone:
+            report.chunks_deleted = ix.delete_sources(gone)
+        report.chunks = ix.written
+        marker.unlink(missing_ok=True)
 
 
 def _record_document(ix: PlanIndex, p: _Prepared, catalogue: dict[str, dict[str, Any]]) -> None:

@@ -45,7 +45,8 @@ class Answerer:
         k: int = 10,
     ) -> Iterator[str | Answer]:
         """Text pieces as they are ready, then the final Answer."""
-        base = self._extractive(question, history, offices, retriever, k)
+        with self.svc.index.rw.read():  # one consistent index for the whole answer
+            base = self._extractive(question, history, offices, retriever, k)
         if self.chat_model is None or base.abstained and not base.hits or base.notes[:1] in (
             ("abstain:number",), ("abstain:person",), ("abstain:contact",), ("abstain:date",)
         ):

@@ -66,7 +66,8 @@ class Service:
     ) -> list[Hit]:
         self.check_model()
         query = self.parse(question)
-        return self.searcher.search(query, k=k, retriever=retriever, offices=offices or (), sections=sections or ())
+        with self.index.rw.read():
+            return self.searcher.search(query, k=k, retriever=retriever, offices=offices or (), sections=sections or ())
 
     def answer(
         self,
