@@ -24,8 +24,12 @@ _THAI = re.compile("[\u0e00-\u0e7f]")
 _LINE_SPLIT = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 
 
-def load(path: Path, source: str) -> SourceDoc:
+def load(path: Path, source: str, max_bytes: int | None = None) -> SourceDoc:
     """Read ``path`` and return its text as a SourceDoc named ``source``.
+
+    Args:
+        max_bytes: refuse larger files (a plan is kilobytes; a huge file is
+            almost always a mistake and would take hours to embed).
 
     Raises:
         UnreadableDocument: with the reason, when no usable text comes out.
@@ -36,6 +40,11 @@ def load(path: Path, source: str) -> SourceDoc:
             f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
         )
     try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise UnreadableDocument(
+                f"file too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB limit; raise PLANQA_MAX_FILE_MB to ingest it)"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}") from exc
@@ -147,13 +156,15 @@ def _html_text(html: str) -> str:
 
     try:
         soup = BeautifulSoup(html, "lxml")
-    except Exception as exc:  # lxml raises many types on broken input
-        raise UnreadableDocument(f"cannot parse HTML: {exc}") from exc
-    for tag in soup(["script", "style", "noscript", "template"]):
-        tag.decompose()
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    return soup.get_text("\n")
+        for tag in soup(["script", "style", "noscript", "template"]):
+            tag.decompose()
+        for br in soup.find_all("br"):
+            br.replace_with("\n")
+        return str(soup.get_text("\n"))
+    except RecursionError as exc:
+        raise UnreadableDocument("HTML nested too deeply to read") from exc
+    except Exception as exc:  # lxml/bs4 raise many types on broken input
+        raise UnreadableDocument(f"cannot parse HTML: {type(exc).__name__}") from exc
 
 
 def _pdf_text(raw: bytes) -> str:

@@ -124,7 +124,7 @@ def run(
         if progress:
             progress(n, len(files), f"reading {rel}")
         try:
-            doc = load(path, rel)
+            doc = load(path, rel, max_bytes=int(settings.max_file_mb * 1e6))
         except UnreadableDocument as exc:
             kept = " (the previous version stays in the index)" if rel in known else ""
             report.skipped.append(Skipped(rel, f"{exc}{kept}"))

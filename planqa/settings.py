@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     chroma_port: int = 8000
     collection: str = "plans"
     embed_batch_size: int = Field(default=32, ge=1)
+    max_file_mb: float = Field(default=20, gt=0)  # larger files are skipped with a reason
 
     # retrieval
     top_k: int = Field(default=10, ge=1, le=100)
