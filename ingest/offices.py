@@ -117,9 +117,14 @@ def find_office_in_document(lines: list[str]) -> OfficeKey | None:
 
 def find_office_mentions(question: str) -> list[OfficeKey]:
     """Every office mention in a question, full, abbreviated, bare or English."""
+    return [key for key, _ in find_office_spans(question)]
+
+
+def find_office_spans(question: str) -> list[tuple[OfficeKey, str]]:
+    """Office mentions with the text that names them (normalised question)."""
     text = normalize_query(question)
     full, abbr, bare, english = _patterns()
-    found: list[OfficeKey] = []
+    found: list[tuple[OfficeKey, str]] = []
     taken: list[tuple[int, int]] = []
     for pat in (full, abbr, english, bare):
         for m in pat.finditer(text):
@@ -128,7 +133,7 @@ def find_office_mentions(question: str) -> list[OfficeKey]:
             groups = m.groupdict()
             key = _key(groups.get("level"), groups.get("prov"), groups.get("area"))
             if key.province or key.area:
-                found.append(key)
+                found.append((key, m.group(0)))
                 taken.append(m.span())
     return found
 

@@ -77,6 +77,7 @@ class Query:
     normalized: str
     offices: tuple[str, ...] = ()  # offices named (canonical names in the index)
     unknown_offices: tuple[str, ...] = ()  # office mentions not in the index
+    office_mentions: tuple[str, ...] = ()  # the mentions as written ("สพม.4", "Mukdahan")
     section_kinds: tuple[str, ...] = ()
     item_numbers: tuple[str, ...] = ()
     wants_many_offices: bool = False  # "which office ..." questions

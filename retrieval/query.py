@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.normalize import normalize_query
-from ingest.offices import OfficeKey, find_office_mentions, parse_office_name
+from ingest.offices import OfficeKey, find_office_spans, parse_office_name
 from ingest.structure import ENGLISH_KEYWORDS, SECTION_KEYWORDS
 from planqa.types import Query
 
@@ -97,7 +97,8 @@ def parse_query(question: str, offices: Sequence[KnownOffice]) -> Query:
     low = norm.lower()
     matched: list[str] = []
     unknown: list[str] = []
-    for mention in find_office_mentions(norm):
+    spans = find_office_spans(norm)
+    for mention, _ in spans:
         hits = [o.name for o in offices if o.key is not None and mention.matches(o.key)]
         if hits:
             matched.extend(h for h in hits if h not in matched)
@@ -113,6 +114,7 @@ def parse_query(question: str, offices: Sequence[KnownOffice]) -> Query:
         normalized=norm,
         offices=tuple(matched),
         unknown_offices=tuple(dict.fromkeys(unknown)),
+        office_mentions=tuple(text for _, text in spans),
         section_kinds=section_intents(norm),
         item_numbers=items,
         wants_many_offices=bool(_WHICH.search(low)) and len(matched) != 1,

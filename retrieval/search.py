@@ -17,12 +17,18 @@ RETRIEVERS = ("dense", "bm25", "hybrid")
 
 @dataclass(frozen=True, slots=True)
 class FusionWeights:
-    """Tuned on evals/questions/seeds.jsonl (see README, Retrieval)."""
+    """How dense and BM25 evidence combine (tuned: see README, Retrieval).
 
-    dense: float = 1.0
-    lexical: float = 1.0
-    section: float = 1.0  # bonus, in units of one top-rank RRF vote
-    item: float = 0.5
+    ``convex``: each list's scores min-max normalised over its candidates,
+    then ``dense * d + lexical * l``; ``rrf``: reciprocal rank fusion.
+    Section and item bonuses are in units of one list's top score.
+    """
+
+    fusion: str = "convex"
+    dense: float = 0.5
+    lexical: float = 0.5
+    section: float = 0.25
+    item: float = 0.15
     rrf_k: int = 60
     per_office_cap: int = 2  # for "which office ..." questions
 
@@ -70,12 +76,24 @@ class HybridSearcher:
         scope = tuple(offices) or query.offices
         n = max(self.candidate_k, k)
         dense = dense_search(self.ix, query.normalized, n, scope) if retriever != "bm25" else []
-        lexical = self.ix.lexical.search(tokenize(query.normalized), n, scope) if retriever != "dense" else []
+        lexical = self.ix.lexical.search(self._lexical_tokens(query, scope), n, scope) if retriever != "dense" else []
         chunks = self.ix.lexical.get_chunks(list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in lexical])))
         hits = self._fuse(query, dense, lexical, chunks, tuple(sections) or query.section_kinds)
+        if sections:  # an explicit section choice is a filter, an asked section only a boost
+            hits = [h for h in hits if h.chunk.section_kind in sections]
         if query.wants_many_offices and not scope:
             hits = diversify(hits, self.weights.per_office_cap)
         return hits[:k]
+
+    @staticmethod
+    def _lexical_tokens(query: Query, scope: Sequence[str]) -> list[str]:
+        """Query tokens; once the office is a filter its name is no evidence."""
+        tokens = tokenize(query.normalized)
+        if not scope:
+            return tokens
+        office_words = set(tokenize(" ".join(scope))) | set(tokenize(" ".join(query.office_mentions)))
+        kept = [t for t in tokens if t not in office_words]
+        return kept or tokens
 
     def _fuse(
         self,
@@ -86,26 +104,37 @@ class HybridSearcher:
         kinds: Sequence[str],
     ) -> list[Hit]:
         w = self.weights
-        vote = 1.0 / (w.rrf_k + 1)
         d_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
         l_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
         d_score, l_score = dict(dense), dict(lexical)
+        if w.fusion == "rrf":
+            d_part = {cid: 1.0 / (w.rrf_k + r) for cid, r in d_rank.items()}
+            l_part = {cid: 1.0 / (w.rrf_k + r) for cid, r in l_rank.items()}
+            unit = 1.0 / (w.rrf_k + 1)
+        else:
+            d_part, l_part, unit = _minmax(dense), _minmax(lexical), 1.0
         hits: list[Hit] = []
         for cid, chunk in chunks.items():
-            score = 0.0
-            if cid in d_rank:
-                score += w.dense / (w.rrf_k + d_rank[cid])
-            if cid in l_rank:
-                score += w.lexical / (w.rrf_k + l_rank[cid])
+            score = w.dense * d_part.get(cid, 0.0) + w.lexical * l_part.get(cid, 0.0)
             if kinds and chunk.section_kind in kinds:
-                score += w.section * vote
+                score += w.section * unit
             if query.item_numbers and set(query.item_numbers) & set(chunk.items):
-                score += w.item * vote
+                score += w.item * unit
             hits.append(
                 Hit(chunk, score, d_score.get(cid), l_score.get(cid), d_rank.get(cid), l_rank.get(cid))
             )
         hits.sort(key=lambda h: (-h.score, h.chunk.source, h.chunk.start_line))
         return hits
+
+
+def _minmax(ranked: list[tuple[str, float]]) -> dict[str, float]:
+    """Scores mapped to [0, 1] over the candidate list (a lone hit gets 1)."""
+    if not ranked:
+        return {}
+    hi = max(x for _, x in ranked)
+    lo = min(x for _, x in ranked)
+    span = hi - lo
+    return {cid: (x - lo) / span if span > 1e-12 else 1.0 for cid, x in ranked}
 
 
 def diversify(hits: list[Hit], cap: int) -> list[Hit]:
