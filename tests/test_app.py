@@ -1,0 +1,357 @@
+"""The web app end to end: a real `python app.py` server, a real temp index, gradio_client.
+
+One server per module (it ingests a copy of the seeds on its first start);
+the render and upload-name tests need no server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from planqa.types import Citation
+from webui.chat import respond
+from webui.documents import UploadRefused, safe_filename
+from webui.render import answer_html, citation_html, citation_title, passage
+from webui.services import Services, is_local, login
+
+ROOT = Path(__file__).resolve().parent.parent
+MUKDAHAN = "004_324aff1e68aa4ee5.txt"
+OLD_VISION = "องค์กรนวัตกรรม"
+NEW_VISION = "องค์กรแห่งการเรียนรู้ดิจิทัล มุ่งสร้างผู้เรียนให้มีความสุขและปลอดภัย"
+START_TIMEOUT = 180
+
+
+@dataclass
+class AppServer:
+    url: str
+    corpus: Path
+    index: Path
+    log: Path
+    proc: subprocess.Popen[bytes]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def app_env(corpus: Path, index: Path, tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANQA_")}
+    env.update(
+        PLANQA_CORPUS_DIR=str(corpus),
+        PLANQA_INDEX_DIR=str(index),
+        GRADIO_TEMP_DIR=str(tmp / "gradio"),
+        GRADIO_ANALYTICS_ENABLED="False",
+        ANONYMIZED_TELEMETRY="False",
+        HF_HUB_OFFLINE="1",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@contextmanager
+def serve_app(tmp: Path) -> Iterator[AppServer]:
+    """`python app.py --port N` over a copy of the seed corpus and an empty index."""
+    corpus, index, log = tmp / "corpus", tmp / "index", tmp / "app.log"
+    shutil.copytree(ROOT / "corpus", corpus)
+    port = free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "app.py", "--port", str(port)],
+            cwd=ROOT, env=app_env(corpus, index, tmp), stdout=out, stderr=subprocess.STDOUT,
+        )
+    server = AppServer(f"http://127.0.0.1:{port}/", corpus, index, log, proc)
+    try:
+        _wait_until_serving(server)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_until_serving(server: AppServer) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            pytest.fail(f"app.py exited with {server.proc.returncode}:\n{server.log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(server.url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"app.py did not serve within {START_TIMEOUT} s:\n{server.log.read_text(errors='replace')}")
+
+
+def ready_client(server: AppServer):  # type: ignore[no-untyped-def]
+    """A gradio_client for the server, once its first ingest has finished."""
+    from gradio_client import Client
+
+    client = Client(server.url, verbose=False)
+    report = client.predict(api_name="/ingest")  # waits for the first-start ingest (one run at a time)
+    assert report["seen"] == 5 and not report["skipped"], report
+    return client
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    with serve_app(tmp_path_factory.mktemp("app")) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def client(server: AppServer):  # type: ignore[no-untyped-def]
+    return ready_client(server)
+
+
+def _sources(answer: dict) -> set[str]:  # type: ignore[type-arg]
+    return {c["source"] for c in answer["citations"]}
+
+
+# ---- against the running server -----------------------------------------------------------
+@pytest.mark.slow
+def test_first_start_ingests_the_corpus_and_logs_progress(server: AppServer, client) -> None:  # type: ignore[no-untyped-def]
+    log = server.log.read_text(errors="replace")
+    assert "index is empty" in log and "ingest done: 5 seen, 5 added" in log
+    assert (server.index / "lexical.sqlite3").exists()
+
+
+@pytest.mark.slow
+def test_ask_cites_the_mukdahan_plan(client) -> None:  # type: ignore[no-untyped-def]
+    answer = client.predict("สำนักงานใดเน้นความปลอดภัยของนักเรียน", api_name="/ask")
+    assert not answer["abstained"]
+    assert MUKDAHAN in _sources(answer)
+    cited = next(c for c in answer["citations"] if c["source"] == MUKDAHAN)
+    assert "ปลอดภัย" in cited["text"] and cited["start_line"] >= 1
+
+
+@pytest.mark.slow
+def test_ask_follow_up_and_office_filter(client) -> None:  # type: ignore[no-untyped-def]
+    follow = client.predict("แล้วเขต 20 ล่ะ", ["วิสัยทัศน์ของเขต 13 คืออะไร"], None, api_name="/ask")
+    assert "เขต 20" in follow["rewritten_question"]
+    assert _sources(follow) == {"003_500a49f8050b8f55.txt"}, follow  # เขต 20's plan
+    offices = client.predict("วิสัยทัศน์", 5, ["สำนักงานเขตพื้นที่การศึกษามัธยมศึกษามุกดาหาร"], api_name="/search")
+    assert offices and {h["source"] for h in offices} == {MUKDAHAN}
+
+
+@pytest.mark.slow
+def test_upload_of_an_edited_plan_changes_the_answer(server: AppServer, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from gradio_client import handle_file
+
+    question = "วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร"
+    before = client.predict(question, api_name="/ask")
+    assert OLD_VISION in before["text"] and MUKDAHAN in _sources(before)
+
+    original = (server.corpus / MUKDAHAN).read_text(encoding="utf-8")
+    edited_line = next(line for line in original.splitlines() if OLD_VISION in line)
+    edited = tmp_path / MUKDAHAN
+    edited.write_text(original.replace(edited_line, NEW_VISION), encoding="utf-8")
+    result = client.predict([handle_file(str(edited))], None, api_name="/upload")
+    message = result[0]
+    assert "แทนที่ไฟล์เดิม" in message and "ปรับปรุง 1" in message, message
+
+    after = client.predict(question, api_name="/ask")
+    assert NEW_VISION in after["text"] and OLD_VISION not in after["text"]
+    assert (server.corpus / MUKDAHAN).read_text(encoding="utf-8") == edited.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["../evil.txt", "/etc/passwd", ".hidden.txt", "sub/../../evil.txt"])
+def test_upload_refuses_unsafe_names(server: AppServer, client, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    payload = tmp_path / "plan.txt"
+    payload.write_text("วิสัยทัศน์\nไฟล์ทดสอบที่ไม่ควรถูกบันทึก\n", encoding="utf-8")
+    before = sorted(p.name for p in server.corpus.iterdir())
+    passwd = Path("/etc/passwd").stat().st_mtime_ns
+    with pytest.raises(AppError, match="ไม่ได้บันทึกไฟล์ใด"):
+        client.predict([handle_file(str(payload))], name, api_name="/upload")
+    assert sorted(p.name for p in server.corpus.iterdir()) == before
+    assert not (server.corpus.parent / "evil.txt").exists() and not (ROOT / "evil.txt").exists()
+    assert Path("/etc/passwd").stat().st_mtime_ns == passwd
+
+
+@pytest.mark.slow
+def test_upload_refuses_a_hidden_file_by_its_own_name(server: AppServer, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    hidden = tmp_path / ".hidden.txt"
+    hidden.write_text("วิสัยทัศน์\nซ่อน\n", encoding="utf-8")
+    with pytest.raises(AppError, match="ไฟล์ซ่อน"):
+        client.predict([handle_file(str(hidden))], None, api_name="/upload")
+    assert not (server.corpus / ".hidden.txt").exists()
+
+
+@pytest.mark.slow
+def test_upload_new_plan_then_delete_it(server: AppServer, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from gradio_client import handle_file
+
+    new = tmp_path / "900_ทดสอบ.md"
+    new.write_text(
+        "# สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 99\n\n## วิสัยทัศน์\n\nโรงเรียนสีเขียว นักเรียนรักษ์โลก\n",
+        encoding="utf-8",
+    )
+    added = client.predict([handle_file(str(new))], None, api_name="/upload")
+    assert "เพิ่มไฟล์" in added[0] and "เพิ่ม 1" in added[0], added[0]
+    assert new.name in [row[1] for row in added[1]["data"]]
+    hits = client.predict("โรงเรียนสีเขียว นักเรียนรักษ์โลก", 3, None, api_name="/search")
+    assert hits[0]["source"] == new.name
+
+    deleted = client.predict(new.name, api_name="/delete")
+    assert "ลบ 1" in deleted[0], deleted[0]
+    assert new.name not in [row[1] for row in deleted[1]["data"]]
+    assert not (server.corpus / new.name).exists()
+    assert list((server.index / "deleted").glob(f"*{new.name}"))  # a copy is kept
+    hits = client.predict("โรงเรียนสีเขียว นักเรียนรักษ์โลก", 3, None, api_name="/search")
+    assert all(h["source"] != new.name for h in hits)
+
+
+# ---- without a server -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        ("plan.txt", "plan.txt"),
+        ("uploads/แผน เขต 4.md", "แผน เขต 4.md"),
+        ("C:\\fakepath\\แผนปฏิบัติการ.docx", "แผนปฏิบัติการ.docx"),
+        ("/tmp/report.PDF", "report.PDF"),
+        ("page.html", "page.html"),
+    ],
+)
+def test_safe_filename_strips_directories(name: str, stored: str) -> None:
+    assert safe_filename(name) == stored
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("../evil.txt", "path traversal"),
+        ("a/../../evil.txt", "path traversal"),
+        ("..\\evil.txt", "path traversal"),
+        ("/etc/passwd", "ไม่รองรับไฟล์ชนิดนี้"),
+        (".hidden.txt", "ไฟล์ซ่อน"),
+        ("dir/.env", "ไฟล์ซ่อน"),
+        ("", "ไม่มีชื่อไฟล์"),
+        ("dir/", "ไม่มีชื่อไฟล์"),
+        ("evil.exe", "ไม่รองรับไฟล์ชนิดนี้"),
+        ("offices.toml", "ไม่รองรับไฟล์ชนิดนี้"),
+        ("bad\x00name.txt", "อักขระควบคุม"),
+        ("ก" * 80 + ".txt", "ยาวเกิน"),
+    ],
+)
+def test_safe_filename_refuses(name: str, reason: str) -> None:
+    with pytest.raises(UploadRefused, match=reason):
+        safe_filename(name)
+
+
+def test_refuses_a_public_address_without_a_login(tmp_path: Path) -> None:
+    env = app_env(tmp_path / "corpus", tmp_path / "index", tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "app.py", "--host", "0.0.0.0", "--port", str(free_port())],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "refusing to serve on 0.0.0.0 without a login" in proc.stderr
+    assert "PLANQA_AUTH_USER" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "index").exists()  # refused before anything was opened
+
+
+def _citation(source: str, start: int, end: int, text: str) -> Citation:
+    return Citation(1, source, "สพม.ทดสอบ <b>", "วิสัยทัศน์", start, end, text)
+
+
+def test_citation_shows_context_with_the_quote_marked_and_escaped(tmp_path: Path) -> None:
+    lines = [f"บรรทัด {n}" for n in range(1, 11)]
+    lines[4] = "นักเรียน <script>alert(1)</script> ปลอดภัย"
+    (tmp_path / "plan.txt").write_text("\n".join(lines), encoding="utf-8")
+    c = _citation("plan.txt", 5, 6, "นักเรียน <script>alert(1)</script> ปลอดภัย\nบรรทัด 6")
+    p = passage(c, tmp_path)
+    assert [n for n, _, _ in p.rows] == [2, 3, 4, 5, 6, 7, 8, 9] and not p.note
+    assert [n for n, _, quoted in p.rows if quoted] == [5, 6]
+    html = citation_html(c, tmp_path)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<mark>นักเรียน &lt;script&gt;alert(1)&lt;/script&gt; ปลอดภัย</mark>" in html
+    assert "<mark>บรรทัด 6</mark>" in html and "<mark>บรรทัด 4</mark>" not in html
+    assert "สพม.ทดสอบ &lt;b&gt;" in html and "plan.txt" in html
+    assert "<b>" not in citation_title(c) and "plan.txt" in citation_title(c)
+
+
+def test_citation_of_a_changed_or_missing_file_shows_the_quote_only(tmp_path: Path) -> None:
+    (tmp_path / "plan.txt").write_text("หนึ่ง\nสอง\nสาม\n", encoding="utf-8")
+    changed = passage(_citation("plan.txt", 2, 2, "ข้อความเดิม"), tmp_path)
+    assert changed.rows == ((2, "ข้อความเดิม", True),) and "เปลี่ยนไป" in changed.note
+    missing = passage(_citation("gone.txt", 1, 1, "ข้อความ"), tmp_path)
+    assert missing.rows == ((1, "ข้อความ", True),) and missing.note
+    outside = passage(_citation("../plan.txt", 1, 1, "หนึ่ง"), tmp_path / "sub")
+    assert outside.note and outside.rows == ((1, "หนึ่ง", True),)
+
+
+def test_answer_html_escapes_and_marks_citations() -> None:
+    html = answer_html("สพม. <i>x</i> — “ข้อความ” [1]\nบรรทัดสอง [12]\n")
+    assert html.count("<br>") == 1 and "<i>" not in html and "&lt;i&gt;" in html
+    assert '<span class="cite">[1]</span>' in html and '<span class="cite">[12]</span>' in html
+
+
+# ---- the chat handler in process (the shared seed index, read-only) -----------------------------
+def test_chat_streams_the_answer_then_adds_numbered_sources(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    services = Services.open(seed_settings)
+    steps = list(respond(services, "สำนักงานใดเน้นความปลอดภัยของนักเรียน", [], [], None))
+    assert len(steps) >= 4  # the question, then the answer growing line by line, then the sources
+    partial = [s[0][-1]["content"] for s in steps[1:-1]]
+    assert all(len(a) <= len(b) for a, b in zip(partial, partial[1:]))
+    history, asked, box = steps[-1]
+    assert asked == ["สำนักงานใดเน้นความปลอดภัยของนักเรียน"] and box == ""
+    sources = [m for m in history if m.get("metadata")]
+    assert sources and all(s["metadata"]["title"].startswith(f"\\[{n}\\]") for n, s in enumerate(sources, 1))
+    mukdahan = [s for s in sources if MUKDAHAN.replace("_", "\\_") in s["metadata"]["title"]]
+    assert mukdahan and "<mark>" in mukdahan[0]["content"] and "ปลอดภัย" in mukdahan[0]["content"]
+
+
+def test_chat_passes_earlier_questions_for_follow_ups(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    services = Services.open(seed_settings)
+    first = list(respond(services, "วิสัยทัศน์ของเขต 13 คืออะไร", [], [], None))[-1]
+    history, asked, _ = first
+    second = list(respond(services, "แล้วเขต 20 ล่ะ", history, asked, None))[-1]
+    answer = next(m["content"] for m in second[0][len(history) :] if m["role"] == "assistant")
+    assert "เขต 20" in answer and second[1] == ["วิสัยทัศน์ของเขต 13 คืออะไร", "แล้วเขต 20 ล่ะ"]
+
+
+def test_chat_office_filter_and_escaped_question(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    services = Services.open(seed_settings)
+    mukdahan = next(name for label, name in services.office_choices() if "มุกดาหาร" in label)
+    history, _, _ = list(respond(services, "วิสัยทัศน์ <img src=x onerror=alert(1)>", [], [], [mukdahan]))[-1]
+    assert "<img" not in history[0]["content"] and "&lt;img" in history[0]["content"]
+    titles = [m["metadata"]["title"] for m in history if m.get("metadata")]
+    assert titles and all("มุกดาหาร" in t for t in titles)
+
+
+def test_login_is_required_off_loopback() -> None:
+    from planqa.errors import ConfigError
+    from planqa.settings import Settings
+
+    open_settings = Settings(auth_user=None, auth_password=None)
+    assert is_local("127.0.0.1") and is_local("::1") and is_local("localhost") and not is_local("0.0.0.0")
+    assert login(open_settings, "127.0.0.1", share=False) is None
+    for host, share in (("0.0.0.0", False), ("192.168.1.5", False), ("127.0.0.1", True)):
+        with pytest.raises(ConfigError, match="PLANQA_AUTH_USER"):
+            login(open_settings, host, share=share)
+    closed = Settings(auth_user="ครู", auth_password="s3cret")
+    assert login(closed, "0.0.0.0", share=False) == ("ครู", "s3cret")

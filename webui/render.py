@@ -1,0 +1,148 @@
+"""HTML and Markdown for the web app: answers, sources, ingest summaries.
+
+Documents and questions are untrusted: every piece of their text goes
+through ``html.escape`` here (and Markdown's specials are escaped where the
+text lands in Markdown), so a plan containing ``<script>`` shows as text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.loaders import load
+from planqa.errors import UnreadableDocument
+from planqa.types import Citation, IngestReport
+from webui.documents import IngestState
+
+CONTEXT_LINES = 3
+_CITE = re.compile(r"\[(\d{1,3})\]")
+_MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#!|~])")
+_SPACES = re.compile(r"[\s\u00a0]+")
+
+CSS = """
+.planqa-answer { line-height: 1.7; }
+.planqa-answer .cite { font-weight: 600; color: var(--color-accent); }
+.planqa-source .meta { margin-bottom: .4em; line-height: 1.6; }
+.planqa-source table { border-collapse: collapse; width: 100%; font-size: .95em; }
+.planqa-source td { border: none; padding: 1px 6px; vertical-align: top; white-space: pre-wrap; }
+.planqa-source td.ln { color: var(--body-text-color-subdued); text-align: right; width: 3.5em; user-select: none; }
+.planqa-source tr.hit td.ln { font-weight: 700; color: var(--body-text-color); }
+.planqa-source mark { background: #fde68a; color: #111; padding: 0 2px; }
+.planqa-source .note { color: var(--body-text-color-subdued); font-style: italic; }
+"""
+
+
+def text(value: object) -> str:
+    """Untrusted text made safe for HTML."""
+    return html.escape(str(value), quote=True)
+
+
+def markdown_text(value: object) -> str:
+    """Untrusted text made safe for Markdown (which also passes HTML through)."""
+    one_line = " ".join(str(value).splitlines())
+    return _MD_SPECIALS.sub(r"\\\1", html.escape(one_line, quote=False))
+
+
+def user_html(question: str) -> str:
+    return f'<div class="planqa-question">{text(question)}</div>'
+
+
+def answer_html(answer_text: str) -> str:
+    """The answer's lines, escaped, with the ``[n]`` markers picked out."""
+    lines = [_CITE.sub(r'<span class="cite">[\1]</span>', text(line)) for line in answer_text.strip("\n").split("\n")]
+    return '<div class="planqa-answer">' + "<br>".join(lines) + "</div>"
+
+
+def citation_title(c: Citation, office_short: str = "") -> str:
+    lines = f"บรรทัด {c.start_line}" if c.start_line == c.end_line else f"บรรทัด {c.start_line}–{c.end_line}"
+    parts = [office_short or c.office, c.section or "", f"{c.source} {lines}"]
+    return markdown_text(f"[{c.n}] " + " · ".join(p for p in parts if p))
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """The cited lines with their neighbours, as read from the file now."""
+
+    rows: tuple[tuple[int, str, bool], ...]  # (line number, line, quoted?)
+    note: str = ""  # why the file's own lines are not shown, if they are not
+
+
+def passage(c: Citation, corpus_dir: Path, context: int = CONTEXT_LINES) -> Passage:
+    """Read the cited file and cut the quoted lines with ``context`` lines around."""
+    quoted_only = tuple((c.start_line + i, line, True) for i, line in enumerate(c.text.split("\n")))
+    path = corpus_dir / c.source
+    if not path.resolve().is_relative_to(corpus_dir.resolve()):
+        return Passage(quoted_only, "ไม่เปิดไฟล์นอกโฟลเดอร์เอกสาร")
+    try:
+        lines = load(path, c.source).lines
+    except UnreadableDocument:
+        return Passage(quoted_only, "ไม่พบหรือเปิดไฟล์ต้นฉบับไม่ได้แล้ว แสดงเฉพาะข้อความที่อ้างอิง")
+    span = "\n".join(lines[c.start_line - 1 : c.end_line])
+    if c.start_line < 1 or _SPACES.sub(" ", span).strip() != _SPACES.sub(" ", c.text).strip():
+        return Passage(quoted_only, "ไฟล์นี้เปลี่ยนไปหลังการนำเข้า แสดงเฉพาะข้อความที่อ้างอิง (กรุณานำเข้าใหม่)")
+    first = max(1, c.start_line - context)
+    last = min(len(lines), c.end_line + context)
+    rows = tuple((n, lines[n - 1], c.start_line <= n <= c.end_line) for n in range(first, last + 1))
+    return Passage(rows)
+
+
+def citation_html(c: Citation, corpus_dir: Path, context: int = CONTEXT_LINES) -> str:
+    """One source: office, section, file and lines, then the passage in its context.
+
+    Kept on one line: the chat renders Markdown, and an HTML block with no
+    blank line inside is passed through as it is.
+    """
+    p = passage(c, corpus_dir, context)
+    span = f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}–{c.end_line}"
+    meta = (
+        f"<b>สำนักงาน:</b> {text(c.office)}<br><b>หมวด:</b> {text(c.section or '—')}<br>"
+        f"<b>ไฟล์:</b> <code>{text(c.source)}</code> · <b>บรรทัด</b> {span}"
+    )
+    rows = []
+    for n, line, quoted in p.rows:
+        body = text(line) or "&nbsp;"
+        if quoted and line.strip():
+            body = f"<mark>{body}</mark>"
+        rows.append(f'<tr class="{"hit" if quoted else "ctx"}"><td class="ln">{n}</td><td>{body}</td></tr>')
+    note = f'<div class="note">{text(p.note)}</div>' if p.note else ""
+    return f'<div class="planqa-source"><div class="meta">{meta}</div>{note}<table>{"".join(rows)}</table></div>'
+
+
+_STEP_TH = (("reading ", "อ่าน "), ("indexed ", "บันทึกลงดัชนี "), ("embedding", "คำนวณเวกเตอร์"))
+
+
+def step_label(label: str) -> str:
+    """Thai for the ingest pipeline's progress labels."""
+    for en, th in _STEP_TH:
+        if label.startswith(en):
+            return th + label[len(en) :]
+    return label
+
+
+def report_markdown(report: IngestReport) -> str:
+    """The ingest summary and the problem files, in Thai Markdown."""
+    r = report
+    head = (
+        f"**นำเข้าเสร็จใน {r.seconds:.1f} วินาที** — พบ {r.seen} ไฟล์: เพิ่ม {r.added} · ปรับปรุง {r.updated} · "
+        f"ไม่เปลี่ยน {r.unchanged} · ลบ {r.deleted} · ข้าม {len(r.skipped)} · "
+        f"เขียน {r.chunks} ส่วน · ลบ {r.chunks_deleted} ส่วน"
+    )
+    if not r.skipped:
+        return head
+    problems = [f"- **{markdown_text(s.file)}**: {markdown_text(s.reason)}" for s in r.skipped]
+    return "\n\n".join([head, "**ไฟล์ที่มีปัญหา (ข้าม):**", "\n".join(problems)])
+
+
+def status_markdown(state: IngestState, documents: int, chunks: int) -> str:
+    """The one-line index status shown above the chat."""
+    if state.running:
+        where = f" {state.done}/{state.total}" if state.total else ""
+        return f"**กำลังนำเข้าเอกสาร{where}** — {markdown_text(step_label(state.label))}"
+    if state.error:
+        return f"**การนำเข้าครั้งล่าสุดล้มเหลว:** {markdown_text(state.error)} · ดัชนีมี {documents} แผน ({chunks} ส่วน)"
+    if not documents:
+        return "ยังไม่มีเอกสารในดัชนี — อัปโหลดหรือนำเข้าเอกสารที่แท็บ “เอกสาร”"
+    return f"ดัชนีพร้อมใช้งาน: {documents} แผน ({chunks} ส่วน)"

@@ -1,0 +1,60 @@
+"""What the web app needs, opened once per process: answering and documents."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from planqa.errors import ConfigError
+from planqa.settings import Settings
+from retrieval.service import Service, get_service
+from webui.documents import DocumentManager
+from webui.render import status_markdown
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    qa: Service
+    docs: DocumentManager
+
+    @classmethod
+    def open(cls, settings: Settings) -> Services:
+        """The warm retrieval service and a document manager over the same index."""
+        qa = get_service(settings)
+        return cls(settings, qa, DocumentManager(settings, qa.index))
+
+    def status_line(self) -> str:
+        """The index status shown above the tabs (ingest progress while one runs)."""
+        docs = self.qa.index.lexical.documents()
+        return status_markdown(self.docs.state, len(docs), sum(len(d["chunk_ids"]) for d in docs))
+
+    def office_choices(self) -> list[tuple[str, str]]:
+        """(label, office name) pairs for the office filter."""
+        return [(o.short if o.short == o.name else f"{o.short} — {o.name}", o.name) for o in self.qa.offices()]
+
+
+def is_local(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def login(settings: Settings, host: str, share: bool) -> tuple[str, str] | None:
+    """The (user, password) the app requires; none needed on a loopback address.
+
+    Raises:
+        ConfigError: a public address or share link without a login configured.
+    """
+    if settings.auth_user and settings.auth_password:
+        return settings.auth_user, settings.auth_password
+    if share or not is_local(host):
+        where = "a public share link" if share else host
+        raise ConfigError(
+            f"refusing to serve on {where} without a login: set PLANQA_AUTH_USER and PLANQA_AUTH_PASSWORD "
+            "(or bind to 127.0.0.1)"
+        )
+    return None
