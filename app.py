@@ -29,7 +29,7 @@ EXAMPLES = [
     "เปรียบเทียบวิสัยทัศน์ของเขต 13 กับเขต 20",
     "What is the vision of the Mukdahan office?",
 ]
-DOC_HEADERS = ["สำนักงาน", "ไฟล์", "หมวด", "จำนวนส่วน", "นำเข้าล่าสุด"]
+DOC_HEADERS = ["สำนักงาน", "ไฟล์", "จำนวนส่วน", "นำเข้าล่าสุด", "หมวด"]
 
 
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -49,7 +49,7 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 # ---- chat ---------------------------------------------------------------------------------
 def _chat_tab(services: Services) -> gr.Dropdown:
-    chatbot = gr.Chatbot(label="คำตอบพร้อมแหล่งอ้างอิง", height=560, elem_id="chat",
+    chatbot = gr.Chatbot(label="คำตอบพร้อมแหล่งอ้างอิง", height=640, elem_id="chat",
                          placeholder="ถามเกี่ยวกับวิสัยทัศน์ พันธกิจ เป้าประสงค์ กลยุทธ์ หรือจุดเน้นของแต่ละสำนักงาน")
     with gr.Row():
         box = gr.Textbox(show_label=False, placeholder="พิมพ์คำถามภาษาไทย (หรืออังกฤษ) แล้วกด Enter",

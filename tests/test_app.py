@@ -207,12 +207,13 @@ def test_upload_new_plan_then_delete_it(server: AppServer, client, tmp_path: Pat
 
     new = tmp_path / "900_ทดสอบ.md"
     new.write_text(
-        "# สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 99\n\n## วิสัยทัศน์\n\nโรงเรียนสีเขียว นักเรียนรักษ์โลก\n",
+        "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 99\n\nวิสัยทัศน์\n\nโรงเรียนสีเขียว นักเรียนรักษ์โลก\n",
         encoding="utf-8",
     )
     added = client.predict([handle_file(str(new))], None, api_name="/upload")
     assert "เพิ่มไฟล์" in added[0] and "เพิ่ม 1" in added[0], added[0]
-    assert new.name in [row[1] for row in added[1]["data"]]
+    row = next(r for r in added[1]["data"] if r[1] == new.name)
+    assert row[0] == "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 99" and row[2] >= 1 and "วิสัยทัศน์" in row[4]
     hits = client.predict("โรงเรียนสีเขียว นักเรียนรักษ์โลก", 3, None, api_name="/search")
     assert hits[0]["source"] == new.name
 
@@ -355,3 +356,31 @@ def test_login_is_required_off_loopback() -> None:
             login(open_settings, host, share=share)
     closed = Settings(auth_user="ครู", auth_password="s3cret")
     assert login(closed, "0.0.0.0", share=False) == ("ครู", "s3cret")
+
+
+@pytest.mark.slow
+def test_questions_are_answered_while_a_reingest_runs(fresh_settings) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    corpus = fresh_settings.corpus_dir
+    for path in corpus.glob("*.txt"):
+        if path.name not in (MUKDAHAN, "001_6c7f6f6f50bc0cc0.txt"):
+            path.unlink()
+    services = Services.open(fresh_settings)
+    services.docs.reingest()
+    for path in sorted(corpus.glob("*.txt")):  # shift every line: every chunk is embedded again
+        path.write_text("หมายเหตุ: ฉบับปรับปรุง\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    run = threading.Thread(target=services.docs.reingest)
+    run_started = time.monotonic()
+    run.start()
+    while not services.docs.state.label.startswith(f"reading {MUKDAHAN}") and run.is_alive():
+        time.sleep(0.005)
+    asked = time.monotonic()
+    history, _, _ = list(respond(services, "วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร", [], [], None))[-1]
+    took, answered_during_run = time.monotonic() - asked, services.docs.state.running
+    run.join()
+    run_took = time.monotonic() - run_started
+    assert answered_during_run, "the re-ingest finished before the answer: nothing was shown"
+    assert OLD_VISION in history[1]["content"]
+    assert took < run_took / 3, (took, run_took)  # not held up by the run's embedding
+    assert services.docs.state.report is not None and services.docs.state.report.updated == 2

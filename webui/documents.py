@@ -110,15 +110,15 @@ class DocumentManager:
         return sorted(p.absolute().relative_to(self.corpus.absolute()).as_posix() for p in found)
 
     def rows(self) -> list[list[Any]]:
-        """The documents table: office, file, sections, chunks, last ingested."""
+        """The documents table: office, file, chunks, last ingested, sections."""
         docs = {d["source"]: d for d in self.index.lexical.documents()}
         out: list[list[Any]] = []
         for source in sorted(set(docs) | set(self.files())):
             d = docs.get(source)
             if d is None:
-                out.append(["—", source, "", 0, "ยังไม่อยู่ในดัชนี"])
+                out.append(["—", source, 0, "ยังไม่อยู่ในดัชนี", ""])
                 continue
-            out.append([d["office"], source, ", ".join(d["sections"]), len(d["chunk_ids"]), _local_time(d["ingested_at"])])
+            out.append([d["office"], source, len(d["chunk_ids"]), _local_time(d["ingested_at"]), ", ".join(d["sections"])])
         return out
 
     def is_empty(self) -> bool:
