@@ -97,7 +97,7 @@ def _documents_tab(services: Services, refresh_outputs: Callable[[], tuple[Any, 
     with gr.Row():
         with gr.Column():
             files = gr.File(label=f"อัปโหลดไฟล์ใหม่หรือฉบับแก้ไข (.txt .md .pdf .docx .html ไม่เกิน "
-                                  f"{services.settings.max_upload_mb} MB)", file_count="multiple", type="filepath")
+                                  f"{services.settings.max_upload_mb} MB)", file_count="multiple", type="filepath", elem_id="upload")
             save_as = gr.Dropdown(choices=docs.files(), value=None, allow_custom_value=True,
                                   label="บันทึกเป็น/แทนที่ไฟล์ (ไม่บังคับ, อัปโหลดทีละไฟล์)")
             upload = gr.Button("อัปโหลดและนำเข้า", variant="primary")
