@@ -181,7 +181,8 @@ def build_demo(services: Services) -> gr.Blocks:
             with gr.Tab("เอกสาร"):
                 _documents_tab(services, refresh, [status, timer, offices])
             with gr.Tab("ประเมินผล"):
-                gr.Markdown("การประเมินผลจะเปิดใช้เมื่อชุดคำสั่ง `evals` พร้อม")
+                gr.Markdown("ยังไม่พร้อมใช้งาน: แท็บนี้จะรันชุดคำถาม (evals/questions/seeds.jsonl หรือไฟล์ JSONL "
+                            "ที่อัปโหลด) แล้วแสดงตารางสรุปและกราฟ เมื่อแพ็กเกจ evals เสร็จ")
         _api(services)
         demo.load(refresh, None, [status, timer, offices], api_visibility="undocumented")
         timer.tick(refresh, None, [status, timer, offices], api_visibility="undocumented")
