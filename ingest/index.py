@@ -178,9 +178,10 @@ class PlanIndex:
             self._records.create_schema()
         return self._records
 
-    def prepare_vectors(self, chunks: Sequence[Chunk], progress: Any = None) -> int:
-        """Embed the chunks the index lacks, ahead of the write (outside any lock)."""
-        known = set(self.records.list_keys(group_ids=sorted({c.source for c in chunks})))
+    def prepare_vectors(self, chunks: Sequence[Chunk], progress: Any = None, force: bool = False) -> int:
+        """Embed the chunks the index lacks (all with ``force``), ahead of the
+        write and outside any lock."""
+        known = set() if force else set(self.records.list_keys(group_ids=sorted({c.source for c in chunks})))
         todo = [c for c in chunks if c.id not in known and c.id not in self._vectors]
         step = max(1, self.settings.embed_batch_size) * 4
         for i in range(0, len(todo), step):

@@ -114,9 +114,7 @@ def run(
             f"the index was built with {built_with!r} but {ix.model_id!r} is configured; "
             "run `python -m ingest --full` to rebuild it"
         )
-    if full and not dry_run:
-        ix.reset()
-    known = {d["source"]: d for d in ix.lexical.documents()}
+    known = {} if full else {d["source"]: d for d in ix.lexical.documents()}
     prepared, seen_hashes = [], {}  # type: ignore[var-annotated]
     for n, path in enumerate(files):
         rel = _relative(path, settings.corpus_dir)
@@ -150,7 +148,7 @@ def run(
     gone = sorted(set(known) - present) if not paths else []
     report.deleted = len(gone)
     if not dry_run:
-        _write(ix, report, prepared, gone, catalogue, progress)
+        _write(ix, report, prepared, gone, catalogue, progress, full)
         ix.lexical.set_meta("embedding_model", ix.model_id)
     report.seconds = time.perf_counter() - started
     return report
@@ -163,12 +161,15 @@ def _write(
     gone: list[str],
     catalogue: dict[str, dict[str, Any]],
     progress: Progress | None,
+    full: bool = False,
 ) -> None:
     marker = ix.dirty_marker
     todo = [p for p in prepared if p.status != "unchanged"]
     # embedding is slow and needs no lock: questions go on meanwhile
-    ix.prepare_vectors([c for p in todo for c in p.chunks], progress)
+    ix.prepare_vectors([c for p in todo for c in p.chunks], progress, force=full)
     with ix.rw.write():  # readers see the old index or the new one, never half
+        if full:
+            ix.reset()
         if marker.exists():
             ix.repair()
         marker.write_text("an ingest run is writing; if it died, the next run repairs the index\n")

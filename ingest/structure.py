@@ -79,7 +79,8 @@ _GLOSS_OR_NUMBER = re.compile(r"^(?:\s*\(|\s*ที่\s*\d|$)")
 
 def section_kind_of_heading(line: str) -> tuple[str, str] | None:
     """(kind, heading) when ``line`` (normalised) is a section heading."""
-    text = thai_digits_to_arabic(line).strip()
+    # markdown: "## วิสัยทัศน์", "**พันธกิจ**"
+    text = thai_digits_to_arabic(line).strip().lstrip("#").strip().strip("*_").strip()
     numbered = re.match(r"^\S+\s*ที่\s*\d", text) is not None
     limit = MAX_HEADING_CHARS * 2 if numbered else MAX_HEADING_CHARS
     if not text or len(text) > limit or _ITEM.match(text):
