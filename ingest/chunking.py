@@ -28,12 +28,17 @@ def _section_spans(parsed: ParsedDoc, section: Section, max_chars: int) -> list[
     """Line spans (1-based, inclusive) of the chunks of one section."""
     lines = parsed.doc.lines
     # blocks: the heading (with anything before the first item) then one block per item
+    # an item starts a block; so does a paragraph after a blank line (but a
+    # bullet after a blank line still belongs to its item)
     blocks: list[list[int]] = [[]]
+    after_blank = False
     for ln in range(section.start_line, section.end_line + 1):
         norm = normalize_line(lines[ln - 1])
-        if norm and ln > section.start_line and item_number(norm) is not None and blocks[-1]:
+        starts = item_number(norm) is not None or (after_blank and not norm.startswith(("-", "•", "*", "–")))
+        if norm and ln > section.start_line and starts and blocks[-1]:
             blocks.append([])
         blocks[-1].append(ln)
+        after_blank = not norm
     sizes = [sum(len(normalize_line(lines[ln - 1])) for ln in block) for block in blocks]
     groups: list[list[int]] = []
     group_chars: list[int] = []
