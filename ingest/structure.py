@@ -36,7 +36,6 @@ SECTION_KEYWORDS: tuple[tuple[str, str], ...] = tuple(
             ("อัตลักษณ์", "identity"),
             ("เอกลักษณ์", "uniqueness"),
             ("กรอบแนวคิด", "model"),
-            ("นโยบาย", "policy"),
         ],
         key=lambda kv: -len(kv[0]),
     )
@@ -70,7 +69,6 @@ SECTION_LABELS_TH: dict[str, str] = {
     "identity": "อัตลักษณ์",
     "uniqueness": "เอกลักษณ์",
     "model": "กรอบแนวคิด",
-    "policy": "นโยบาย",
 }
 MAX_HEADING_CHARS = 70
 _ITEM = re.compile(r"^\s*(?:ข้อ\s*)?(\d{1,2})\s*(?:[.)]|(?=[\u0e01-\u0e4e\s]))")

@@ -80,6 +80,7 @@ class Query:
     office_mentions: tuple[str, ...] = ()  # the mentions as written ("สพม.4", "Mukdahan")
     section_kinds: tuple[str, ...] = ()
     item_numbers: tuple[str, ...] = ()
+    section_numbers: tuple[str, ...] = ()  # "กลยุทธ์ที่ 2" -> ("2",)
     wants_many_offices: bool = False  # "which office ..." questions
     compare: bool = False
     english: bool = False

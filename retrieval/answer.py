@@ -26,7 +26,8 @@ MAX_QUESTION_CHARS = 2000
 WHOLE_KINDS = frozenset({"vision", "identity", "uniqueness", "culture", "values", "model"})
 # calibrated on evals/questions/seeds.jsonl (README: Answers)
 SUPPORT_MIN = 0.34  # share of the question's weighted content a quote must hold
-WHICH_MIN = 0.5
+NEAR_BEST = 0.1  # other quotes must come this close to the best one
+WHICH_MIN = 0.45
 MAX_LIST_UNITS = 8
 
 
@@ -132,7 +133,7 @@ class _Composer:
         known = answerer.svc.offices()
         self.short = {o.name: o.short for o in known}
         names = [n for o in known for n in (o.name, o.short, *o.aliases)] + list(query.unknown_offices)
-        self.q_tokens = content_tokens(query.normalized, exclude=names)
+        self.q_tokens = content_tokens(query.normalized, exclude=names, english=query.english)
         self.ranked = rank_units(hits, self.q_tokens, answerer.weigher)
         self.citations: list[Citation] = []
 
@@ -159,23 +160,23 @@ class _Composer:
         target = self._target_hit(self.hits)
         if target is None:
             return []
-        section_units = self._section_units(target)
-        if q.item_numbers:
-            chosen = [u for u in section_units if u.item in q.item_numbers]
+        asked_section = bool(q.section_kinds) and target.chunk.section_kind in q.section_kinds
+        if q.item_numbers and (asked_section or not q.section_kinds):
+            chosen = [u for u in self._section_units(target) if u.item in q.item_numbers]
             if chosen:
                 return [self._header(target), *self._quote_each(chosen)]
-        topical = [t for t in self.q_tokens if t not in _SECTIONISH]
-        if target.chunk.section_kind in WHOLE_KINDS or (q.section_kinds and not topical):
-            if not section_units:
-                return []
-            return [self._header(target), *self._quote_block(section_units)]
-        good = [(s, u) for s, u, r in self.ranked if s >= SUPPORT_MIN and r <= 5][:3]
-        if not good:
-            return []
-        out: list[str] = []
-        for _, unit in good:
-            out.append(f"{self._office(unit)} — {self._where(unit)}: “{unit.text}” [{self._cite(unit)}]")
-        return out
+        if asked_section:
+            units = self._section_units(target)
+            if self.q_tokens:
+                scored = [(self.a.weigher.coverage(self.q_tokens, u), u) for u in units]
+                best = max((sc for sc, _ in scored), default=0.0)
+                near = [u for sc, u in scored if sc >= SUPPORT_MIN and sc >= best - NEAR_BEST]
+                if near:
+                    return [self._header(target), *self._quote_each(near[:3])]
+            return [self._header(target), *self._quote_block(units)] if units else []
+        top = self.ranked[0][0] if self.ranked else 0.0
+        good = [u for sc, u, r in self.ranked if sc >= SUPPORT_MIN and sc >= top - NEAR_BEST and r <= 5][:2]
+        return [f"{self._office(u)} — {self._where(u)}: “{u.text}” [{self._cite(u)}]" for u in good]
 
     def _which(self) -> list[str]:
         best: dict[str, list[tuple[float, Unit, int]]] = {}
@@ -190,7 +191,7 @@ class _Composer:
         for office, rows in best.items():
             score, unit, rank = rows[0]
             if score >= WHICH_MIN or (score >= SUPPORT_MIN and rank <= 2):
-                chosen.append((score, -rank, office, [r[1] for r in rows[:2] if r[0] >= max(SUPPORT_MIN, score - 0.2)]))
+                chosen.append((score, -rank, office, [r[1] for r in rows[:2] if r[0] >= max(SUPPORT_MIN, score - NEAR_BEST)]))
         if not chosen:
             return []
         chosen.sort(reverse=True)
@@ -214,7 +215,7 @@ class _Composer:
                 continue
             units = self._section_units(target)
             if target.chunk.section_kind not in WHOLE_KINDS:
-                scored = sorted(units, key=lambda u: -self.a.weigher.coverage(self.q_tokens, u.tokens))
+                scored = sorted(units, key=lambda u: -self.a.weigher.coverage(self.q_tokens, u))
                 units = sorted(scored[:2], key=lambda u: u.start_line)
             if not units:
                 continue

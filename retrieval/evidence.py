@@ -19,11 +19,20 @@ from retrieval.tokens import tokenize
 
 # question words and office words carry no evidence
 _QUESTION_WORDS = frozenset(
-    ["อะไร", "อย่างไร", "ไหม", "หรือไม่", "บ้าง", "ใด", "ไหน", "คือ", "มี", "เน้น", "เรื่อง", "เกี่ยวกับ", "สำนักงาน", "เขต", "พื้นที่", "การศึกษา", "มัธยมศึกษา", "ส", "พม", "แผน", "ระบุ", "กล่าวถึง", "ข้อ", "ที่", "ของ", "ใคร", "กี่", "เท่าไร", "what", "which", "is", "are", "the", "of", "does", "do", "office", "offices", "plan", "plans", "mention", "mentions", "about", "say", "says"]
+    """อะไร อย่างไร ไหม หรือไม่ บ้าง ใด ไหน คือ มี เน้น เรื่อง เกี่ยวกับ สำนักงาน เขต พื้นที่ การศึกษา มัธยมศึกษา
+    ส พม แผน ระบุ กล่าวถึง ข้อ ที่ ของ ใคร กี่ เท่าไร หลัก ทั้งหมด ด้าน ประการ วาง ไว้ กำหนด แบบ แบบไหน
+    หมายถึง แปลว่า ความหมาย พูดถึง ให้ ความสำคัญ หน่วยงาน ต่าง อย่าง
+    what which is are the of does do did office offices plan plans mention mentions about say says
+    secondary education educational area service district region how in for to and a an its their
+    have has with on by this that there""".split()
 )
+# words that name a section; the section title of a unit carries them
 _SECTION_WORDS = frozenset(
-    ["วิสัยทัศน์", "พันธกิจ", "เป้าประสงค์", "เป้าหมาย", "กลยุทธ์", "จุดเน้น", "ตัวชี้วัด", "ค่านิยม", "วัฒนธรรม", "องค์กร", "อัตลักษณ์", "เอกลักษณ์", "vision", "mission", "goal", "goals", "strategy", "strategies", "indicator", "indicators", "values", "culture"]
+    """วิสัยทัศน์ พันธกิจ เป้าประสงค์ เป้าหมาย กลยุทธ์ จุดเน้น ตัวชี้วัด ค่านิยม อัตลักษณ์ เอกลักษณ์
+    vision mission goal goals strategy strategies indicator indicators values culture""".split()
 )
+TITLE_WEIGHT = 0.5  # a word found only in the section title supports an item half as much
+UNSEEN_WEIGHT = 0.5  # a word found nowhere in the corpus counts half (often a paraphrase)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +43,9 @@ class Unit:
     text: str  # normalised, for display
     raw: str  # exact original lines, for the citation
     item: str | None
-    tokens: frozenset[str]
+    tokens: frozenset[str]  # the unit's own words
     is_heading: bool = False
+    title_tokens: frozenset[str] = frozenset()  # its section title's words
 
 
 def units_of(chunk: Chunk) -> list[Unit]:
@@ -82,16 +92,29 @@ def units_of(chunk: Chunk) -> list[Unit]:
                 raw=raw,
                 item=item_number(normalize_line(lines[g[0]])),
                 tokens=frozenset(tokenize(text)),
+                title_tokens=_title_tokens(chunk.section),
                 is_heading=gi in label_groups,
             )
         )
     return units
 
 
-def content_tokens(question: str, exclude: Sequence[str] = ()) -> list[str]:
-    """The question's topical tokens (no question words, digits or ``exclude``d names)."""
+def _title_tokens(title: str) -> frozenset[str]:
+    """A section title's words support its items ("กลยุทธ์ที่ 4 การสร้างความปลอดภัย")."""
+    return frozenset(tokenize(title)) if title else frozenset()
+
+
+def content_tokens(question: str, exclude: Sequence[str] = (), english: bool = False) -> list[str]:
+    """The question's topical tokens: no section names, question words,
+    digits or ``exclude``d office names; English words also in Thai."""
+    from retrieval.glossary import english_to_thai
+    from retrieval.query import strip_section_phrases
+
+    text = strip_section_phrases(question)
+    if english:
+        text += " " + english_to_thai(text)
     skip = {t for name in exclude for t in tokenize(name)}
-    toks = [t for t in tokenize(question) if t not in _QUESTION_WORDS and t not in skip and not t.isdigit()]
+    toks = [t for t in tokenize(text) if t not in _QUESTION_WORDS and t not in skip and not t.isdigit()]
     return list(dict.fromkeys(toks))
 
 
@@ -106,17 +129,31 @@ class Weigher:
         if token not in self._cache:
             n = max(1, self.lexical.chunk_count())
             df = self.lexical.doc_freq(token)
-            self._cache[token] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            idf = math.log(1 + (n - max(df, 1) + 0.5) / (max(df, 1) + 0.5))
+            self._cache[token] = idf * (UNSEEN_WEIGHT if df == 0 else 1.0)
         return self._cache[token]
 
-    def coverage(self, q_tokens: Sequence[str], unit_tokens: frozenset[str]) -> float:
-        """Share of the question's (IDF-weighted) content found in the unit."""
+    def coverage(self, q_tokens: Sequence[str], unit: Unit | frozenset[str]) -> float:
+        """Share of the question's (IDF-weighted) content found in the unit;
+        words only in its section title count ``TITLE_WEIGHT``."""
+        own, title = (unit.tokens, unit.title_tokens) if isinstance(unit, Unit) else (unit, frozenset())
         topical = [t for t in q_tokens if t not in _SECTION_WORDS]
         if not topical:
             return 0.0
         total = sum(self.idf(t) for t in topical)
-        got = sum(self.idf(t) for t in topical if t in unit_tokens or _partial(t, unit_tokens))
+        got = 0.0
+        for t in topical:
+            if _supported(t, own):
+                got += self.idf(t)
+            elif _supported(t, title):
+                got += self.idf(t) * TITLE_WEIGHT
         return got / total if total else 0.0
+
+
+def _supported(token: str, unit_tokens: frozenset[str]) -> bool:
+    from retrieval.glossary import equivalents
+
+    return any(t in unit_tokens or _partial(t, unit_tokens) for t in equivalents(token))
 
 
 def _partial(token: str, unit_tokens: frozenset[str]) -> bool:
@@ -126,14 +163,18 @@ def _partial(token: str, unit_tokens: frozenset[str]) -> bool:
     return any(len(u) >= 4 and (token in u or u in token) for u in unit_tokens)
 
 
-_NUMBER_ASK = re.compile(r"กี่|เท่าไร|เท่าใด|จำนวน.*(เท่า|กี่)|how (many|much)|budget|งบประมาณ.*(เท่า|กี่|บาท)|บาท")
+# "กี่ข้อ/กี่ด้าน" asks for a list the plan has; "กี่โรง/กี่คน/เท่าไร" for a figure
+_NUMBER_ASK = re.compile(
+    r"กี่\s*(คน|โรง|แห่ง|บาท|ล้าน|ครั้ง|เครื่อง|หลัง|ห้อง|เปอร์เซ็นต์)|เท่าไร|เท่าใด|how much|budget|บาท|"
+    r"how many (?!strateg|goal|mission|item|focus|indicator|value|point)"
+)
 _PERSON_ASK = re.compile(r"ใคร|ชื่อ(อะไร)?\s*$|who\b|ผู้อำนวยการ(เขต|สำนักงาน)?\s*(คือ|ชื่อ)|name of")
 _CONTACT_ASK = re.compile(r"เบอร์|โทรศัพท์|อีเมล|e-?mail|phone|ที่อยู่|address|ตั้งอยู่|เว็บไซต์|website")
 _DATE_ASK = re.compile(r"เมื่อไร|เมื่อไหร่|วันที่|when\b|what date|ปีไหน")
 _PERSON = re.compile(r"(นาย|นางสาว|นาง|ดร\.|ว่าที่)\s*\S+")
 _DATE = re.compile(r"(พ\.ศ\.|ค\.ศ\.)\s*\d{4}|\d{1,2}\s*(ม\.ค\.|ก\.พ\.|มี\.ค\.|เม\.ย\.|มกราคม|กุมภาพันธ์|มีนาคม|เมษายน)")
 _CONTACT = re.compile(r"\d{2,3}[- ]?\d{3}[- ]?\d{3,4}|@|www\.|https?://|ถนน|ตำบล|อำเภอ|หมู่")
-_AMOUNT = re.compile(r"\d[\d,]*\s*(บาท|ล้าน|แห่ง|โรง|คน|ครั้ง)")
+_AMOUNT = re.compile(r"\d[\d,.]*\s*(บาท|ล้าน|แห่ง|โรง|คน|ครั้ง|%)|ร้อยละ\s*\d")
 
 
 def missing_answer_type(question: str, units: Sequence[Unit]) -> str | None:
@@ -162,6 +203,6 @@ def rank_units(hits: Sequence[Hit], q_tokens: Sequence[str], weigher: Weigher) -
         for unit in units_of(hit.chunk):
             if unit.is_heading:
                 continue
-            out.append((weigher.coverage(q_tokens, unit.tokens), unit, rank))
+            out.append((weigher.coverage(q_tokens, unit), unit, rank))
     out.sort(key=lambda x: (-x[0], x[2], x[1].start_line))
     return out

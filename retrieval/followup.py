@@ -13,8 +13,7 @@ from typing import Any
 
 from ingest.normalize import normalize_query
 from ingest.offices import find_office_mentions
-from ingest.structure import ENGLISH_KEYWORDS, SECTION_KEYWORDS
-from retrieval.query import SECTION_SYNONYMS, section_intents
+from retrieval.query import section_intents, strip_section_phrases
 from retrieval.tokens import tokenize
 
 _ELLIPTIC = re.compile(r"^(แล้ว|และ|ส่วน|ล่ะ|what about|and |how about)|(ล่ะ|ละ|หล่ะ|บ้างล่ะ)\s*[?？]?$", re.IGNORECASE)
@@ -59,18 +58,6 @@ def rewrite(question: str, history: Sequence[Any] | None) -> str:
         new_parts.extend(m.group(0) for m in _OFFICE_SPAN.finditer(q))
         q = _OFFICE_SPAN.sub(" ", q)
     if has_section:  # the same office, another section
-        base = _SECTION_WORDS.sub(" ", base)
+        base = strip_section_phrases(base)
     rest = _FILLER.sub("", q).strip(" ?？")
     return re.sub(r"\s+", " ", " ".join([base.strip(" ?？"), *new_parts, rest])).strip()
-
-
-_SECTION_WORDS = re.compile(
-    "|".join(
-        sorted(
-            [re.escape(k) + r"(\s*\([^)]*\))?" for k, _ in SECTION_KEYWORDS + SECTION_SYNONYMS]
-            + [rf"(?i:\b{w}\b)" for w in ENGLISH_KEYWORDS],
-            key=len,
-            reverse=True,
-        )
-    )
-)

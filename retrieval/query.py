@@ -43,7 +43,10 @@ _WHICH = re.compile(
     r"what\s+offices|which\b"
 )
 _COMPARE = re.compile(r"เปรียบเทียบ|แตกต่าง|ต่างกัน|เหมือนกัน|ความเหมือน|compare|differ|similar|versus|\bvs\.?\b")
-_ITEM_NO = re.compile(r"(?:ข้อ(?:ที่)?|ที่|item|no\.?|number|#)\s*(\d{1,2})(?!\d)", re.IGNORECASE)
+_ITEM_NO = re.compile(r"(?:ข้อ(?:ที่)?|item|no\.|number|#)\s*(\d{1,2})(?!\d)", re.IGNORECASE)
+# "กลยุทธ์ที่ 2", "strategy 2": a numbered section, not an item
+_SECTION_NO = re.compile(r"(?:กลยุทธ์|ยุทธศาสตร์|ประเด็นกลยุทธ์|strategy|strategic issue)\s*(?:ที่|no\.?)?\s*(\d{1,2})(?!\d)",
+                         re.IGNORECASE)
 _LATIN = re.compile(r"[A-Za-z]")
 _THAI = re.compile("[\u0e01-\u0e4e]")
 
@@ -70,6 +73,20 @@ def known_offices(documents: Sequence[dict[str, object]]) -> list[KnownOffice]:
         key = parse_office_name(name) if d.get("office_named", True) else None
         seen[name] = KnownOffice(name, key, aliases)
     return list(seen.values())
+
+
+def _phrase_pattern() -> re.Pattern[str]:
+    phrases = [re.escape(k) + r"(\s*\([^)]*\))?" for k, _ in SECTION_KEYWORDS + SECTION_SYNONYMS]
+    phrases += [rf"(?i:\b{w}\b)" for w in ENGLISH_KEYWORDS]
+    return re.compile("|".join(sorted(phrases, key=len, reverse=True)))
+
+
+SECTION_PHRASES = _phrase_pattern()
+
+
+def strip_section_phrases(text: str) -> str:
+    """The question without the words that name a section."""
+    return SECTION_PHRASES.sub(" ", text)
 
 
 def section_intents(text: str) -> tuple[str, ...]:
@@ -108,6 +125,7 @@ def parse_query(question: str, offices: Sequence[KnownOffice]) -> Query:
         if any(alias and alias.lower() in low for alias in office.aliases) and office.name not in matched:
             matched.append(office.name)
     items = tuple(dict.fromkeys(_ITEM_NO.findall(norm)))
+    section_numbers = tuple(dict.fromkeys(_SECTION_NO.findall(norm)))
     latin, thai = len(_LATIN.findall(norm)), len(_THAI.findall(norm))
     return Query(
         text=question,
@@ -117,6 +135,7 @@ def parse_query(question: str, offices: Sequence[KnownOffice]) -> Query:
         office_mentions=tuple(text for _, text in spans),
         section_kinds=section_intents(norm),
         item_numbers=items,
+        section_numbers=section_numbers,
         wants_many_offices=bool(_WHICH.search(low)) and len(matched) != 1,
         compare=bool(_COMPARE.search(low)) or len(matched) >= 2,
         english=latin > thai,

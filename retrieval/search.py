@@ -4,11 +4,13 @@ with office filtering, section boosts and per-office diversification."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.index import PlanIndex
 from planqa.types import Chunk, Hit, Query
+from retrieval.glossary import english_to_thai
 from retrieval.tokens import tokenize
 
 log = logging.getLogger(__name__)
@@ -88,7 +90,10 @@ class HybridSearcher:
     @staticmethod
     def _lexical_tokens(query: Query, scope: Sequence[str]) -> list[str]:
         """Query tokens; once the office is a filter its name is no evidence."""
-        tokens = tokenize(query.normalized)
+        text = query.normalized
+        if query.english:
+            text += " " + english_to_thai(text)
+        tokens = tokenize(text)
         if not scope:
             return tokens
         office_words = set(tokenize(" ".join(scope))) | set(tokenize(" ".join(query.office_mentions)))
@@ -120,6 +125,10 @@ class HybridSearcher:
                 score += w.section * unit
             if query.item_numbers and set(query.item_numbers) & set(chunk.items):
                 score += w.item * unit
+            if query.section_numbers and any(
+                re.search(rf"ที่\s*{n}(?!\d)", chunk.section) for n in query.section_numbers
+            ):
+                score += w.section * unit
             hits.append(
                 Hit(chunk, score, d_score.get(cid), l_score.get(cid), d_rank.get(cid), l_rank.get(cid))
             )
