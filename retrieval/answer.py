@@ -28,6 +28,8 @@ WHOLE_KINDS = frozenset({"vision", "identity", "uniqueness", "culture", "values"
 SUPPORT_MIN = 0.34  # share of the question's weighted content a quote must hold
 NEAR_BEST = 0.1  # other quotes must come this close to the best one
 WHICH_MIN = 0.45
+WHICH_RELATIVE = 0.9  # offices named must be nearly as well supported as the best one
+SECTION_BONUS = 0.1
 MAX_LIST_UNITS = 8
 
 
@@ -179,19 +181,22 @@ class _Composer:
         return [f"{self._office(u)} — {self._where(u)}: “{u.text}” [{self._cite(u)}]" for u in good]
 
     def _which(self) -> list[str]:
-        best: dict[str, list[tuple[float, Unit, int]]] = {}
+        """Offices ranked by their best supporting unit; the asked section counts a little."""
         kinds = set(self.query.section_kinds)
+        best: dict[str, list[tuple[float, Unit, int]]] = {}
         for score, unit, rank in self.ranked:
-            if kinds and unit.chunk.section_kind not in kinds and any(
-                u.chunk.section_kind in kinds for _, u, _ in self.ranked
-            ):
-                continue
+            if kinds and unit.chunk.section_kind in kinds:
+                score = min(1.0, score + SECTION_BONUS)
             best.setdefault(unit.chunk.office, []).append((score, unit, rank))
+        for rows in best.values():
+            rows.sort(key=lambda r: (-r[0], r[2]))
         chosen = []
+        top = max((rows[0][0] for rows in best.values()), default=0.0)
         for office, rows in best.items():
             score, unit, rank = rows[0]
-            if score >= WHICH_MIN or (score >= SUPPORT_MIN and rank <= 2):
-                chosen.append((score, -rank, office, [r[1] for r in rows[:2] if r[0] >= max(SUPPORT_MIN, score - NEAR_BEST)]))
+            if score >= WHICH_MIN and score >= WHICH_RELATIVE * top:
+                near = [r[1] for r in rows[:2] if r[0] >= max(SUPPORT_MIN, score - NEAR_BEST)]
+                chosen.append((score, -rank, office, near))
         if not chosen:
             return []
         chosen.sort(reverse=True)

@@ -24,7 +24,8 @@ _QUESTION_WORDS = frozenset(
     หมายถึง แปลว่า ความหมาย พูดถึง ให้ ความสำคัญ หน่วยงาน ต่าง อย่าง
     what which is are the of does do did office offices plan plans mention mentions about say says
     secondary education educational area service district region how in for to and a an its their
-    have has with on by this that there""".split()
+    have has with on by this that there
+    และ หรือ ใน กับ แก่ จาก โดย เพื่อ ซึ่ง ได้ ให้ การ ความ เป็น ไป มา จะ ต้อง ควร ทุก ได้แก่ ตาม ต่อ""".split()
 )
 # words that name a section; the section title of a unit carries them
 _SECTION_WORDS = frozenset(
@@ -91,7 +92,7 @@ def units_of(chunk: Chunk) -> list[Unit]:
                 text=text,
                 raw=raw,
                 item=item_number(normalize_line(lines[g[0]])),
-                tokens=frozenset(tokenize(text)),
+                tokens=frozenset(tokenize(text, drop_stopwords=False)),
                 title_tokens=_title_tokens(chunk.section),
                 is_heading=gi in label_groups,
             )
@@ -111,10 +112,15 @@ def content_tokens(question: str, exclude: Sequence[str] = (), english: bool = F
     from retrieval.query import strip_section_phrases
 
     text = strip_section_phrases(question)
-    if english:
-        text += " " + english_to_thai(text)
+    if english:  # known English words are replaced by their Thai terms
+        from retrieval.glossary import EN_TH
+
+        thai = english_to_thai(text)
+        text = re.sub(r"[A-Za-z][A-Za-z0-9-]*", lambda m: " " if m.group(0).lower() in EN_TH else m.group(0), text)
+        text += " " + thai
     skip = {t for name in exclude for t in tokenize(name)}
-    toks = [t for t in tokenize(text) if t not in _QUESTION_WORDS and t not in skip and not t.isdigit()]
+    toks = [t for t in tokenize(text, drop_stopwords=False)
+            if t not in _QUESTION_WORDS and t not in skip and not t.isdigit()]
     return list(dict.fromkeys(toks))
 
 
@@ -136,31 +142,42 @@ class Weigher:
     def coverage(self, q_tokens: Sequence[str], unit: Unit | frozenset[str]) -> float:
         """Share of the question's (IDF-weighted) content found in the unit;
         words only in its section title count ``TITLE_WEIGHT``."""
-        own, title = (unit.tokens, unit.title_tokens) if isinstance(unit, Unit) else (unit, frozenset())
+        if isinstance(unit, Unit):
+            own, title, text = unit.tokens, unit.title_tokens, unit.text.lower()
+        else:
+            own, title, text = unit, frozenset(), ""
         topical = [t for t in q_tokens if t not in _SECTION_WORDS]
         if not topical:
             return 0.0
         total = sum(self.idf(t) for t in topical)
         got = 0.0
         for t in topical:
-            if _supported(t, own):
+            if _supported(t, own, text):
                 got += self.idf(t)
             elif _supported(t, title):
                 got += self.idf(t) * TITLE_WEIGHT
         return got / total if total else 0.0
 
 
-def _supported(token: str, unit_tokens: frozenset[str]) -> bool:
+def _supported(token: str, unit_tokens: frozenset[str], text: str = "") -> bool:
+    """In the unit's words, inside one of them, or (segmentation differs) in its text."""
     from retrieval.glossary import equivalents
 
-    return any(t in unit_tokens or _partial(t, unit_tokens) for t in equivalents(token))
+    return any(
+        t in unit_tokens or _partial(t, unit_tokens) or (len(t) >= 3 and t in text) for t in equivalents(token)
+    )
 
 
 def _partial(token: str, unit_tokens: frozenset[str]) -> bool:
-    """Thai compounds split differently: "ความปลอดภัย" vs "ปลอดภัย"."""
-    if len(token) < 4:
+    """Thai compounds split differently: "ความปลอดภัย" vs "ปลอดภัย", "โรค" vs "โรคติดเชื้อ".
+
+    The question's word may sit inside a longer unit word; a unit word may
+    sit inside the question's only when it is long enough to mean something
+    on its own (not "ความ", "การ").
+    """
+    if len(token) < 3:
         return False
-    return any(len(u) >= 4 and (token in u or u in token) for u in unit_tokens)
+    return any((token in u) or (len(u) >= 5 and u in token) for u in unit_tokens)
 
 
 # "กี่ข้อ/กี่ด้าน" asks for a list the plan has; "กี่โรง/กี่คน/เท่าไร" for a figure

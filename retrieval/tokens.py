@@ -17,7 +17,7 @@ def _stopwords() -> frozenset[str]:
     return frozenset(thai_stopwords())
 
 
-def tokenize(text: str) -> list[str]:
+def tokenize(text: str, drop_stopwords: bool = True) -> list[str]:
     """Tokens of ``text`` as BM25 indexes and queries them.
 
     >>> tokenize("สำนักงานใดเน้นความปลอดภัยของนักเรียน")
@@ -25,7 +25,7 @@ def tokenize(text: str) -> list[str]:
     """
     from pythainlp.tokenize import word_tokenize
 
-    stop = _stopwords()
+    stop = _stopwords() if drop_stopwords else frozenset()
     out: list[str] = []
     for line in text.split("\n"):
         norm = normalize_query(line).lower()
