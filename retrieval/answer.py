@@ -26,7 +26,9 @@ MAX_QUESTION_CHARS = 2000
 WHOLE_KINDS = frozenset({"vision", "identity", "uniqueness", "culture", "values", "model"})
 # calibrated on evals/questions/seeds.jsonl (README: Answers)
 SUPPORT_MIN = 0.34  # share of the question's weighted content a quote must hold
-NEAR_BEST = 0.1  # other quotes must come this close to the best one
+NEAR_BEST = 0.1
+SUPPORT_STRONG = 0.6  # a quote this well supported counts even from a lower-ranked hit
+SUPPORT_TOP = 0.2  # enough for the top hit of a question about one named office  # other quotes must come this close to the best one
 WHICH_MIN = 0.45
 WHICH_RELATIVE = 0.9  # offices named must be nearly as well supported as the best one
 SECTION_BONUS = 0.1
@@ -177,7 +179,13 @@ class _Composer:
                     return [self._header(target), *self._quote_each(near[:3])]
             return [self._header(target), *self._quote_block(units)] if units else []
         top = self.ranked[0][0] if self.ranked else 0.0
-        good = [u for sc, u, r in self.ranked if sc >= SUPPORT_MIN and sc >= top - NEAR_BEST and r <= 5][:2]
+        good = [u for sc, u, r in self.ranked
+                if sc >= top - NEAR_BEST and ((sc >= SUPPORT_MIN and r <= 5) or sc >= SUPPORT_STRONG)][:2]
+        if not good and q.offices and self.ranked:
+            # one office's plan, its best-ranked passage, some words in common: quote it
+            sc, unit, r = max(self.ranked, key=lambda x: (x[2] == 1, x[0]))
+            if r == 1 and sc >= SUPPORT_TOP:
+                good = [unit]
         return [f"{self._office(u)} — {self._where(u)}: “{u.text}” [{self._cite(u)}]" for u in good]
 
     def _which(self) -> list[str]:

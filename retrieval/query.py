@@ -30,6 +30,7 @@ SECTION_SYNONYMS: tuple[tuple[str, str], ...] = (
     ("เน้นเรื่อง", "focus"),
     ("ประเด็นเน้น", "focus"),
     ("วัดผล", "indicator"),
+    ("ตัววัด", "indicator"),
     ("เกณฑ์วัด", "indicator"),
     ("คุณค่าร่วม", "values"),
     ("core value", "values"),
