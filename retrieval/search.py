@@ -27,8 +27,8 @@ class FusionWeights:
     """
 
     fusion: str = "convex"
-    dense: float = 0.5
-    lexical: float = 0.5
+    dense: float = 0.6
+    lexical: float = 0.4
     section: float = 0.25
     item: float = 0.15
     rrf_k: int = 60
