@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ingest.normalize import fold_spaces
 from ingest.pipeline import run as ingest_run
 from planqa.settings import Settings
 
@@ -14,6 +15,17 @@ PLAN = "004_324aff1e68aa4ee5.txt"
 QUESTION = "วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร"
 OLD = "องค์กรนวัตกรรม สร้างคุณภาพผู้เรียน สู่สังคมที่ยั่งยืน"
 NEW = "องค์กรแห่งการเรียนรู้ดิจิทัล สร้างผู้เรียนที่มีความสุข สู่ชุมชนที่เข้มแข็ง"
+
+
+def replace_line(text: str, old: str, new: str) -> str:
+    """Replace the line that says ``old`` (NBSP and spacing as in real plans) by ``new``."""
+    lines = text.split("\n")
+    hits = [i for i, line in enumerate(lines) if fold_spaces(old) in fold_spaces(line)]
+    if not hits:
+        raise ValueError(f"no line of the plan says {old!r}")
+    for i in hits:
+        lines[i] = new
+    return "\n".join(lines)
 
 
 def run_scenario(settings: Settings, workdir: Path | None = None) -> dict[str, Any]:
@@ -30,7 +42,7 @@ def run_scenario(settings: Settings, workdir: Path | None = None) -> dict[str, A
     svc = Service(local)
     before = svc.answer(QUESTION)
     plan = corpus / PLAN
-    plan.write_text(plan.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
+    plan.write_text(replace_line(plan.read_text(encoding="utf-8"), OLD, NEW), encoding="utf-8")
     report = ingest_run(local)
     after = svc.answer(QUESTION)
     return {
