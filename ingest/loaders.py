@@ -13,6 +13,7 @@ import io
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 from planqa.errors import UnreadableDocument
 from planqa.types import SourceDoc
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 _THAI = re.compile("[\u0e00-\u0e7f]")
 _LINE_SPLIT = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
+# what normalisation removes: a file of only these has nothing to index
+_NO_TEXT = re.compile(r"[\s\x00-\x1f\x7f\u200b-\u200d\u2060\ufeff\u00ad]*")
 
 
 def load(path: Path, source: str, max_bytes: int | None = None) -> SourceDoc:
@@ -61,7 +64,7 @@ def load(path: Path, source: str, max_bytes: int | None = None) -> SourceDoc:
         if suffix in (".html", ".htm"):
             text, fmt = _html_text(text), "html"
     lines = tuple(_LINE_SPLIT.split(text))
-    if not any(line.strip() for line in lines):
+    if all(_NO_TEXT.fullmatch(line) for line in lines):
         raise UnreadableDocument("no text found in file")
     return SourceDoc(source=source, lines=lines, format=fmt, encoding=encoding, sha256=digest)
 
@@ -151,6 +154,15 @@ def _looks_like_text(text: str) -> bool:
     return bad / len(sample) < 0.01
 
 
+# elements that start a new line; inline ones (b, i, span, a ...) never do
+_HTML_BLOCKS = (
+    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "footer", "form",
+    "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section",
+    "table", "title", "tr", "ul",
+)
+_HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
+
+
 def _html_text(html: str) -> str:
     from bs4 import BeautifulSoup
 
@@ -158,13 +170,49 @@ def _html_text(html: str) -> str:
         soup = BeautifulSoup(html, "lxml")
         for tag in soup(["script", "style", "noscript", "template"]):
             tag.decompose()
-        for br in soup.find_all("br"):
-            br.replace_with("\n")
-        return str(soup.get_text("\n"))
+        text = _html_walk(soup)
     except RecursionError as exc:
         raise UnreadableDocument("HTML nested too deeply to read") from exc
     except Exception as exc:  # lxml/bs4 raise many types on broken input
         raise UnreadableDocument(f"cannot parse HTML: {type(exc).__name__}") from exc
+    lines = (line.strip(" \t") for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+def _html_walk(soup: Any) -> str:
+    """The text as a browser lays it out: blocks and <br> break lines, inline
+    tags do not, source line breaks are spaces (except in <pre>).
+
+    One pass with an explicit stack: deep nesting costs no recursion and
+    stays linear.
+    """
+    from bs4 import NavigableString, Tag
+
+    parts: list[str] = []
+    stack: list[Any] = []
+    in_pre = 0
+
+    def close(tag: Any) -> None:
+        nonlocal in_pre
+        if tag.name in ("td", "th"):
+            parts.append("\t")
+        elif tag.name in _HTML_BLOCKS:
+            parts.append("\n")
+        in_pre -= tag.name == "pre"
+
+    for node in soup.descendants:
+        while stack and stack[-1] is not node.parent:
+            close(stack.pop())
+        if isinstance(node, Tag):
+            stack.append(node)
+            in_pre += node.name == "pre"
+            if node.name in _HTML_BLOCKS or node.name == "br":
+                parts.append("\n")
+        elif type(node) is NavigableString:
+            parts.append(str(node) if in_pre else _HTML_SPACE.sub(" ", node))
+    while stack:
+        close(stack.pop())
+    return "".join(parts)
 
 
 def _pdf_text(raw: bytes) -> str:
@@ -194,8 +242,13 @@ def _docx_text(raw: bytes) -> str:
         raise UnreadableDocument(f"corrupt or unreadable DOCX: {exc}") from exc
     except Exception as exc:  # python-docx raises assorted errors on damaged files
         raise UnreadableDocument(f"corrupt or unreadable DOCX: {type(exc).__name__}") from exc
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append("\t".join(cell.text for cell in row.cells))
+    from docx.table import Table
+
+    # body order: a table stays under the heading it follows
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            lines.extend("\t".join(cell.text for cell in row.cells) for row in block.rows)
+        else:
+            lines.append(block.text)
     return "\n".join(lines)
