@@ -131,6 +131,7 @@ def fallback_office_label(source: str, title: str) -> str:
 
 def _sections(norm: list[str]) -> tuple[Section, ...]:
     heads: list[tuple[int, str, str]] = []  # (0-based line, kind, title)
+    folded: list[int] = []  # indicator headings kept inside their strategy
     current_kind = ""
     current_title = ""
     for i, line in enumerate(norm):
@@ -140,6 +141,7 @@ def _sections(norm: list[str]) -> tuple[Section, ...]:
         kind, title = found
         # an indicator heading inside a numbered strategy belongs to that strategy
         if kind == "indicator" and current_kind == "strategy" and re.search(r"ที่\s*\d", current_title):
+            folded.append(i)
             continue
         heads.append((i, kind, title))
         current_kind, current_title = kind, title
@@ -154,8 +156,10 @@ def _sections(norm: list[str]) -> tuple[Section, ...]:
     for n, start in enumerate(starts):
         end = starts[n + 1] - 1 if n + 1 < len(starts) else last
         kind, title = labels[n]
+        # "1) ..." under a folded indicator heading numbers indicators, not the strategy's items
+        stop = min((f for f in folded if start < f <= end), default=end + 1)
         items = tuple(
-            (num, i + 1) for i in range(start + (1 if title else 0), end + 1) if (num := item_number(norm[i])) and norm[i]
+            (num, i + 1) for i in range(start + (1 if title else 0), stop) if (num := item_number(norm[i])) and norm[i]
         )
         sections.append(Section(title=title, kind=kind, start_line=start + 1, end_line=end + 1, items=items))
     return tuple(_merge_forward(sections, norm))
