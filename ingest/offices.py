@@ -126,16 +126,43 @@ def find_office_spans(question: str) -> list[tuple[OfficeKey, str]]:
     full, abbr, bare, english = _patterns()
     found: list[tuple[OfficeKey, str]] = []
     taken: list[tuple[int, int]] = []
+    bounds: set[int] | None = None
     for pat in (full, abbr, english, bare):
         for m in pat.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
             groups = m.groupdict()
+            if pat is bare and groups.get("prov") and not m.group(0).startswith("จังหวัด"):
+                bounds = _word_bounds(text) if bounds is None else bounds
+                if not _standalone_province(m, bounds):
+                    continue
             key = _key(groups.get("level"), groups.get("prov"), groups.get("area"))
             if key.province or key.area:
                 found.append((key, m.group(0)))
                 taken.append(m.span())
     return found
+
+
+# provinces that are also everyday words ("ไม่มีเลย", "ตากแดด", "แพร่ระบาด"):
+# alone they name an office only after "จังหวัด" or an abbreviation
+_EVERYDAY_WORD_PROVINCES = frozenset({"เลย", "ตาก", "แพร่"})
+
+
+def _standalone_province(m: re.Match[str], bounds: set[int]) -> bool:
+    """A bare province name counts only as a whole word ("เผยแพร่" is no แพร่)."""
+    if m.group("prov") in _EVERYDAY_WORD_PROVINCES:
+        return False
+    return m.start("prov") in bounds and m.end("prov") in bounds
+
+
+def _word_bounds(text: str) -> set[int]:
+    from pythainlp.tokenize import word_tokenize
+
+    bounds, pos = {0}, 0
+    for token in word_tokenize(text, engine="newmm", keep_whitespace=True):
+        pos += len(token)
+        bounds.add(pos)
+    return bounds
 
 
 def parse_office_name(name: str) -> OfficeKey | None:
