@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from ingest.normalize import normalize_line
-from ingest.structure import item_number
+from ingest.structure import item_number, section_kind_of_heading
 from planqa.types import Chunk, ParsedDoc, Section
 
 MAX_CHUNK_CHARS = 700
@@ -40,10 +40,13 @@ def _section_spans(parsed: ParsedDoc, section: Section, max_chars: int) -> list[
         blocks[-1].append(ln)
         after_blank = not norm
     sizes = [sum(len(normalize_line(lines[ln - 1])) for ln in block) for block in blocks]
+    body_start = _body_start(lines, section)
     groups: list[list[int]] = []
     group_chars: list[int] = []
     for block, size in zip(blocks, sizes):
-        if groups and group_chars[-1] + size <= max_chars:
+        # a heading never stands alone: the group holding it takes the next block
+        bare_heading = bool(groups) and body_start is not None and groups[-1][-1] < body_start
+        if groups and (bare_heading or group_chars[-1] + size <= max_chars):
             groups[-1].extend(block)
             group_chars[-1] += size
         else:
@@ -54,6 +57,21 @@ def _section_spans(parsed: ParsedDoc, section: Section, max_chars: int) -> list[
         groups[-2].extend(groups.pop())
     spans = [(g[0], g[-1]) for g in groups]
     return [s for s in (_trim(lines, a, b) for a, b in spans) if s is not None]
+
+
+def _body_start(lines: tuple[str, ...], section: Section) -> int | None:
+    """The first non-blank line after the section's heading (None without a heading)."""
+    if not section.title:
+        return None
+    heading: int | None = None
+    for ln in range(section.start_line, section.end_line + 1):
+        norm = normalize_line(lines[ln - 1])
+        if heading is None:
+            found = section_kind_of_heading(norm)
+            heading = ln if found and found[1] == section.title else None
+        elif norm:
+            return ln
+    return None
 
 
 def _trim(lines: tuple[str, ...], start: int, end: int) -> tuple[int, int] | None:
