@@ -89,7 +89,8 @@ def test_sections_tile_the_file_and_headings_are_real_lines(name: str) -> None:
 def test_items_are_numbered_in_order(name: str) -> None:
     for s in _parsed(name).sections:
         numbers = [int(n) for n, _ in s.items]
-        assert numbers == list(range(numbers[0], numbers[0] + len(numbers))) if numbers else True, s.title
+        if numbers:
+            assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), s.title
 
 
 def test_000_headings_and_items_as_written() -> None:
