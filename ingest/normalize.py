@@ -43,9 +43,16 @@ def normalize_line(line: str) -> str:
     """
     line = _CONTROL.sub(" ", line)
     line = fold_spaces(line)
-    if not line:
-        return ""
-    return fold_spaces(thai_normalize(line))
+    # pythainlp's rules can leave work for a second pass ("0ๅๅ" -> "0าๅ" -> "0า");
+    # a question normalised again must still equal the document's text
+    for _ in range(4):
+        if not line:
+            return ""
+        again = fold_spaces(thai_normalize(line))
+        if again == line:
+            break
+        line = again
+    return line
 
 
 def normalize_text(text: str) -> str:
