@@ -44,38 +44,57 @@ def matches(source: str, text: str, gold: Gold) -> bool:
     return not gold.text or fold_spaces(gold.text) in fold_spaces(text)
 
 
+def _case(row: object) -> Case:
+    """One case from a parsed line; ValueError says what is wrong with it."""
+    if not isinstance(row, dict):
+        raise ValueError("a line must be a JSON object")
+    missing = [key for key in ("id", "question", "kind", "gold") if key not in row]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    gold, history = row["gold"], row.get("history") or []
+    if not isinstance(gold, list) or not all(isinstance(g, dict) and g.get("doc") for g in gold):
+        raise ValueError('gold must be a list of {"doc": "<file name>", "text": "<optional substring>"}')
+    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        raise ValueError("history must be a list of earlier user questions")
+    if not str(row["question"]).strip():
+        raise ValueError("the question is empty")
+    case = Case(
+        id=str(row["id"]),
+        question=str(row["question"]),
+        kind=str(row["kind"]),
+        gold=tuple(Gold(str(g["doc"]), str(g.get("text") or "")) for g in gold),
+        history=tuple(history),
+    )
+    if case.kind not in KINDS:
+        raise ValueError(f"kind {case.kind!r} is not one of {', '.join(KINDS)}")
+    if case.kind == "abstain" and case.gold:
+        raise ValueError("an abstain case must have an empty gold list")
+    return case
+
+
 def load_cases(path: Path) -> list[Case]:
     """Cases from a JSONL file; errors name the file and line.
 
     Raises:
-        PlanQAError: a line that is not a valid case.
+        PlanQAError: an unreadable file, or a line that is not a valid case.
     """
     cases: list[Case] = []
     seen: set[str] = set()
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise PlanQAError(f"cannot read question set {path}: {exc.strerror or exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanQAError(f"cannot read question set {path}: {getattr(exc, 'strerror', None) or exc}") from exc
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        where = f"{path}:{n}"
         try:
-            row = json.loads(line)
-            case = Case(
-                id=str(row["id"]),
-                question=str(row["question"]),
-                kind=str(row["kind"]),
-                gold=tuple(Gold(str(g["doc"]), str(g.get("text", "") or "")) for g in row.get("gold", [])),
-                history=tuple(str(h) for h in row.get("history", []) or []),
-            )
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-            raise PlanQAError(f"{where}: not a valid case ({type(exc).__name__}: {exc}); "
-                              'expected {"id", "question", "kind", "gold": [{"doc", "text"}]}') from exc
-        if case.kind not in KINDS:
-            raise PlanQAError(f"{where}: kind {case.kind!r} is not one of {', '.join(KINDS)}")
+            case = _case(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise PlanQAError(f"{path}:{n}: not a valid case (not JSON: {exc.msg})") from exc
+        except ValueError as exc:
+            raise PlanQAError(f"{path}:{n}: not a valid case ({exc})") from exc
         if case.id in seen:
-            raise PlanQAError(f"{where}: duplicate id {case.id!r}")
+            raise PlanQAError(f"{path}:{n}: duplicate id {case.id!r}")
         seen.add(case.id)
         cases.append(case)
     return cases
