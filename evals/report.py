@@ -7,8 +7,21 @@ from pathlib import Path
 from typing import Any
 
 CHART_KEYS = ("hit@1", "hit@5", "mrr@10", "citation_precision", "office_exact", "abstention_recall")
-TABLE_KEYS = ("n", "hit@1", "hit@5", "mrr@10", "ndcg@10", "recall@10", "citation_precision", "citation_recall",
-              "office_exact", "abstention_precision", "abstention_recall", "citations_valid", "latency_p95_ms")
+TABLE_KEYS = (
+    "n",
+    "hit@1",
+    "hit@5",
+    "mrr@10",
+    "ndcg@10",
+    "recall@10",
+    "citation_precision",
+    "citation_recall",
+    "office_exact",
+    "abstention_precision",
+    "abstention_recall",
+    "citations_valid",
+    "latency_p95_ms",
+)
 
 
 def fmt(value: Any) -> str:
@@ -28,28 +41,68 @@ def summary_table(summary: dict[str, Any], keys: tuple[str, ...] = TABLE_KEYS) -
 
 def _badness(q: dict[str, Any]) -> tuple[float, float]:
     s = q["scores"]
-    wrong_abstain = 1 - s.get("abstain_correct", 1)
-    return (-(wrong_abstain + (1 - (s.get("mrr@10") if s.get("mrr@10") is not None else 1))
-              + (1 - (s.get("citation_precision") if s.get("citation_precision") is not None else 1))),
-            -q["latency_ms"])
+
+    def miss(key: str) -> float:
+        v = s.get(key)
+        return 0.0 if v is None else 1.0 - v
+
+    return (
+        -(miss("abstain_correct") + miss("mrr@10") + miss("citation_precision") + miss("office_exact")),
+        -q["latency_ms"],
+    )
+
+
+def _cell(text: str, n: int) -> str:
+    text = " ".join(text.split()).replace("|", "/")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _span(d: dict[str, Any]) -> str:
+    return f"{d['source']}:{d['start_line']}-{d['end_line']}"
+
+
+def _is_bad(q: dict[str, Any]) -> bool:
+    return _badness(q)[0] < 0
 
 
 def markdown(report: dict[str, Any]) -> str:
+    """The summary table, then every question worst first, then the details of the ones that went wrong."""
     cfg = report["config"]
     lines = [
-        f"# Evaluation report — retriever {cfg['retriever']}, k={cfg['k']}, {cfg['questions']} questions",
-        f"Embedding: `{cfg['embedding']}`", "", summary_table(report["summary"]), "",
-        "## Questions, worst first", "",
-        "| id | kind | question | expected | first relevant rank | abstained (should) | cited |",
-        "|---|---|---|---|---|---|---|",
+        f"# Evaluation report — retriever {cfg.get('retriever', '?')}, k={cfg['k']}, {cfg['questions']} questions",
+        f"Embedding: `{cfg.get('embedding', '?')}`",
+        "",
+        summary_table(report["summary"]),
+        "",
+        "## Questions, worst first",
+        "",
+        "| id | kind | question | expected | first relevant rank | top hit | abstained (should) | answer | cited |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for q in sorted(report["questions"], key=_badness):
-        expected = "; ".join(f"{g['doc'][:3]}: {g['text'][:30]}" for g in q["gold"]) or "(abstain)"
-        cited = "; ".join(f"{c['source'][:3]}:{c['start_line']}-{c['end_line']}" for c in q["answer"]["citations"])
+    ordered = sorted(report["questions"], key=_badness)
+    for q in ordered:
+        expected = "; ".join(f"{g['doc'][:3]}: {_cell(g['text'], 30)}" for g in q["gold"]) or "(abstain)"
+        cited = "; ".join(_span(c) for c in q["answer"]["citations"])
+        top = _span(q["hits"][0]) if q["hits"] else "–"
         lines.append(
-            f"| {q['id']} | {q['kind']} | {q['question'][:60].replace('|', '/')} | {expected.replace('|', '/')} | "
-            f"{fmt(q['scores'].get('first_rank'))} | {q['answer']['abstained']} ({q['should_abstain']}) | {cited} |"
+            f"| {q['id']} | {q['kind']} | {_cell(q['question'], 60)} | {expected} | "
+            f"{fmt(q['scores'].get('first_rank'))} | {top} | {q['answer']['abstained']} ({q['should_abstain']}) | "
+            f"{_cell(q['answer']['text'], 80)} | {cited} |"
         )
+    bad = [q for q in ordered if _is_bad(q)]
+    if bad:
+        lines += ["", "## What went wrong", ""]
+    for q in bad:
+        lines += [f"### {q['id']} ({q['kind']}): {q['question']}", ""]
+        if q["history"]:
+            lines.append(f"- earlier: {' / '.join(q['history'])}")
+        if q["answer"].get("rewritten_question") and q["answer"]["rewritten_question"] != q["question"]:
+            lines.append(f"- asked as: {q['answer']['rewritten_question']}")
+        for g in q["gold"] or [{"doc": "(none: should abstain)", "text": ""}]:
+            lines.append(f"- expected: `{g['doc']}` {_cell(g['text'], 120)}")
+        for rank, h in enumerate(q["hits"][:3], 1):
+            lines.append(f"- hit {rank}: `{_span(h)}` {_cell(h['text'], 120)}")
+        lines += ["- answer:", "", "  > " + _cell(q["answer"]["text"], 400), ""]
     return "\n".join(lines) + "\n"
 
 
@@ -92,23 +145,52 @@ def write(report: dict[str, Any], out_dir: Path, old: dict[str, Any] | None = No
     return paths
 
 
+def _rank_word(r: int | None) -> str:
+    return "none in top k" if r is None else str(r)
+
+
 def compare(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """What got better and worse, question by question."""
+    """What got better and worse, question by question, then the overall figures."""
     before = {q["id"]: q for q in old["questions"]}
     lines = []
     for q in new["questions"]:
-        o = before.get(q["id"])
+        o = before.pop(q["id"], None)
         if o is None:
             lines.append(f"new      {q['id']}")
             continue
-        for key, label in (("mrr@10", "mrr"), ("abstain_correct", "abstention"), ("citation_precision", "cite prec")):
-            a, b = o["scores"].get(key), q["scores"].get(key)
-            if a is not None and b is not None and abs(a - b) > 1e-9:
-                word = "better" if b > a else "worse "
-                lines.append(f"{word}   {q['id']}: {label} {a:.2f} -> {b:.2f}  ({q['question'][:50]})")
+        a, b = o["scores"], q["scores"]
+        changes: list[tuple[bool, str]] = []
+        if q["gold"] and a.get("first_rank") != b.get("first_rank"):
+            ra, rb = a.get("first_rank"), b.get("first_rank")
+            better = rb is not None and (ra is None or rb < ra)
+            changes.append((better, f"first relevant rank {_rank_word(ra)} -> {_rank_word(rb)}"))
+        if a.get("abstain_correct") != b.get("abstain_correct"):
+            word = {1.0: "right", 0.0: "wrong"}
+            changes.append(
+                (
+                    b["abstain_correct"] > a["abstain_correct"],
+                    f"abstention {word[a['abstain_correct']]} -> {word[b['abstain_correct']]}",
+                )
+            )
+        pa, pb = a.get("citation_precision"), b.get("citation_precision")
+        if pa is not None and pb is not None and abs(pa - pb) > 1e-9:
+            changes.append((pb > pa, f"citation precision {pa:.2f} -> {pb:.2f}"))
+        for better, what in changes:
+            lines.append(f"{'better' if better else 'worse ':<8} {q['id']}: {what}  ({_cell(q['question'], 50)})")
+    lines += [f"gone     {qid}" for qid in before]
+    if not lines:
+        lines.append("no question changed")
     ov_old, ov_new = old["summary"]["overall"], new["summary"]["overall"]
-    for key in ("hit@1", "hit@5", "mrr@10", "citation_precision", "abstention_recall", "abstention_precision"):
-        a, b = ov_old.get(key), ov_new.get(key)
-        if a is not None and b is not None:
-            lines.append(f"overall {key}: {a:.3f} -> {b:.3f}")
+    for key in (
+        "hit@1",
+        "hit@5",
+        "mrr@10",
+        "citation_precision",
+        "office_exact",
+        "abstention_precision",
+        "abstention_recall",
+    ):
+        x, y = ov_old.get(key), ov_new.get(key)
+        if x is not None and y is not None:
+            lines.append(f"overall {key}: {x:.3f} -> {y:.3f}")
     return lines
