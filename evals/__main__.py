@@ -1,22 +1,36 @@
-"""python -m evals run | external | scenario | bench"""
+"""python -m evals run | external | scenario | bench
+
+Each subcommand is one entry in ``COMMANDS``: (help, add its options, run it).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from planqa.cli import add_settings_args, guarded, settings_from_args, setup_logging
+from planqa.errors import PlanQAError
+
+RETRIEVERS = ("dense", "bm25", "hybrid")
 
 
-def _bar(total_label: str) -> Callable[[int, int], None]:
+class Command(NamedTuple):
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[Any], int]
+
+
+def _bar(label: str) -> Callable[[int, int], None]:
+    """A tqdm bar on stderr, driven by (done, total) progress calls."""
     from tqdm import tqdm
 
-    bar = tqdm(total=0, unit="q", desc=total_label, file=sys.stderr, disable=not sys.stderr.isatty())
+    bar = tqdm(total=0, unit="q", desc=label, file=sys.stderr, disable=None)
 
     def step(done: int, total: int) -> None:
         bar.total = total
@@ -28,86 +42,150 @@ def _bar(total_label: str) -> Callable[[int, int], None]:
     return step
 
 
-def cmd_run(args: Any) -> int:
-    from evals import report as rep
-    from evals.questions import DEFAULT_SET, load_cases
-    from evals.runner import run_cases
-    from ingest.pipeline import run as ingest_run
+def _run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--questions",
+        action="append",
+        type=Path,
+        metavar="PATH",
+        help="JSONL question set (repeatable; default: evals/questions/seeds.jsonl)",
+    )
+    p.add_argument("--k", type=int, default=10, help="hits per question (default 10)")
+    p.add_argument("--retriever", choices=RETRIEVERS, default="hybrid")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output folder (default evals/out/<timestamp>, with evals/out/latest pointing at it)",
+    )
+    p.add_argument("--compare", type=Path, metavar="OLD.json", help="an older report.json to compare with")
 
-    settings = settings_from_args(args)
-    ingest_run(settings)
-    cases = [c for path in (args.questions or [DEFAULT_SET]) for c in load_cases(Path(path))]
-    report = run_cases(settings, cases, k=args.k, retriever=args.retriever, progress=_bar("questions"))
-    out = Path(args.out or f"evals/out/{datetime.now().strftime('%Y%m%d-%H%M%S')}")
-    old = json.loads(Path(args.compare).read_text(encoding="utf-8")) if args.compare else None
-    paths = rep.write(report, out, old)
-    print(rep.summary_table(report["summary"]))
-    if old is not None:
-        print("\n".join(rep.compare(old, report)))
-    print(f"\nwrote {paths['json']}, {paths['md']}, {paths['chart']}")
+
+def cmd_run(args: Any) -> int:
+    import evals
+    from evals.report import summary_table
+
+    if args.k < 1:
+        raise PlanQAError(f"--k must be at least 1, not {args.k}")
+    result = evals.run(
+        settings_from_args(args),
+        args.questions or (),
+        args.out,
+        k=args.k,
+        retriever=args.retriever,
+        compare=args.compare,
+        progress=_bar("questions"),
+    )
+    print(summary_table(result.report["summary"]))
+    if args.compare:
+        print(f"\ncompared with {args.compare}:")
+        print("\n".join(result.changes))
+    print(f"\nwrote {result.json_path}, {result.md_path}, {result.chart_path}")
     return 0
+
+
+def _external_args(p: argparse.ArgumentParser) -> None:
+    from evals.external import SETS
+
+    p.add_argument("--set", required=True, choices=SETS)
+    p.add_argument("--retriever", choices=RETRIEVERS, default="hybrid")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder with the sets (PLANQA_EXTERNAL_EVALS_DIR; "
+        "default ../shared/external-evals from the repository root)",
+    )
+    p.add_argument("--limit", type=int, help="only the first N questions (every passage is still indexed)")
+    p.add_argument(
+        "--index-dir",
+        help="keep the set's corpus and index in this folder and reuse them next time "
+        "(ingest is incremental); default: a temporary folder (not PLANQA_INDEX_DIR)",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
 
 
 def cmd_external(args: Any) -> int:
     from evals.external import run_external, table
 
-    settings = settings_from_args(args)
-    result = run_external(args.set, settings, retriever=args.retriever, directory=args.data_dir,
-                          index_dir=Path(args.work_dir) if args.work_dir else None, limit=args.limit,
-                          progress=_bar(args.set))
+    if args.limit is not None and args.limit < 1:
+        raise PlanQAError(f"--limit must be at least 1, not {args.limit}")
+    data_dir = args.data_dir or (
+        Path(os.environ["PLANQA_EXTERNAL_EVALS_DIR"]) if os.environ.get("PLANQA_EXTERNAL_EVALS_DIR") else None
+    )
+    # only an explicit --index-dir is used (PLANQA_INDEX_DIR names the plans' index, never this one)
+    result = run_external(
+        args.set,
+        settings_from_args(args),
+        retriever=args.retriever,
+        directory=data_dir,
+        index_dir=Path(args.index_dir) if args.index_dir else None,
+        limit=args.limit,
+        progress=_bar(args.set),
+    )
     print(json.dumps(result, ensure_ascii=False) if args.json else table(result))
     return 0
+
+
+def _scenario_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work-dir", type=Path, help="keep the edited corpus copy and its index here")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
 
 
 def cmd_scenario(args: Any) -> int:
     from evals.scenario import run_scenario
 
-    result = run_scenario(settings_from_args(args))
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=1))
-    else:
-        print(f"Q: {result['question']}\n--- before ---\n{result['before']}\n--- after re-ingest ---\n{result['after']}")
+    result = run_scenario(settings_from_args(args), args.work_dir)
     ok = result["old_quoted_before"] and result["new_quoted_after"] and result["old_gone_after"]
+    if args.json:
+        print(json.dumps({**result, "ok": ok}, ensure_ascii=False))
+    else:
+        print(
+            f"Q: {result['question']}\n--- before ---\n{result['before']}\n"
+            f"--- after replacing the vision and re-ingesting ---\n{result['after']}\n---"
+        )
+        print(
+            f"old quoted before: {result['old_quoted_before']}; new quoted after: {result['new_quoted_after']}; "
+            f"old gone after: {result['old_gone_after']} -> {'OK' if ok else 'FAILED'}"
+        )
     return 0 if ok else 1
 
 
+def _bench_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="options for evals.bench")
+
+
 def cmd_bench(args: Any) -> int:
-    from evals.bench import main as bench_main
+    if importlib.util.find_spec("evals.bench") is None:
+        raise PlanQAError("the bench is not part of this checkout yet (evals/bench.py)")
+    from evals.bench import main as bench_main  # type: ignore[import-not-found,unused-ignore]
 
     return int(bench_main(args.rest))
 
 
-COMMANDS: dict[str, Callable[[Any], int]] = {
-    "run": cmd_run, "external": cmd_external, "scenario": cmd_scenario, "bench": cmd_bench,
+COMMANDS: dict[str, Command] = {
+    "run": Command("run question sets and write report.json, report.md and chart.png", _run_args, cmd_run),
+    "external": Command("passage retrieval on XQuAD-th / iApp Wiki QA", _external_args, cmd_external),
+    "scenario": Command("edit a plan, re-ingest, and check that the answer follows", _scenario_args, cmd_scenario),
+    "bench": Command("scale and speed benchmark (python -m evals bench --help)", _bench_args, cmd_bench),
 }
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m evals", description="Evaluate retrieval and answers.")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("run", help="run question sets and write report.json/report.md/chart.png")
-    p.add_argument("--questions", action="append", help="JSONL question set (repeatable; default: the seeds)")
-    p.add_argument("--k", type=int, default=10)
-    p.add_argument("--retriever", choices=("dense", "bm25", "hybrid"), default="hybrid")
-    p.add_argument("--out", help="output folder (default evals/out/<timestamp>)")
-    p.add_argument("--compare", help="an older report.json to compare with")
-    add_settings_args(p)
-    p = sub.add_parser("external", help="XQuAD-th / iApp Wiki QA passage retrieval")
-    p.add_argument("--set", required=True, choices=("xquad-th", "iapp-wiki-qa"))
-    p.add_argument("--retriever", choices=("dense", "bm25", "hybrid"), default="hybrid")
-    p.add_argument("--data-dir", type=Path, help="folder with the sets (PLANQA_EXTERNAL_EVALS_DIR)")
-    p.add_argument("--work-dir", help="keep the temporary corpus and index here (reused: ingest is incremental)")
-    p.add_argument("--limit", type=int, help="only the first N questions")
-    p.add_argument("--json", action="store_true")
-    add_settings_args(p)
-    p = sub.add_parser("scenario", help="edit a plan, re-ingest, and check the answer follows")
-    p.add_argument("--json", action="store_true")
-    add_settings_args(p)
-    p = sub.add_parser("bench", help="scale and speed benchmark (see python -m evals bench --help)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
+    for name, command in COMMANDS.items():
+        # a command may redefine a settings option ("resolve"): external's --index-dir is its own
+        p = sub.add_parser(name, help=command.help, description=command.help, conflict_handler="resolve")
+        if name != "bench":
+            add_settings_args(p)
+        command.add_arguments(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     setup_logging(getattr(args, "verbose", False))
-    return guarded(lambda: COMMANDS[args.command](args))
+    return guarded(lambda: COMMANDS[args.command].run(args))
 
 
 if __name__ == "__main__":
