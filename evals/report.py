@@ -19,6 +19,7 @@ TABLE_KEYS = (
     "office_exact",
     "abstention_precision",
     "abstention_recall",
+    "abstention_accuracy",
     "citations_valid",
     "latency_p95_ms",
 )
@@ -107,30 +108,42 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 def chart(report: dict[str, Any], path: Path, old: dict[str, Any] | None = None) -> None:
-    """Grouped bars of the main metrics per kind (old vs new with ``old``)."""
+    """Bars of the main metrics per kind (old vs new with ``old``); no bar where a metric does not apply."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    kinds = ["overall", *sorted(report["summary"]["by_kind"])]
+    kinds = [
+        "overall",
+        *sorted(set(report["summary"]["by_kind"]) | set((old or {}).get("summary", {}).get("by_kind", {}))),
+    ]
 
     def values(rep: dict[str, Any], key: str) -> list[float]:
         s = rep["summary"]
-        return [((s["overall"] if kd == "overall" else s["by_kind"].get(kd, {})).get(key) or 0.0) for kd in kinds]
+        blocks = [s["overall"] if kd == "overall" else s["by_kind"].get(kd, {}) for kd in kinds]
+        return [float("nan") if b.get(key) is None else float(b[key]) for b in blocks]
 
-    fig, axes = plt.subplots(1, len(CHART_KEYS), figsize=(4 * len(CHART_KEYS), 4), sharey=True)
-    for ax, key in zip(axes, CHART_KEYS):
-        xs = range(len(kinds))
+    cols = 3
+    rows = -(-len(CHART_KEYS) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.5 * cols, 3.6 * rows), sharey=True, squeeze=False)
+    xs = list(range(len(kinds)))
+    for ax, key in zip(axes.flat, CHART_KEYS):
         if old is not None:
             ax.bar([x - 0.2 for x in xs], values(old, key), width=0.4, label="old", color="#bbbbbb")
             ax.bar([x + 0.2 for x in xs], values(report, key), width=0.4, label="new", color="#2b6cb0")
-            ax.legend(fontsize=7)
         else:
-            ax.bar(list(xs), values(report, key), color="#2b6cb0")
+            ax.bar(xs, values(report, key), color="#2b6cb0")
         ax.set_title(key)
-        ax.set_xticks(list(xs), kinds, rotation=45, ha="right", fontsize=8)
+        ax.set_xticks(xs, kinds, rotation=30, ha="right", fontsize=8)
         ax.set_ylim(0, 1.05)
+        ax.grid(axis="y", alpha=0.3)
+    for ax in list(axes.flat)[len(CHART_KEYS) :]:
+        ax.set_visible(False)
+    if old is not None:
+        fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="upper right", fontsize=8)
+    cfg = report.get("config", {})
+    fig.suptitle(f"retriever {cfg.get('retriever', '?')}, k={cfg.get('k', '?')}, {cfg.get('questions', '?')} questions")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

@@ -105,6 +105,7 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         out["citations_valid"] = valid / total if total else None
         p, rec = m.abstention([r["should_abstain"] for r in rs], [r["answer"]["abstained"] for r in rs])
         out["abstention_precision"], out["abstention_recall"] = p, rec
+        out["abstention_accuracy"] = m.mean([s["abstain_correct"] for s in sc])
         lat = [r["latency_ms"] for r in rs]
         out["latency_p50_ms"], out["latency_p95_ms"] = m.percentile(lat, 0.5), m.percentile(lat, 0.95)
         return out
