@@ -28,9 +28,16 @@ def reciprocal_rank(relevant: Sequence[bool], k: int = 10) -> float:
 
 
 def ndcg(relevant: Sequence[bool], n_gold: int, k: int = 10) -> float:
-    """Binary nDCG@k; the ideal ranking puts min(n_gold, k) relevant hits first."""
-    dcg = sum(1.0 / math.log2(i + 1) for i, rel in enumerate(relevant[:k], 1) if rel)
-    ideal = sum(1.0 / math.log2(i + 1) for i in range(1, min(n_gold, k) + 1))
+    """Binary nDCG@k; the ideal ranking puts min(n_gold, k) relevant hits first.
+
+    When more hits are relevant than there are gold entries (a gold entry
+    without text makes every chunk of its file relevant), the ideal counts
+    those hits instead, so the score never exceeds 1.
+    """
+    top = relevant[:k]
+    dcg = sum(1.0 / math.log2(i + 1) for i, rel in enumerate(top, 1) if rel)
+    ideal_n = min(max(n_gold, sum(top)), k) if n_gold else 0
+    ideal = sum(1.0 / math.log2(i + 1) for i in range(1, ideal_n + 1))
     return dcg / ideal if ideal else 0.0
 
 

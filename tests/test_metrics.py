@@ -52,3 +52,23 @@ def test_matching_rule_folds_nbsp_and_space_runs() -> None:
     assert matches("004_324aff1e68aa4ee5.txt", "1.\u00a0พัฒนาสถานศึกษา\u00a0ให้มีความปลอดภัย\nแก่ผู้เรียน", gold)
     assert not matches("003_500a49f8050b8f55.txt", "พัฒนาสถานศึกษา ให้มีความปลอดภัย", gold)
     assert matches("sub/004_324aff1e68aa4ee5.txt", "anything", Gold("004_324aff1e68aa4ee5.txt"))
+
+
+def test_ndcg_ideal_is_capped_at_k_and_at_the_gold_count() -> None:
+    # 3 gold entries but k=2: the ideal is two relevant hits in ranks 1-2
+    assert m.ndcg([True, True, False], n_gold=3, k=2) == 1.0
+    # one gold entry found at rank 2: DCG = 1/log2(3), IDCG = 1
+    assert m.ndcg([False, True], n_gold=1) == pytest.approx(1 / math.log2(3))
+    # two relevant hits for one gold entry (a doc-only gold entry): the ideal counts both, so never above 1
+    assert m.ndcg([True, True], n_gold=1) == 1.0
+    assert m.ndcg([False, True, True], n_gold=1) == pytest.approx((1 / math.log2(3) + 0.5) / (1 + 1 / math.log2(3)))
+    assert m.ndcg([True], n_gold=0) == 0.0
+
+
+def test_short_rankings_and_means() -> None:
+    assert m.hit_at([False, True], 10) == 1.0 and m.hit_at([], 1) == 0.0
+    assert m.reciprocal_rank([]) == 0.0
+    assert m.recall([]) == 1.0  # nothing to find
+    assert m.mean([1.0, None, 0.0]) == 0.5 and m.mean([None]) is None
+    assert m.jaccard(set(), set()) == 1.0 and m.jaccard({"a"}, set()) == 0.0
+    assert m.percentile([3.0, 1.0, 2.0], 0.5) == 2.0
