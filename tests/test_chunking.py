@@ -125,9 +125,9 @@ def test_multiline_items_stay_whole_in_002() -> None:
     for first, continuation in ((46, 47), (59, 60)):  # items wrapped onto a second line
         assert _chunk_of(chunks, first) is _chunk_of(chunks, continuation)
     # strategy 1 with its indicator heading and indicator line in one chunk
-    first = _chunk_of(chunks, 31)
-    assert first is not None and (first.start_line, first.end_line) == (31, 37)
-    assert first.items == ("1", "2", "3", "4")
+    strategy1 = _chunk_of(chunks, 31)
+    assert strategy1 is not None and (strategy1.start_line, strategy1.end_line) == (31, 37)
+    assert strategy1.items == ("1", "2", "3", "4")
 
 
 def test_bullets_stay_with_their_focus_item_in_001() -> None:
