@@ -18,7 +18,7 @@ from planqa.types import Answer, Chunk, Citation, Hit
 
 ROOT = Path(__file__).resolve().parent.parent
 MUKDAHAN = "004_324aff1e68aa4ee5.txt"
-TINY = [
+TINY: list[dict[str, object]] = [
     {
         "id": "t1",
         "question": "วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร",
