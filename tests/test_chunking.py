@@ -179,3 +179,18 @@ def test_embed_text_without_labels_is_the_text() -> None:
     chunk = Chunk("x", "a.txt", "", "", "", (), 1, 1, "ข้อความ", "h")
     assert chunk.embed_text == "ข้อความ"
     assert Chunk("x", "a.txt", "สพม.4", "", "", (), 1, 1, "ข้อความ", "h").embed_text == "สพม.4\nข้อความ"
+
+
+def test_the_seed_index_quotes_every_chunk_exactly(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    """End to end: what the index stores is what chunking made, quotable from the file."""
+    from ingest.index import PlanIndex
+
+    ix = PlanIndex(seed_settings)
+    for name in SEEDS:
+        want = chunk_document(_parsed(name))
+        stored = ix.lexical.chunks_of(name)
+        assert stored == want
+        metas = ix.collection.get(ids=[c.id for c in want], include=["metadatas"])["metadatas"]
+        assert sorted((m["start_line"], m["end_line"], m["text"]) for m in metas) == [
+            (c.start_line, c.end_line, c.text) for c in want
+        ]
