@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.indexing import index as lc_index
@@ -27,6 +28,9 @@ from retrieval.tokens import tokenize
 
 log = logging.getLogger(__name__)
 DIRTY_MARKER = "ingest.dirty"
+DOCUMENTS_VERSION = "documents_version"  # lexical meta key: changes after every ingest write
+WRITE_BATCH = 1000  # documents per index() batch: one lexical transaction, one record-manager update
+CHROMA_BATCH = 5000  # ids per Chroma upsert (the server's limit is larger)
 
 
 def chunk_to_document(chunk: Chunk) -> Document:
@@ -83,13 +87,15 @@ class _PairedStore(VectorStore):
         chunks = [document_to_chunk(d) for d in documents]
         texts = [d.page_content for d in documents]
         vectors = self._ix.vectors_for(ids, texts)
-        self._ix.collection.upsert(
-            ids=ids,
-            embeddings=vectors,  # type: ignore[arg-type]
-            documents=texts,
-            metadatas=[d.metadata for d in documents],
-        )
-        self._ix.lexical.upsert(chunks, [tokenize(t) for t in texts])
+        # no documents= : Chroma would full-text index them (a third of the write time),
+        # and BM25 is the lexical index's job; the chunk text is in the metadata
+        for i in range(0, len(ids), CHROMA_BATCH):
+            self._ix.collection.upsert(
+                ids=ids[i : i + CHROMA_BATCH],
+                embeddings=vectors[i : i + CHROMA_BATCH],  # type: ignore[arg-type]
+                metadatas=[d.metadata for d in documents[i : i + CHROMA_BATCH]],
+            )
+        self._ix.lexical.upsert(chunks, self._ix.tokens_for(ids, texts))
         self._ix.written += len(ids)
         return ids
 
@@ -104,11 +110,9 @@ class _PairedStore(VectorStore):
 
     def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
         vec = self._ix.embeddings.embed_query(query)
-        res = self._ix.collection.query(query_embeddings=[vec], n_results=k, include=["metadatas", "documents"])
-        return [
-            Document(page_content=d or "", metadata=dict(m or {}))
-            for d, m in zip((res["documents"] or [[]])[0], (res["metadatas"] or [[]])[0])
-        ]
+        res = self._ix.collection.query(query_embeddings=[vec], n_results=k, include=["metadatas"])
+        return [chunk_to_document(document_to_chunk(Document(page_content="", metadata=dict(m or {}))))
+                for m in (res["metadatas"] or [[]])[0]]
 
     @classmethod
     def from_texts(cls, texts: list[str], embedding: Embeddings, metadatas: list[dict[Any, Any]] | None = None,
@@ -132,7 +136,8 @@ class PlanIndex:
         self.written = 0
         # readers (questions) share it; an ingest run takes it only to write
         self.rw = RWLock()
-        self._vectors: dict[str, list[float]] = {}
+        self._vectors: dict[str, np.ndarray] = {}  # float32: a tenth of the memory of lists
+        self._tokens: dict[str, str] = {}
 
     # ---- stores -----------------------------------------------------------
     @property
@@ -183,27 +188,53 @@ class PlanIndex:
         write and outside any lock."""
         known = set() if force else set(self.records.list_keys(group_ids=sorted({c.source for c in chunks})))
         todo = [c for c in chunks if c.id not in known and c.id not in self._vectors]
+        if self.settings.chroma_host and not force:
+            todo = self._reuse_server_vectors(todo)
         step = max(1, self.settings.embed_batch_size) * 4
         for i in range(0, len(todo), step):
             batch = todo[i : i + step]
-            for chunk, vec in zip(batch, self.embeddings.embed_documents([c.embed_text for c in batch])):
+            vectors = np.asarray(self.embeddings.embed_documents([c.embed_text for c in batch]), dtype=np.float32)
+            for chunk, vec in zip(batch, vectors):
                 self._vectors[chunk.id] = vec
             if progress:
                 progress(min(i + step, len(todo)), len(todo), "embedding")
         return len(todo)
 
-    def vectors_for(self, ids: Sequence[str], texts: Sequence[str]) -> list[list[float]]:
+    def _reuse_server_vectors(self, chunks: list[Chunk]) -> list[Chunk]:
+        """Take the vectors another instance already wrote to the shared Chroma server
+        (a chunk id is a hash of its text and labels; the collection records the model);
+        returns the chunks still to embed."""
+        for i in range(0, len(chunks), 1000):
+            got = self.collection.get(ids=[c.id for c in chunks[i : i + 1000]], include=["embeddings"])
+            for cid, vec in zip(got["ids"], got["embeddings"] if got["embeddings"] is not None else []):
+                self._vectors[cid] = np.asarray(vec, dtype=np.float32)
+        return [c for c in chunks if c.id not in self._vectors]
+
+    def vectors_for(self, ids: Sequence[str], texts: Sequence[str]) -> np.ndarray:
         """Prepared vectors where there are some, fresh embeddings for the rest."""
         missing = [n for n, i in enumerate(ids) if i not in self._vectors]
         fresh = self.embeddings.embed_documents([texts[n] for n in missing]) if missing else []
         by_pos = dict(zip(missing, fresh))
-        return [by_pos[n] if n in by_pos else self._vectors.pop(i) for n, i in enumerate(ids)]
+        rows = [by_pos[n] if n in by_pos else self._vectors.pop(i) for n, i in enumerate(ids)]
+        return np.asarray(rows, dtype=np.float32).reshape(len(ids), -1)
+
+    def prepare_tokens(self, tokens: dict[str, str]) -> None:
+        """BM25 tokens made ahead (in the parse pool), by chunk id, joined by spaces."""
+        self._tokens.update(tokens)
+
+    def tokens_for(self, ids: Sequence[str], texts: Sequence[str]) -> list[list[str]]:
+        """Prepared tokens where there are some, fresh tokenisation for the rest."""
+        return [self._tokens.pop(i).split() if i in self._tokens else tokenize(t) for i, t in zip(ids, texts)]
+
+    def clear_prepared(self) -> None:
+        self._vectors.clear()
+        self._tokens.clear()
 
     def store(self) -> VectorStore:
         return _PairedStore(self)
 
     # ---- writes -------------------------------------------------------------
-    def index_chunks(self, chunks: Sequence[Chunk], batch_size: int = 64) -> dict[str, int]:
+    def index_chunks(self, chunks: Sequence[Chunk], batch_size: int = WRITE_BATCH) -> dict[str, int]:
         """Bring the given sources' chunks in line with ``chunks`` (incremental)."""
         docs = [chunk_to_document(c) for c in chunks]
         result = lc_index(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from pythainlp.util import normalize as thai_normalize
 
@@ -35,6 +36,7 @@ def fold_spaces(text: str) -> str:
     return _SPACE_RUN.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=1024)  # ingest normalises each line several times (parse, chunk, tokenise)
 def normalize_line(line: str) -> str:
     """Full normalisation of one line (no newlines in, none out).
 

@@ -5,23 +5,24 @@ from __future__ import annotations
 import logging
 import time
 import tomllib
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ingest.chunking import chunk_document
-from ingest.index import PlanIndex
+from ingest.index import DOCUMENTS_VERSION, PlanIndex
 from ingest.loaders import SUPPORTED_SUFFIXES, load
-from ingest.structure import parse
+from ingest.prepare import parser_fingerprint, prepare_many
 from planqa.errors import ConfigError, IndexMismatch, UnreadableDocument
 from planqa.settings import CATALOGUE_NAME, Settings
-from planqa.types import Chunk, IngestReport, ParsedDoc, Skipped
+from planqa.types import Chunk, IngestReport, ParsedDoc, Skipped, SourceDoc
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
-GROUP_CHUNKS = 128  # chunks per index() call: bounds memory, keeps batches full
+GROUP_CHUNKS = 2000  # chunks per index() call: bounds memory, keeps batches full
+FINGERPRINT_KEY = "parser_fingerprint"
 
 
 @dataclass(slots=True)
@@ -29,6 +30,7 @@ class _Prepared:
     parsed: ParsedDoc
     chunks: list[Chunk]
     status: str  # added / updated / unchanged
+    tokens: list[str]  # BM25 tokens of each chunk, joined by spaces
 
 
 def discover(corpus_dir: Path, paths: Iterable[Path] | None = None) -> tuple[list[Path], list[Skipped]]:
@@ -115,7 +117,11 @@ def run(
             "run `python -m ingest --full` to rebuild it"
         )
     known = {} if full else {d["source"]: d for d in ix.lexical.documents()}
-    prepared, seen_hashes = [], {}  # type: ignore[var-annotated]
+    fingerprint = parser_fingerprint(settings.catalogue_path)
+    # same bytes, same parser, same catalogue: the same chunks, so no need to parse
+    same_parser = not full and ix.lexical.get_meta(FINGERPRINT_KEY) == fingerprint
+    loaded: list[SourceDoc] = []
+    seen_hashes: dict[str, str] = {}
     for n, path in enumerate(files):
         rel = _relative(path, settings.corpus_dir)
         report.seen += 1
@@ -132,16 +138,12 @@ def run(
             report.skipped.append(Skipped(rel, f"duplicate of {seen_hashes[doc.sha256]} (same content)"))
             continue
         seen_hashes[doc.sha256] = rel
-        parsed = parse(doc, catalogue)
-        chunks = chunk_document(parsed)
-        old = known.get(rel)
-        if old is None:
-            status = "added"
-        elif old["sha256"] == doc.sha256 and old["chunk_ids"] == [c.id for c in chunks] and not full:
-            status = "unchanged"
+        if same_parser and rel in known and known[rel]["sha256"] == doc.sha256:
+            report.unchanged += 1
         else:
-            status = "updated"
-        prepared.append(_Prepared(parsed, chunks, status))
+            loaded.append(doc)
+    prepared = [_Prepared(p.parsed, p.chunks, _status(p.parsed.doc, p.chunks, known.get(p.parsed.doc.source), full),
+                          p.tokens) for p in prepare_many(loaded, catalogue)]
     for p in prepared:
         setattr(report, p.status, getattr(report, p.status) + 1)
     present = {_relative(p, settings.corpus_dir) for p in files}
@@ -150,8 +152,19 @@ def run(
     if not dry_run:
         _write(ix, report, prepared, gone, catalogue, progress, full)
         ix.lexical.set_meta("embedding_model", ix.model_id)
+        ix.lexical.set_meta(DOCUMENTS_VERSION, uuid.uuid4().hex)  # readers reload the office list
+        if not paths:  # a partial run did not re-parse the other files
+            ix.lexical.set_meta(FINGERPRINT_KEY, fingerprint)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _status(doc: SourceDoc, chunks: list[Chunk], old: dict[str, Any] | None, full: bool) -> str:
+    if old is None:
+        return "added"
+    if old["sha256"] == doc.sha256 and old["chunk_ids"] == [c.id for c in chunks] and not full:
+        return "unchanged"
+    return "updated"
 
 
 def _write(
@@ -167,6 +180,7 @@ def _write(
     todo = [p for p in prepared if p.status != "unchanged"]
     # embedding is slow and needs no lock: questions go on meanwhile
     ix.prepare_vectors([c for p in todo for c in p.chunks], progress, force=full)
+    ix.prepare_tokens({c.id: t for p in todo for c, t in zip(p.chunks, p.tokens)})
     with ix.rw.write():  # readers see the old index or the new one, never half
         if full:
             ix.reset()
@@ -191,6 +205,7 @@ def _write(
             report.chunks_deleted = ix.delete_sources(gone)
         report.chunks = ix.written
         marker.unlink(missing_ok=True)
+    ix.clear_prepared()  # tokens of chunks index() found unchanged were not used
 
 
 def _record_document(ix: PlanIndex, p: _Prepared, catalogue: dict[str, dict[str, Any]]) -> None:
