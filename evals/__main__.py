@@ -6,7 +6,6 @@ Each subcommand is one entry in ``COMMANDS``: (help, add its options, run it).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -151,15 +150,15 @@ def cmd_scenario(args: Any) -> int:
 
 
 def _bench_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("rest", nargs=argparse.REMAINDER, help="options for evals.bench")
+    from evals.bench import add_arguments
+
+    add_arguments(p)
 
 
 def cmd_bench(args: Any) -> int:
-    if importlib.util.find_spec("evals.bench") is None:
-        raise PlanQAError("the bench is not part of this checkout yet (evals/bench.py)")
-    from evals.bench import main as bench_main  # type: ignore[import-not-found,unused-ignore]
+    from evals.bench import run
 
-    return int(bench_main(args.rest))
+    return run(args)
 
 
 COMMANDS: dict[str, Command] = {

