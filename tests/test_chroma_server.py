@@ -1,0 +1,111 @@
+"""Chroma server mode: a real `chroma run` on a free port, two app instances sharing it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.index import PlanIndex
+from ingest.pipeline import run
+from planqa.settings import Settings
+from retrieval.embeddings import make_embeddings
+from retrieval.service import Service
+
+ROOT = Path(__file__).resolve().parent.parent
+MUKDAHAN = "004_324aff1e68aa4ee5.txt"
+QUESTION = "วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร"
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """`chroma run` on 127.0.0.1:<free port>, offline, telemetry off; stopped afterwards."""
+    exe = shutil.which("chroma")
+    if exe is None:
+        pytest.skip("the chroma CLI (installed with the chromadb package) is not on PATH")
+    port = _free_port()
+    log = (tmp_path / "chroma.log").open("w")
+    proc = subprocess.Popen(
+        [exe, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"chroma run did not start: {(tmp_path / 'chroma.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield "127.0.0.1", port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+class _Counting:
+    """The real embedder, counting the passages it is asked to embed."""
+
+    def __init__(self, spec: str) -> None:
+        self.inner = make_embeddings(spec)
+        self.model_id = self.inner.model_id  # type: ignore[attr-defined]
+        self.passages = 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.passages += len(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+def test_ingest_and_answer_through_a_chroma_server(chroma_server: tuple[str, int], tmp_path: Path) -> None:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    host, port = chroma_server
+    first = Settings(corpus_dir=ROOT / "corpus", index_dir=tmp_path / "app1", chroma_host=host, chroma_port=port)
+    report = run(first)
+    assert report.added == 5 and report.chunks > 0
+    assert not first.chroma_dir.exists()  # vectors went to the server, not to an on-disk store
+
+    server = chromadb.HttpClient(host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False))
+    assert server.get_collection(first.collection).count() == report.chunks
+
+    answer = Service(first).answer(QUESTION)
+    assert not answer.abstained
+    assert MUKDAHAN in {c.source for c in answer.citations}
+    assert "องค์กรนวัตกรรม" in answer.text
+
+    # a second app instance: its own lexical index and record manager, the server's vectors
+    second = first.model_copy(update={"index_dir": tmp_path / "app2"})
+    counting = _Counting(second.embedding)
+    again = run(second, plan_index=PlanIndex(second, embeddings=counting))  # type: ignore[arg-type]
+    assert again.added == 5 and counting.passages == 0  # nothing embedded twice
+    assert server.get_collection(first.collection).count() == report.chunks
+    assert PlanIndex(second).check() == []
+    assert MUKDAHAN in {c.source for c in Service(second).answer(QUESTION).citations}
