@@ -7,10 +7,10 @@ from typing import Any
 # name -> (limit, unit, what); checked at the largest size measured (the issue's targets are at 100k chunks)
 TARGETS: dict[str, tuple[float, str, str]] = {
     "ingest_ratio": (0.9, "x", "ingest / raw embedder throughput, real embedder (>=)"),
-    "reingest_one_doc_s": (5.0, "s", "re-ingest of one changed plan in ~1,000 plans (<=)"),
+    "reingest_one_doc_s": (5.0, "s", "re-ingest of one changed plan in ~1,000 plans, python -m ingest (<=)"),
     "hybrid_p95_ms": (200.0, "ms", "hybrid retrieval p95 (<=)"),
     "answer_p95_ms": (500.0, "ms", "full answer p95 (<=)"),
-    "peak_rss_mb": (3072.0, "MB", "peak RSS, ingest + serving, parse workers included (<=)"),
+    "peak_rss_mb": (3072.0, "MB", "peak RSS of the process and its parse workers, ingest + serving (<=)"),
 }
 
 
@@ -29,7 +29,7 @@ def check_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     values: dict[str, tuple[float | None, dict[str, Any]]] = {
         "ingest_ratio": (real["ratio"] if real else None, largest),
         "reingest_one_doc_s": (
-            near_1000["reingest_one_doc_s"] + (per_doc / real["raw_chunks_per_s"] if real else 0.0),
+            near_1000["reingest_cli_s"] + (per_doc / real["raw_chunks_per_s"] if real else 0.0),
             near_1000,
         ),
         "hybrid_p95_ms": (
@@ -40,7 +40,7 @@ def check_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
             largest["latency"]["answer"]["p95_ms"] + (real["query_embed_p95_ms"] if real else 0),
             largest,
         ),
-        "peak_rss_mb": (largest["peak_rss_mb"] + largest["pool_peak_rss_mb"], largest),
+        "peak_rss_mb": (largest["tree_peak_rss_mb"], largest),
     }
     out = []
     for name, (limit, unit, what) in TARGETS.items():
@@ -55,15 +55,16 @@ def check_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 def table(result: dict[str, Any]) -> str:
     """The one table a person reads, then the real-embedder line and the targets."""
-    head = ("chunks", "plans", "ingest ch/s", "re-ingest 1 plan s", "dense p50/p95 ms", "bm25 p50/p95 ms",
+    head = ("chunks", "plans", "ingest ch/s", "re-ingest 1 plan s (CLI)", "dense p50/p95 ms", "bm25 p50/p95 ms",
             "hybrid p50/p95 ms", "answer p50/p95 ms", "peak RSS MB", "index MB")  # fmt: skip
     rows: list[tuple[str, ...]] = [head]
     for s in result["sizes"]:
         lat = s["latency"]
         rows.append((
-            f"{s['chunks']:,}", f"{s['docs']:,}", f"{s['ingest_chunks_per_s']:,.0f}", f"{s['reingest_one_doc_s']:.2f}",
+            f"{s['chunks']:,}", f"{s['docs']:,}", f"{s['ingest_chunks_per_s']:,.0f}",
+            f"{s['reingest_one_doc_s']:.2f} ({s['reingest_cli_s']:.1f})",
             *(f"{lat[k]['p50_ms']:.0f} / {lat[k]['p95_ms']:.0f}" for k in ("dense", "bm25", "hybrid", "answer")),
-            f"{s['peak_rss_mb']:,.0f} (+{s['pool_peak_rss_mb']:,.0f})", f"{s['index_mb']:,.1f}",
+            f"{s['peak_rss_mb']:,.0f} / {s['tree_peak_rss_mb']:,.0f}", f"{s['index_mb']:,.1f}",
         ))  # fmt: skip
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = [
@@ -72,7 +73,7 @@ def table(result: dict[str, Any]) -> str:
         "  ".join(h.ljust(w) for h, w in zip(head, widths)),
         "  ".join("-" * w for w in widths),
         *("  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows[1:]),
-        "peak RSS: the benchmark process (+ the largest parse worker); latency: warm service, "
+        "peak RSS: the benchmark process / with its parse workers (sampled every 0.1 s); latency: warm service, "
         f"{result['sizes'][0]['questions']} questions per pass",
     ]
     real = result.get("real_embedder")
