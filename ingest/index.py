@@ -307,8 +307,17 @@ class PlanIndex:
             problems.append("lexical full-text rows and chunk rows differ in number")
         return problems
 
-    def repair(self) -> int:
-        """Delete chunks that the record manager does not know (left by a crash)."""
+    def counts_agree(self) -> bool:
+        """A cheap test of step: every store holds as many chunks as the records say."""
+        records = len(self.records.list_keys())
+        docs = sum(len(d["chunk_ids"]) for d in self.lexical.documents())
+        counts = {self.collection.count(), self.lexical.chunk_count(), self.lexical.fts_count(), docs}
+        return counts == {records}
+
+    def repair(self) -> set[str]:
+        """Delete chunks the record manager does not know (left by a crash) and
+        forget records whose chunk went missing; returns the forgotten ids, whose
+        documents must be written again."""
         records = set(self.records.list_keys())
         orphans = (self.chroma_ids() | self.lexical.all_ids()) - records
         if orphans:
@@ -319,7 +328,7 @@ class PlanIndex:
         if lost:
             log.warning("forgetting %d records whose chunks are missing", len(lost))
             self.records.delete_keys(sorted(lost))
-        return len(orphans) + len(lost)
+        return lost
 
     @property
     def dirty_marker(self) -> Path:

@@ -117,6 +117,16 @@ def run(
             "run `python -m ingest --full` to rebuild it"
         )
     known = {} if full else {d["source"]: d for d in ix.lexical.documents()}
+    if known and not dry_run and (ix.dirty_marker.exists() or not ix.counts_agree()):
+        # a run died while writing, or a store lost chunks: repair, then write
+        # again every document that lost one (a blank hash marks it changed)
+        with ix.rw.write():
+            ix.repair()
+            ix.dirty_marker.unlink(missing_ok=True)
+        recorded = set(ix.records.list_keys())
+        for source, d in known.items():
+            if not recorded.issuperset(d["chunk_ids"]):
+                known[source] = {**d, "sha256": ""}
     fingerprint = parser_fingerprint(settings.catalogue_path)
     # same bytes, same parser, same catalogue: the same chunks, so no need to parse
     same_parser = not full and ix.lexical.get_meta(FINGERPRINT_KEY) == fingerprint
@@ -184,7 +194,7 @@ def _write(
     with ix.rw.write():  # readers see the old index or the new one, never half
         if full:
             ix.reset()
-        if marker.exists():
+        if marker.exists():  # only after a --full reset or a first run that died
             ix.repair()
         marker.write_text("an ingest run is writing; if it died, the next run repairs the index\n")
         ix.written = 0

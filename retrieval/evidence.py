@@ -25,7 +25,8 @@ _QUESTION_WORDS = frozenset(
     what which is are the of does do did office offices plan plans mention mentions about say says
     secondary education educational area service district region how in for to and a an its their
     have has with on by this that there
-    และ หรือ ใน กับ แก่ จาก โดย เพื่อ ซึ่ง ได้ ให้ การ ความ เป็น ไป มา จะ ต้อง ควร ทุก ได้แก่ ตาม ต่อ""".split()
+    และ หรือ ใน กับ แก่ จาก โดย เพื่อ ซึ่ง ได้ ให้ การ ความ เป็น ไป มา จะ ต้อง ควร ทุก ได้แก่ ตาม ต่อ
+    ปี นี้ ปีนี้ ตอนนี้ ปัจจุบัน ล่าสุด ทั้ง ไหม ล่ะ ครับ ค่ะ คะ""".split()
 )
 # words that name a section; the section title of a unit carries them
 _SECTION_WORDS = frozenset(
@@ -180,18 +181,23 @@ def _partial(token: str, unit_tokens: frozenset[str]) -> bool:
     return any((token in u) or (len(u) >= 5 and u in token) for u in unit_tokens)
 
 
-# "กี่ข้อ/กี่ด้าน" asks for a list the plan has; "กี่โรง/กี่คน/เท่าไร" for a figure
-_NUMBER_ASK = re.compile(
-    r"กี่\s*(คน|โรง|แห่ง|บาท|ล้าน|ครั้ง|เครื่อง|หลัง|ห้อง|เปอร์เซ็นต์)|เท่าไร|เท่าใด|how much|budget|บาท|"
-    r"how many (?!strateg|goal|mission|item|focus|indicator|value|point)"
+# a figure asked for must be in the quote: money needs an amount of money,
+# a count a number of people/schools/places; "กี่ข้อ/กี่ด้าน" asks for a list
+_MONEY_ASK = re.compile(r"งบประมาณ|ค่าใช้จ่าย|บาท|budget|how much money|cost|spend")
+_COUNT_ASK = re.compile(
+    r"กี่\s*(คน|โรง|แห่ง|ครั้ง|เครื่อง|หลัง|ห้อง)|จำนวน\S*.*(เท่าไร|เท่าใด|กี่)|"
+    r"how many (school|student|teacher|people|staff|pupil|classroom)"
 )
+_FIGURE_ASK = re.compile(r"เท่าไร|เท่าใด|กี่\s*(เปอร์เซ็นต์|%)|how much|what percent")
 _PERSON_ASK = re.compile(r"ใคร|ชื่อ(อะไร)?\s*$|who\b|ผู้อำนวยการ(เขต|สำนักงาน)?\s*(คือ|ชื่อ)|name of")
 _CONTACT_ASK = re.compile(r"เบอร์|โทรศัพท์|อีเมล|e-?mail|phone|ที่อยู่|address|ตั้งอยู่|เว็บไซต์|website")
-_DATE_ASK = re.compile(r"เมื่อไร|เมื่อไหร่|วันที่|when\b|what date|ปีไหน")
+_DATE_ASK = re.compile(r"เมื่อไร|เมื่อไหร่|วันที่|วันไหน|when\b|what date|ปีไหน")
 _PERSON = re.compile(r"(นาย|นางสาว|นาง|ดร\.|ว่าที่)\s*\S+")
 _DATE = re.compile(r"(พ\.ศ\.|ค\.ศ\.)\s*\d{4}|\d{1,2}\s*(ม\.ค\.|ก\.พ\.|มี\.ค\.|เม\.ย\.|มกราคม|กุมภาพันธ์|มีนาคม|เมษายน)")
 _CONTACT = re.compile(r"\d{2,3}[- ]?\d{3}[- ]?\d{3,4}|@|www\.|https?://|ถนน|ตำบล|อำเภอ|หมู่")
-_AMOUNT = re.compile(r"\d[\d,.]*\s*(บาท|ล้าน|แห่ง|โรง|คน|ครั้ง|%)|ร้อยละ\s*\d")
+_MONEY = re.compile(r"\d[\d,.]*\s*(บาท|ล้าน|baht|million)")
+_COUNT = re.compile(r"\d[\d,]*\s*(คน|โรง|แห่ง|ครั้ง|เครื่อง|หลัง|ห้อง|schools?|students?|teachers?)")
+_FIGURE = re.compile(r"\d[\d,.]*\s*(บาท|ล้าน|แห่ง|โรง|คน|ครั้ง|%)|ร้อยละ\s*\d")
 
 
 def missing_answer_type(question: str, units: Sequence[Unit]) -> str | None:
@@ -208,8 +214,9 @@ def missing_answer_type(question: str, units: Sequence[Unit]) -> str | None:
         return "person"
     if _DATE_ASK.search(q) and not _DATE.search(text):
         return "date"
-    if _NUMBER_ASK.search(q) and not _AMOUNT.search(text):
-        return "number"
+    for asks, needs in ((_MONEY_ASK, _MONEY), (_COUNT_ASK, _COUNT), (_FIGURE_ASK, _FIGURE)):
+        if asks.search(q):
+            return None if needs.search(text) else "number"
     return None
 
 

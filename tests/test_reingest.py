@@ -244,13 +244,15 @@ def test_check_passes_on_a_good_index_and_fails_when_chroma_lost_a_chunk(indexed
     assert "inconsistent:" in bad.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: a plain run repairs only after a crash (dirty marker); "
-                   "`--check` tells the user to run `python -m ingest`, which leaves a lost chunk missing")
 def test_the_run_that_check_recommends_repairs_a_lost_chunk(indexed: Settings) -> None:
     ix = PlanIndex(indexed)
-    ix.collection.delete(ids=[sorted(ix.chroma_ids())[0]])
-    run(indexed)
+    lost = sorted(ix.chroma_ids())[0]
+    ix.collection.delete(ids=[lost])
+    assert ix.check() and not ix.counts_agree()
+    report = run(indexed)
+    assert report.updated == 1 and report.added == 0
     assert PlanIndex(indexed).check() == []
+    assert lost in PlanIndex(indexed).chroma_ids()  # same text, same id, written again
 
 
 # ---- crashes and model changes ------------------------------------------------------------------
@@ -272,9 +274,9 @@ def test_a_run_killed_part_way_is_repaired_by_the_next(fresh_settings: Settings)
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     marker = settings.index_dir / "ingest.dirty"  # written when the run starts writing
     deadline = time.monotonic() + 240
-    while proc.poll() is None and not settings.chroma_dir.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.4)  # part-way into the write
+    while proc.poll() is None and not (marker.exists() and settings.chroma_dir.exists()) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    time.sleep(0.05)  # part-way into the write
     if proc.poll() is not None:
         pytest.fail(f"the run finished (rc {proc.returncode}) before it could be killed; use a bigger corpus")
     proc.send_signal(signal.SIGKILL)
