@@ -8,6 +8,7 @@ citation's line numbers then refer to that extracted text).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import io
 import logging
@@ -135,10 +136,8 @@ def _detect_single_byte(raw: bytes) -> tuple[str, str]:
     best = from_bytes(raw).best()
     if best is not None:
         candidates.append((str(best), best.encoding))
-    try:
+    with contextlib.suppress(UnicodeDecodeError):
         candidates.append((raw.decode("cp874"), "cp874"))
-    except UnicodeDecodeError:
-        pass
     # the reading with the most Thai letters among the plausible ones wins
     plausible = [c for c in candidates if _looks_like_text(c[0])]
     if not plausible:

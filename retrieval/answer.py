@@ -26,12 +26,13 @@ MAX_QUESTION_CHARS = 2000
 WHOLE_KINDS = frozenset({"vision", "identity", "uniqueness", "culture", "values", "model"})
 # calibrated on evals/questions/seeds.jsonl (README: Answers)
 SUPPORT_MIN = 0.34  # share of the question's weighted content a quote must hold
-NEAR_BEST = 0.1
+NEAR_BEST = 0.1  # other quotes must come this close to the best one
 SUPPORT_STRONG = 0.6  # a quote this well supported counts even from a lower-ranked hit
-SUPPORT_TOP = 0.2  # enough for the top hit of a question about one named office  # other quotes must come this close to the best one
-WHICH_MIN = 0.45
+SUPPORT_TOP = 0.15  # enough for the top hit of a question about one named office
+WHICH_MIN = 0.4  # an office is named when its best quote holds this much of the question
+MAX_WHICH_UNITS = 3  # items quoted per office when the question asks who has a section
 WHICH_RELATIVE = 0.9  # offices named must be nearly as well supported as the best one
-SECTION_BONUS = 0.1
+SECTION_BONUS = 0.1  # a which-question's asked section counts a little
 MAX_LIST_UNITS = 8
 
 
@@ -191,6 +192,8 @@ class _Composer:
     def _which(self) -> list[str]:
         """Offices ranked by their best supporting unit; the asked section counts a little."""
         kinds = set(self.query.section_kinds)
+        if kinds and not self.q_tokens:  # "which offices state their values?"
+            return self._which_have(kinds)
         best: dict[str, list[tuple[float, Unit, int]]] = {}
         for score, unit, rank in self.ranked:
             if kinds and unit.chunk.section_kind in kinds:
@@ -213,6 +216,21 @@ class _Composer:
             quotes = "; ".join(f"{self._where(u)} “{u.text}” [{self._cite(u)}]" for u in units)
             out.append(f"{i}. {self.short.get(office, office)} — {quotes}")
         return out
+
+    def _which_have(self, kinds: set[str]) -> list[str]:
+        """Every office whose plan has the asked section, with its first items."""
+        first: dict[str, Hit] = {}
+        for h in self.hits:
+            if h.chunk.section_kind in kinds:
+                first.setdefault(h.chunk.office, h)
+        out = [str(self.p["which_intro"])]
+        for hit in first.values():
+            units = [u for u in self._section_units(hit) if u.chunk.id == hit.chunk.id][:MAX_WHICH_UNITS]
+            if units:
+                quotes = " ".join(f"“{u.text}”" for u in units)
+                office = self.short.get(hit.chunk.office, hit.chunk.office)
+                out.append(f"{len(out)}. {office} — {hit.chunk.section}: {quotes} [{self._cite_span(units)}]")
+        return out if len(out) > 1 else []
 
     def _compare(self) -> list[str]:
         kinds = self.query.section_kinds

@@ -28,9 +28,10 @@ _QUESTION_WORDS = frozenset(
     และ หรือ ใน กับ แก่ จาก โดย เพื่อ ซึ่ง ได้ ให้ การ ความ เป็น ไป มา จะ ต้อง ควร ทุก ได้แก่ ตาม ต่อ
     ปี นี้ ปีนี้ ตอนนี้ ปัจจุบัน ล่าสุด ทั้ง ไหม ล่ะ ครับ ค่ะ คะ""".split()
 )
-# words that name a section; the section title of a unit carries them
+# words that name a section ("ค่านิยมองค์กร" too); the section title of a unit carries them
 _SECTION_WORDS = frozenset(
     """วิสัยทัศน์ พันธกิจ เป้าประสงค์ เป้าหมาย กลยุทธ์ จุดเน้น ตัวชี้วัด ค่านิยม อัตลักษณ์ เอกลักษณ์
+    วัฒนธรรม องค์กร กรอบแนวคิด
     vision mission goal goals strategy strategies indicator indicators values culture""".split()
 )
 TITLE_WEIGHT = 0.5  # a word found only in the section title supports an item half as much

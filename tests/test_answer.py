@@ -49,6 +49,16 @@ def test_which_question_names_offices_and_quotes_them(svc, seed_settings) -> Non
     assert_citations_valid(answer, seed_settings.corpus_dir)
 
 
+def test_which_offices_have_a_section_lists_every_one_that_does(svc, seed_settings) -> None:  # type: ignore[no-untyped-def]
+    answer = svc.answer("เขตไหนบ้างที่ระบุวัฒนธรรมองค์กรไว้ในแผน")
+    assert not answer.abstained
+    # เขต 20 and มุกดาหาร have a วัฒนธรรมองค์กร section; the others do not
+    assert {c.source for c in answer.citations} == {"003_500a49f8050b8f55.txt", MUK_FILE}
+    assert {c.section.split(" (")[0] for c in answer.citations} == {"วัฒนธรรมองค์กร"}
+    assert "ตรงต่อเวลา" in answer.text
+    assert_citations_valid(answer, seed_settings.corpus_dir)
+
+
 def test_lookup_quotes_the_section(svc, seed_settings) -> None:  # type: ignore[no-untyped-def]
     answer = svc.answer("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร")
     assert "องค์กรนวัตกรรม สร้างคุณภาพผู้เรียน สู่สังคมที่ยั่งยืน" in answer.text

@@ -73,6 +73,9 @@ def test_partial_mentions_match_only_agreeing_keys() -> None:
         ("What are the core values?", "values"),
         ("KPI ด้านความปลอดภัย", "indicator"),
         ("ประเด็นกลยุทธ์ข้อ ๓", "strategy"),
+        ("List the strategic issues of area 20", "strategy"),
+        ("มุกดาหารให้ความสำคัญเป็นพิเศษกับเรื่องอะไร", "focus"),
+        ("ภาพลักษณ์ที่ สพม.13 อยากให้คนจดจำ", "identity"),
     ],
 )
 def test_section_intent(question: str, kind: str) -> None:
