@@ -138,11 +138,31 @@ def _detect_single_byte(raw: bytes) -> tuple[str, str]:
         candidates.append((str(best), best.encoding))
     with contextlib.suppress(UnicodeDecodeError):
         candidates.append((raw.decode("cp874"), "cp874"))
+    mixed = _mixed_lines(raw)
+    if mixed is not None:  # after cp874: a tie goes to the single encoding
+        candidates.append(mixed)
     # the reading with the most Thai letters among the plausible ones wins
     plausible = [c for c in candidates if _looks_like_text(c[0])]
     if not plausible:
         raise UnreadableDocument("binary data or unknown text encoding")
     return max(plausible, key=lambda c: len(_THAI.findall(c[0])))
+
+
+def _mixed_lines(raw: bytes) -> tuple[str, str] | None:
+    """A file pasted together from UTF-8 and cp874 sources, decoded line by line."""
+    lines, seen = [], set()
+    for line in raw.split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+            if not line.isascii():
+                seen.add("utf-8")
+        except UnicodeDecodeError:
+            try:
+                lines.append(line.decode("cp874"))
+            except UnicodeDecodeError:
+                return None
+            seen.add("cp874")
+    return ("\n".join(lines), "utf-8+cp874") if len(seen) == 2 else None
 
 
 def _looks_like_text(text: str) -> bool:

@@ -333,3 +333,28 @@ def test_unreadable_path_is_a_reason_not_a_crash(tmp_path: Path) -> None:
         load(folder, "folder.txt")
     with pytest.raises(UnreadableDocument, match="cannot read file"):
         load(tmp_path / "missing.txt", "missing.txt")
+
+
+def test_a_file_pasted_from_utf8_and_cp874_reads_line_by_line(tmp_path: Path) -> None:
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    raw = "\n".join(lines[:10]).encode("utf-8") + b"\n" + "\n".join(lines[10:20]).encode("cp874")
+    doc = load(_write(tmp_path, "mixed.txt", raw), "mixed.txt")
+    assert doc.encoding == "utf-8+cp874"
+    assert list(doc.lines[:20]) == lines[:20]
+
+
+def test_a_pure_cp874_file_is_not_called_mixed(tmp_path: Path) -> None:
+    raw = "plan 2567\nวิสัยทัศน์ สพม.ทดสอบ\nmission\n".encode("cp874")
+    assert load(_write(tmp_path, "tis.txt", raw), "tis.txt").encoding == "cp874"
+
+
+def test_a_50_mb_text_file_is_refused_at_the_default_limit_without_reading_it(tmp_path: Path) -> None:
+    from planqa.settings import Settings
+
+    big = tmp_path / "big.txt"
+    with big.open("wb") as f:
+        f.truncate(50 * 1024 * 1024)
+    started = time.perf_counter()
+    with pytest.raises(UnreadableDocument, match="too large .*PLANQA_MAX_FILE_MB"):
+        load(big, "big.txt", max_bytes=int(Settings().max_file_mb * 1e6))
+    assert time.perf_counter() - started < 1
