@@ -299,7 +299,7 @@ class PlanIndex:
         problems = []
         for name, ids in (("chroma", chroma), ("lexical", lexical), ("documents", docs)):
             extra, missing = ids - records, records - ids
-            if extra:
+            if extra and not (name == "chroma" and self.shared):  # other instances' chunks are theirs
                 problems.append(f"{len(extra)} chunk ids in {name} but not in the record manager")
             if missing:
                 problems.append(f"{len(missing)} record-manager ids missing from {name}")
@@ -311,7 +311,9 @@ class PlanIndex:
         """A cheap test of step: every store holds as many chunks as the records say."""
         records = len(self.records.list_keys())
         docs = sum(len(d["chunk_ids"]) for d in self.lexical.documents())
-        counts = {self.collection.count(), self.lexical.chunk_count(), self.lexical.fts_count(), docs}
+        counts = {self.lexical.chunk_count(), self.lexical.fts_count(), docs}
+        if not self.shared:  # a shared server also holds other instances' chunks
+            counts.add(self.collection.count())
         return counts == {records}
 
     def repair(self) -> set[str]:
@@ -319,16 +321,26 @@ class PlanIndex:
         forget records whose chunk went missing; returns the forgotten ids, whose
         documents must be written again."""
         records = set(self.records.list_keys())
-        orphans = (self.chroma_ids() | self.lexical.all_ids()) - records
+        # on a shared Chroma server, ids this instance does not know may be another's
+        orphans = (set() if self.shared else self.chroma_ids()) | self.lexical.all_ids()
+        orphans -= records
         if orphans:
             log.warning("removing %d orphaned chunks left by an interrupted run", len(orphans))
-            self.delete_ids(sorted(orphans))
+            if self.shared:  # the same id on the server may be another instance's chunk
+                self.lexical.delete(sorted(orphans))
+            else:
+                self.delete_ids(sorted(orphans))
         # records whose chunk vanished from a store: forget them so they are rewritten
         lost = records - (self.chroma_ids() & self.lexical.all_ids())
         if lost:
             log.warning("forgetting %d records whose chunks are missing", len(lost))
             self.records.delete_keys(sorted(lost))
         return lost
+
+    @property
+    def shared(self) -> bool:
+        """Vectors live on a Chroma server that other app instances may write too."""
+        return bool(self.settings.chroma_host)
 
     @property
     def dirty_marker(self) -> Path:

@@ -109,3 +109,17 @@ def test_ingest_and_answer_through_a_chroma_server(chroma_server: tuple[str, int
     assert server.get_collection(first.collection).count() == report.chunks
     assert PlanIndex(second).check() == []
     assert MUKDAHAN in {c.source for c in Service(second).answer(QUESTION).citations}
+
+    # an instance never removes what another wrote: a third has one more plan on the server
+    corpus3 = tmp_path / "corpus3"
+    shutil.copytree(ROOT / "corpus", corpus3)
+    (corpus3 / "extra.txt").write_text((ROOT / "corpus" / MUKDAHAN).read_text(encoding="utf-8")
+                                       .replace("มุกดาหาร", "นครพนม"), encoding="utf-8")
+    third = first.model_copy(update={"index_dir": tmp_path / "app3", "corpus_dir": corpus3})
+    assert run(third).added == 6
+    total = server.get_collection(first.collection).count()
+    assert total > report.chunks
+    quiet = run(first)  # sees more vectors on the server than it wrote: not a reason to repair
+    assert (quiet.added, quiet.updated, quiet.deleted, quiet.chunks) == (0, 0, 0, 0)
+    assert server.get_collection(first.collection).count() == total
+    assert PlanIndex(first).check() == [] and PlanIndex(third).check() == []
