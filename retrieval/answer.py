@@ -13,7 +13,16 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from planqa.types import Answer, Citation, Hit, Query
-from retrieval.evidence import Unit, Weigher, content_tokens, missing_answer_type, rank_units, units_of
+from retrieval.evidence import (
+    Unit,
+    Weigher,
+    content_tokens,
+    missing_answer_type,
+    nouns,
+    rank_units,
+    units_of,
+    unsupported_topic,
+)
 from retrieval.followup import history_questions, rewrite
 from retrieval.llm import NOT_STATED, build_messages, check_citations, make_chat_model, stream_answer
 from retrieval.phrases import phrases, section_label
@@ -138,9 +147,13 @@ class _Composer:
         known = answerer.svc.offices()
         self.short = {o.name: o.short for o in known}
         names = [n for o in known for n in (o.name, o.short, *o.aliases)] + list(query.unknown_offices)
+        answerer.weigher.refresh()
         self.q_tokens = content_tokens(query.normalized, exclude=names, english=query.english)
         self.ranked = rank_units(hits, self.q_tokens, answerer.weigher)
         self.citations: list[Citation] = []
+        # set when the answer rests on partial word support (which-offices, a named office's
+        # best passage): then a topic word no plan holds means the plans do not cover it
+        self.lenient = False
 
     # ---- entry ---------------------------------------------------------------
     def compose(self, question: str, rewritten: str) -> Answer:
@@ -155,6 +168,8 @@ class _Composer:
         why = missing_answer_type(q.normalized, quoted) if lines else "weak"
         if why is None and not lines:
             why = "weak"
+        if why is None and self.lenient and (absent := unsupported_topic(self.q_tokens, self.a.weigher, quoted, nouns(q.normalized))):
+            return self._abstain(question, rewritten, "topic", words=absent)
         if why is not None:
             return self._abstain(question, rewritten, why)
         return Answer(question, "\n".join(lines), tuple(self.citations), tuple(self.hits), False, rewritten)
@@ -182,11 +197,13 @@ class _Composer:
         top = self.ranked[0][0] if self.ranked else 0.0
         good = [u for sc, u, r in self.ranked
                 if sc >= top - NEAR_BEST and ((sc >= SUPPORT_MIN and r <= 5) or sc >= SUPPORT_STRONG)][:2]
+        self.lenient = top < SUPPORT_STRONG
         if not good and q.offices and self.ranked:
             # one office's plan, its best-ranked passage, some words in common: quote it
             sc, unit, r = max(self.ranked, key=lambda x: (x[2] == 1, x[0]))
             if r == 1 and sc >= SUPPORT_TOP:
                 good = [unit]
+                self.lenient = True
         return [f"{self._office(u)} — {self._where(u)}: “{u.text}” [{self._cite(u)}]" for u in good]
 
     def _which(self) -> list[str]:
@@ -210,6 +227,7 @@ class _Composer:
                 chosen.append((score, -rank, office, near))
         if not chosen:
             return []
+        self.lenient = True
         chosen.sort(reverse=True)
         out = [str(self.p["which_intro"])]
         for i, (_, _, office, units) in enumerate(chosen[:5], 1):
@@ -336,10 +354,11 @@ class _Composer:
         self._units_by_citation[n] = list(units)
         return n
 
-    def _abstain(self, question: str, rewritten: str, why: str) -> Answer:
+    def _abstain(self, question: str, rewritten: str, why: str, words: Sequence[str] = ()) -> Answer:
         missing = self.p["missing"]
         assert isinstance(missing, dict)
-        lines = [f"{self.p['abstain']} ({missing[why]})"]
+        reason = missing[why].format(words=", ".join(f"“{w}”" for w in words))
+        lines = [f"{self.p['abstain']} ({reason})"]
         related = [h for h in self.hits[:2] if h.dense_score is None or h.dense_score >= 0.8]
         if related:
             lines.append(str(self.p["related"]))

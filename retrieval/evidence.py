@@ -24,9 +24,9 @@ _QUESTION_WORDS = frozenset(
     หมายถึง แปลว่า ความหมาย พูดถึง ให้ ความสำคัญ หน่วยงาน ต่าง อย่าง
     what which is are the of does do did office offices plan plans mention mentions about say says
     secondary education educational area service district region how in for to and a an its their
-    have has with on by this that there
+    have has with on by this that there use uses used
     และ หรือ ใน กับ แก่ จาก โดย เพื่อ ซึ่ง ได้ ให้ การ ความ เป็น ไป มา จะ ต้อง ควร ทุก ได้แก่ ตาม ต่อ
-    ปี นี้ ปีนี้ ตอนนี้ ปัจจุบัน ล่าสุด ทั้ง ไหม ล่ะ ครับ ค่ะ คะ""".split()
+    ปี นี้ ปีนี้ ตอนนี้ ปัจจุบัน ล่าสุด ทั้ง ไหม ล่ะ ครับ ค่ะ คะ ที่นั่น ที่นี่ นั้น""".split()
 )
 # words that name a section ("ค่านิยมองค์กร" too); the section title of a unit carries them
 _SECTION_WORDS = frozenset(
@@ -132,6 +132,18 @@ class Weigher:
     def __init__(self, lexical: LexicalIndex) -> None:
         self.lexical = lexical
         self._cache: dict[str, float] = {}
+        self._seen: dict[str, bool] = {}
+        self._version: str | None = None
+
+    def refresh(self) -> None:
+        """Forget the weights when an ingest run has changed the index since."""
+        from ingest.index import DOCUMENTS_VERSION
+
+        version = self.lexical.get_meta(DOCUMENTS_VERSION)
+        if version != self._version:
+            self._cache.clear()
+            self._seen.clear()
+            self._version = version
 
     def idf(self, token: str) -> float:
         if token not in self._cache:
@@ -140,6 +152,26 @@ class Weigher:
             idf = math.log(1 + (n - max(df, 1) + 0.5) / (max(df, 1) + 0.5))
             self._cache[token] = idf * (UNSEEN_WEIGHT if df == 0 else 1.0)
         return self._cache[token]
+
+    def unseen(self, token: str) -> bool:
+        """In no indexed chunk at all, not even inside a longer word."""
+        if token not in self._seen:
+            self._seen[token] = not (self._in_corpus(token) or self._parts_in_corpus(token))
+        return self._seen[token]
+
+    def _in_corpus(self, text: str) -> bool:
+        return self.lexical.has_prefix(text) or self.lexical.contains_text(text)
+
+    def _parts_in_corpus(self, token: str) -> bool:
+        """A compound whose two dictionary words both occur is a rephrasing
+        ("ผลสอบ": ผล + สอบ of "ผลการทดสอบ"); "ภาษาจีน" is not (no จีน anywhere)."""
+        from pythainlp.corpus import thai_words
+
+        words = thai_words()
+        return any(
+            token[:i] in words and token[i:] in words and self._in_corpus(token[:i]) and self._in_corpus(token[i:])
+            for i in range(2, len(token) - 1)
+        )
 
     def coverage(self, q_tokens: Sequence[str], unit: Unit | frozenset[str]) -> float:
         """Share of the question's (IDF-weighted) content found in the unit;
@@ -159,6 +191,26 @@ class Weigher:
             elif _supported(t, title):
                 got += self.idf(t) * TITLE_WEIGHT
         return got / total if total else 0.0
+
+
+def unsupported_topic(q_tokens: Sequence[str], weigher: Weigher, quoted: Sequence[Unit], nouns: frozenset[str]) -> list[str]:
+    """The question's nouns that no indexed chunk holds and no quoted unit supports:
+    the plans never mention the topic ("สระว่ายน้ำ", "ฟุตบอล"), whatever else matched.
+
+    Checked only for answers that rest on partial support; it costs a paraphrase
+    now and then ("นิสัย" for "วัฒนธรรม"), and that is the side to err on.
+    """
+    return [t for t in q_tokens
+            if t not in _SECTION_WORDS and len(t) >= 2 and t in nouns and weigher.unseen(t)
+            and not any(_supported(t, u.tokens, u.text.lower()) for u in quoted)]
+
+
+def nouns(question: str) -> frozenset[str]:
+    """The question's words tagged NOUN or PROPN in context (pythainlp perceptron, ORCHID UD)."""
+    from pythainlp.tag import pos_tag
+
+    words = tokenize(question, drop_stopwords=False)
+    return frozenset(w for w, tag in pos_tag(words, corpus="orchid_ud") if tag in ("NOUN", "PROPN"))
 
 
 def _supported(token: str, unit_tokens: frozenset[str], text: str = "") -> bool:

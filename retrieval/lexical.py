@@ -179,6 +179,18 @@ class LexicalIndex:
         row = self._conn().execute("SELECT count(*) FROM fts WHERE fts MATCH ?", ('"' + token.replace('"', '""') + '"',))
         return int(row.fetchone()[0])
 
+    def has_prefix(self, token: str) -> bool:
+        """Some chunk holds a word that starts with ``token`` ("โรค" in "โรคติดเชื้อ")."""
+        row = self._conn().execute("SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 1",
+                                   ('"' + token.replace('"', '""') + '"*',))
+        return row.fetchone() is not None
+
+    def contains_text(self, text: str) -> bool:
+        """Some chunk's text holds ``text`` anywhere ("กิจกรรม" in "จัดกิจกรรม"); a scan,
+        so ask ``has_prefix`` first."""
+        row = self._conn().execute("SELECT 1 FROM chunks WHERE instr(text, ?) > 0 LIMIT 1", (text,))
+        return row.fetchone() is not None
+
     def all_ids(self) -> set[str]:
         return {r[0] for r in self._conn().execute("SELECT id FROM chunks")}
 

@@ -88,6 +88,45 @@ def test_english_question_gets_english_framing(svc) -> None:  # type: ignore[no-
 
 
 @pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("สำนักงานใดเน้นการแข่งขันฟุตบอล", "ฟุตบอล"),
+        ("แผนของ สพม. เขต 13 กล่าวถึงการสร้างสระว่ายน้ำอย่างไร", "สระว่ายน้ำ"),
+        ("สำนักงานใดมีแผนพัฒนาห้องสมุดโรงเรียน", "ห้องสมุด"),
+    ],
+)
+def test_a_topic_no_plan_mentions_is_not_answered_with_loosely_related_quotes(svc, question: str, word: str) -> None:  # type: ignore[no-untyped-def]
+    answer = svc.answer(question)
+    assert answer.abstained and not answer.citations
+    assert f"ไม่มีแผนใดกล่าวถึง “{word}”" in answer.text
+
+
+def test_a_paraphrased_topic_the_plans_hold_is_still_answered(svc) -> None:  # type: ignore[no-untyped-def]
+    # "ผลสอบ" is in no plan, but ผล and สอบ (ผลการทดสอบ) are: a rephrasing, not a new topic
+    answer = svc.answer("สำนักงานใดกำหนดเป้าหมายเรื่องผลสอบ O-NET")
+    assert not answer.abstained and answer.citations
+
+
+@pytest.mark.slow
+def test_a_topic_added_by_a_new_plan_is_answered_after_the_ingest(fresh_settings) -> None:  # type: ignore[no-untyped-def]
+    from ingest.pipeline import run
+    from retrieval.service import Service
+
+    question = "สำนักงานใดเน้นการแข่งขันฟุตบอล"
+    run(fresh_settings)
+    svc = Service(fresh_settings)
+    assert svc.answer(question).abstained
+    (fresh_settings.corpus_dir / "sport.txt").write_text(
+        "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 99\nจุดเน้น\n1. ส่งเสริมการแข่งขันฟุตบอลของนักเรียนทุกโรงเรียน\n",
+        encoding="utf-8",
+    )
+    run(fresh_settings, plan_index=svc.index)
+    answer = svc.answer(question)  # the same service: the answerer's word weights follow the ingest
+    assert not answer.abstained
+    assert "sport.txt" in {c.source for c in answer.citations}
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "สพม.เชียงใหม่ มีวิสัยทัศน์อย่างไร",

