@@ -6,6 +6,7 @@ Library code never reads the environment: it takes a ``Settings`` argument.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,9 +33,9 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(default=20, gt=0)  # larger files are skipped with a reason
 
     # retrieval
-    top_k: int = Field(default=10, ge=1, le=100)
-    candidate_k: int = Field(default=50, ge=1, le=500)
-    rrf_k: int = Field(default=60, ge=1)
+    top_k: int = Field(default=10, ge=1, le=100)  # hits searched when no k is given
+    candidate_k: int = Field(default=50, ge=1, le=500)  # per retriever, before fusion
+    fusion: Literal["convex", "rrf"] = "convex"  # convex min-max 0.6/0.4, or reciprocal rank
 
     # answering
     llm: str | None = None  # "ollama:<model>" or "openai:<model>"

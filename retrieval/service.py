@@ -15,7 +15,7 @@ from planqa.errors import IndexMismatch
 from planqa.settings import Settings
 from planqa.types import Answer, Hit, Query
 from retrieval.query import KnownOffice, known_offices, parse_query
-from retrieval.search import HybridSearcher
+from retrieval.search import FusionWeights, HybridSearcher
 
 _SERVICES: dict[str, Service] = {}
 _LOCK = threading.Lock()
@@ -25,7 +25,7 @@ class Service:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.index = PlanIndex(settings)
-        self.searcher = HybridSearcher(self.index, candidate_k=settings.candidate_k)
+        self.searcher = HybridSearcher(self.index, FusionWeights(fusion=settings.fusion), candidate_k=settings.candidate_k)
         self._offices: list[KnownOffice] | None = None
         self._offices_stamp: str | None = None
         self._answerer: Any = None
@@ -59,7 +59,7 @@ class Service:
     def search(
         self,
         question: str,
-        k: int = 10,
+        k: int | None = None,
         offices: Sequence[str] | None = None,
         sections: Sequence[str] | None = None,
         retriever: str = "hybrid",
@@ -67,7 +67,7 @@ class Service:
         self.check_model()
         query = self.parse(question)
         with self.index.rw.read():
-            return self.searcher.search(query, k=k, retriever=retriever, offices=offices or (), sections=sections or ())
+            return self.searcher.search(query, k=k or self.settings.top_k, retriever=retriever, offices=offices or (), sections=sections or ())
 
     def answer(
         self,
@@ -75,9 +75,10 @@ class Service:
         history: Sequence[Any] | None = None,
         offices: Sequence[str] | None = None,
         retriever: str = "hybrid",
-        k: int = 10,
+        k: int | None = None,
     ) -> Answer:
-        return self.answerer().answer(question, history=history, offices=offices, retriever=retriever, k=k)  # type: ignore[no-any-return]
+        return self.answerer().answer(question, history=history, offices=offices, retriever=retriever,
+                                      k=k or self.settings.top_k)  # type: ignore[no-any-return]
 
     def stream(
         self,
