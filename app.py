@@ -11,6 +11,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -20,6 +21,8 @@ from planqa.errors import PlanQAError
 from webui import render
 from webui.chat import respond, thai_error
 from webui.documents import UploadResult
+from webui.evaluate import HEADERS as EVAL_HEADERS
+from webui.evaluate import RETRIEVERS, EvaluationRefused
 from webui.services import Services, login
 
 log = logging.getLogger("webui.app")
@@ -142,6 +145,38 @@ def _documents_tab(services: Services, refresh_outputs: Callable[[], tuple[Any, 
     reingest.click(on_reingest, [full], outputs, api_visibility="undocumented")
 
 
+# ---- evaluation ---------------------------------------------------------------------------
+def _evaluation_tab(services: Services) -> None:
+    gr.Markdown("รันชุดคำถามกับดัชนีปัจจุบัน แล้วดูตัวชี้วัดการค้นและการตอบแยกตามชนิดคำถาม "
+                "(รูปแบบไฟล์: ดู README หัวข้อ Writing evaluation questions)")
+    with gr.Row():
+        questions = gr.File(label="ชุดคำถาม .jsonl (ไม่อัปโหลด = ชุดตัวอย่าง evals/questions/seeds.jsonl)",
+                            file_types=[".jsonl"], type="filepath", elem_id="eval-questions")
+        retriever = gr.Radio(list(RETRIEVERS), value="hybrid", label="วิธีค้น (hybrid = dense + BM25)")
+    start = gr.Button("เริ่มประเมินผล", variant="primary", elem_id="eval-run")
+    table = gr.Dataframe(headers=EVAL_HEADERS, interactive=False, wrap=True, label="สรุปตัวชี้วัด", elem_id="eval-summary")
+    chart = gr.Image(label="ตัวชี้วัดตามชนิดคำถาม", type="filepath", interactive=False, elem_id="eval-chart")
+    worst = gr.Markdown(elem_id="eval-worst")
+    reports = gr.File(label="รายงานฉบับเต็ม (report.md, report.json)", file_count="multiple", interactive=False)
+
+    @user_errors
+    def on_run(path: str | None, how: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        def step(done: int, total: int) -> None:
+            progress((done, total), desc="กำลังถามคำถาม")
+
+        try:
+            view = services.evaluator.run(Path(path) if path else None, how, progress=step)
+        except EvaluationRefused as exc:
+            raise gr.Error(str(exc)) from None
+        except PlanQAError as exc:  # a malformed question file: the message names file:line
+            raise gr.Error(f"ประเมินผลไม่สำเร็จ: {render.markdown_text(str(exc))}") from None
+        header = f"**{view.questions} คำถาม — ข้อที่ผิดมากที่สุด**\n\n"
+        return view.rows, str(view.chart), header + view.worst, [str(view.report_md), str(view.report_json)]
+
+    start.click(on_run, [questions, retriever], [table, chart, worst, reports], api_name="evaluate",
+                concurrency_limit=1)
+
+
 # ---- named API ----------------------------------------------------------------------------
 def _api(services: Services) -> None:
     @user_errors
@@ -181,8 +216,7 @@ def build_demo(services: Services) -> gr.Blocks:
             with gr.Tab("เอกสาร"):
                 _documents_tab(services, refresh, [status, timer, offices])
             with gr.Tab("ประเมินผล"):
-                gr.Markdown("ยังไม่พร้อมใช้งาน: แท็บนี้จะรันชุดคำถาม (evals/questions/seeds.jsonl หรือไฟล์ JSONL "
-                            "ที่อัปโหลด) แล้วแสดงตารางสรุปและกราฟ เมื่อแพ็กเกจ evals เสร็จ")
+                _evaluation_tab(services)
         _api(services)
         demo.load(refresh, None, [status, timer, offices], api_visibility="undocumented")
         timer.tick(refresh, None, [status, timer, offices], api_visibility="undocumented")

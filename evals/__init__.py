@@ -38,6 +38,7 @@ def run(
     retriever: str = "hybrid",
     compare: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sync: Callable[[], Any] | None = None,
 ) -> RunResult:
     """Ingest the corpus (incremental), evaluate the question sets and write the report.
 
@@ -45,6 +46,9 @@ def run(
         questions: JSONL question sets (default: evals/questions/seeds.jsonl).
         out_dir: where the three files go (default: evals/out/<timestamp>).
         compare: an older report.json to compare with.
+        sync: brings the index in step with the corpus first (default: an
+            incremental ``ingest.pipeline.run``; the web app passes its own,
+            which holds its ingest lock).
 
     Raises:
         PlanQAError: a bad question set, an unreadable old report, an empty index.
@@ -60,7 +64,7 @@ def run(
     if not cases:
         raise PlanQAError("the question sets hold no questions")
     old = _read_report(compare) if compare else None
-    ingested = ingest_run(settings)
+    ingested = (sync or (lambda: ingest_run(settings)))()
     log.info("ingest before the run: %s", ingested.to_dict())
     if ingested.seen == 0:
         raise PlanQAError(f"no documents in {settings.corpus_dir}; nothing to evaluate")

@@ -121,6 +121,15 @@ def client(server: AppServer):  # type: ignore[no-untyped-def]
     return ready_client(server)
 
 
+TINY_SET = "\n".join([
+    '{"id": "t1", "question": "วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร", "kind": "lookup", '
+    '"gold": [{"doc": "004_324aff1e68aa4ee5.txt", "text": "องค์กรนวัตกรรม"}]}',
+    '{"id": "t2", "question": "สำนักงานใดเน้นความปลอดภัยของนักเรียน", "kind": "which", '
+    '"gold": [{"doc": "004_324aff1e68aa4ee5.txt"}, {"doc": "002_1f30bfc08ba12608.txt"}]}',
+    '{"id": "t3", "question": "งบประมาณของ สพม.มุกดาหาร เท่าไร", "kind": "abstain", "gold": []}',
+]) + "\n"
+
+
 def _sources(answer: dict) -> set[str]:  # type: ignore[type-arg]
     return {c["source"] for c in answer["citations"]}
 
@@ -170,6 +179,28 @@ def test_upload_of_an_edited_plan_changes_the_answer(server: AppServer, client, 
     after = client.predict(question, api_name="/ask")
     assert NEW_VISION in after["text"] and OLD_VISION not in after["text"]
     assert (server.corpus / MUKDAHAN).read_text(encoding="utf-8") == edited.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_evaluation_of_an_uploaded_question_set(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from gradio_client import handle_file
+
+    questions = tmp_path / "mine.jsonl"
+    questions.write_text(TINY_SET, encoding="utf-8")
+    table, chart, worst, reports = client.predict(handle_file(str(questions)), "hybrid", api_name="/evaluate")
+    kinds = [row[0] for row in table["data"]]
+    assert kinds[0] == "ทั้งหมด" and any("which" in k for k in kinds) and any("abstain" in k for k in kinds)
+    assert Path(chart).exists() and "3 คำถาม" in worst
+    assert sorted(Path(r).name for r in reports) == ["report.json", "report.md"]
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(TINY_SET.splitlines()[0] + "\n{not json\n", encoding="utf-8")
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=r"bad.jsonl:2"):
+        client.predict(handle_file(str(bad)), "hybrid", api_name="/evaluate")
+    answer = client.predict("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร", api_name="/ask")
+    assert MUKDAHAN in _sources(answer)  # nothing indexed was lost
 
 
 @pytest.mark.slow

