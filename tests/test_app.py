@@ -197,10 +197,28 @@ def test_evaluation_of_an_uploaded_question_set(client, tmp_path: Path) -> None:
     bad.write_text(TINY_SET.splitlines()[0] + "\n{not json\n", encoding="utf-8")
     from gradio_client.exceptions import AppError
 
-    with pytest.raises(AppError, match=r"bad.jsonl:2"):
+    with pytest.raises(AppError, match=r"บรรทัด 2 \(bad\.jsonl:2\)") as refused:
         client.predict(handle_file(str(bad)), "hybrid", api_name="/evaluate")
+    assert "/" not in str(refused.value)  # no server path, no trace
     answer = client.predict("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร", api_name="/ask")
     assert MUKDAHAN in _sources(answer)  # nothing indexed was lost
+
+
+@pytest.mark.slow
+def test_a_second_evaluation_is_refused_while_one_runs_and_the_chat_goes_on(client) -> None:  # type: ignore[no-untyped-def]
+    first = client.submit(None, "hybrid", api_name="/evaluate")  # the seed set (about a hundred questions)
+    deadline = time.monotonic() + 120
+    while not (first.status().progress_data or first.done()) and time.monotonic() < deadline:
+        time.sleep(0.05)  # until it reports questions done
+    assert not first.done(), "the seed set finished before a second click could be made"
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="กำลังประเมินผล"):
+        client.predict(None, "bm25", api_name="/evaluate")
+    answer = client.predict("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร", api_name="/ask")
+    assert MUKDAHAN in _sources(answer)
+    table, _chart, worst, _reports = first.result(timeout=300)
+    assert table["data"][0][0] == "ทั้งหมด" and len(table["data"]) > 2 and " คำถาม" in worst
 
 
 @pytest.mark.slow

@@ -53,11 +53,24 @@ def test_rows_round_and_mark_what_does_not_apply() -> None:
 
 
 def test_a_malformed_question_file_names_its_line(evaluator: Evaluator, tmp_path: Path) -> None:
+    runs = evaluator.settings.index_dir / "evals"
+    before = sorted(runs.iterdir()) if runs.exists() else []
     bad = tmp_path / "bad.jsonl"
     bad.write_text(TINY.splitlines()[0] + '\n{"id": "x", "question": "q", "kind": "nonsense", "gold": []}\n',
                    encoding="utf-8")
-    with pytest.raises(PlanQAError, match=r"bad.jsonl:2"):
+    with pytest.raises(EvaluationRefused, match=r"บรรทัด 2 \(bad\.jsonl:2\): not a valid case") as refused:
         evaluator.run(bad)
+    assert str(tmp_path) not in str(refused.value)  # the server's temporary path is not shown
+    bad.write_text(TINY.splitlines()[0] + "\n{not json\n", encoding="utf-8")
+    with pytest.raises(PlanQAError, match=r"\(bad\.jsonl:2\): not a valid case \(not JSON"):
+        evaluator.run(bad)
+    bad.write_bytes("วิสัยทัศน์".encode("cp874"))
+    with pytest.raises(EvaluationRefused, match="UTF-8"):
+        evaluator.run(bad)
+    bad.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(EvaluationRefused, match="ไม่มีคำถาม"):
+        evaluator.run(bad)
+    assert (sorted(runs.iterdir()) if runs.exists() else []) == before  # refused before anything ran
     with pytest.raises(EvaluationRefused, match=r"\.jsonl"):
         evaluator.run(tmp_path / "questions.csv")
     with pytest.raises(EvaluationRefused, match="วิธีค้น"):

@@ -8,6 +8,7 @@ reads the index under the same readers-writer lock as they do).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import evals
+from evals.questions import load_cases
 from evals.report import _badness
 from planqa.errors import PlanQAError
 from planqa.settings import Settings
@@ -93,6 +95,16 @@ def worst_questions(report: dict[str, Any], n: int = 5) -> str:
     return "\n".join(lines) if lines else "ไม่มีคำถามที่ผิด"
 
 
+def _bad_set(exc: PlanQAError, path: Path) -> EvaluationRefused:
+    """evals.questions' error for ``path`` in Thai, by file name and line."""
+    text = str(exc).replace(str(path), path.name)
+    if m := re.match(rf"{re.escape(path.name)}:(\d+): (.*)", text, re.S):
+        return EvaluationRefused(f"ชุดคำถามผิดรูปแบบที่บรรทัด {m[1]} ({path.name}:{m[1]}): {m[2]}")
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        return EvaluationRefused(f"อ่านไฟล์ชุดคำถาม {path.name} ไม่ได้: ต้องเป็นข้อความ UTF-8")
+    return EvaluationRefused(f"อ่านไฟล์ชุดคำถามไม่ได้: {text}")
+
+
 def _escape(text: str) -> str:
     return text.replace("<", "&lt;").replace(">", "&gt;").replace("*", r"\*").replace("_", r"\_")
 
@@ -123,6 +135,25 @@ class Evaluator:
             raise EvaluationRefused(f"ไฟล์ชุดคำถามใหญ่เกิน {self.settings.max_upload_mb} MB")
         return path
 
+    def check_questions(self, path: Path | None) -> Path | None:
+        """The uploaded question file, read through once so that a bad one is
+        refused before anything runs, in Thai, by its name and line (not the
+        server's temporary path).
+
+        Raises:
+            EvaluationRefused: not a .jsonl file, too large, unreadable, malformed or empty.
+        """
+        path = self.check_upload(path)
+        if path is None:
+            return None
+        try:
+            cases = load_cases(path)
+        except PlanQAError as exc:
+            raise _bad_set(exc, path) from None
+        if not cases:
+            raise EvaluationRefused(f"ไฟล์ชุดคำถาม {path.name} ไม่มีคำถามเลย")
+        return path
+
     def run(
         self,
         questions: Path | None = None,
@@ -133,12 +164,13 @@ class Evaluator:
         under ``<index>/evals/<time>/``.
 
         Raises:
-            EvaluationRefused: another evaluation is running, or a bad file or retriever.
-            PlanQAError: a malformed question set (names file:line).
+            EvaluationRefused: another evaluation is running, a bad retriever,
+                or a bad question file (a malformed line is named as name:line).
+            PlanQAError: nothing to evaluate (no documents in the corpus).
         """
         if retriever not in RETRIEVERS:
             raise EvaluationRefused(f"ไม่รู้จักวิธีค้น {retriever!r} (ใช้ได้: {', '.join(RETRIEVERS)})")
-        sets = [p] if (p := self.check_upload(questions)) else []
+        sets = [p] if (p := self.check_questions(questions)) else []
         if not self._lock.acquire(blocking=False):
             raise EvaluationRefused("กำลังประเมินผลชุดอื่นอยู่ กรุณารอให้เสร็จก่อน")
         try:
