@@ -40,7 +40,7 @@ def summary_table(summary: dict[str, Any], keys: tuple[str, ...] = TABLE_KEYS) -
     return head + "\n".join(f"| {name} | " + " | ".join(fmt(b.get(k)) for k in keys) + " |" for name, b in rows)
 
 
-def _badness(q: dict[str, Any]) -> tuple[float, float]:
+def badness(q: dict[str, Any]) -> tuple[float, float]:
     s = q["scores"]
 
     def miss(key: str) -> float:
@@ -63,7 +63,7 @@ def _span(d: dict[str, Any]) -> str:
 
 
 def _is_bad(q: dict[str, Any]) -> bool:
-    return _badness(q)[0] < 0
+    return badness(q)[0] < 0
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -80,7 +80,7 @@ def markdown(report: dict[str, Any]) -> str:
         "| id | kind | question | expected | first relevant rank | top hit | abstained (should) | answer | cited |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    ordered = sorted(report["questions"], key=_badness)
+    ordered = sorted(report["questions"], key=badness)
     for q in ordered:
         expected = "; ".join(f"{g['doc'][:3]}: {_cell(g['text'], 30)}" for g in q["gold"]) or "(abstain)"
         cited = "; ".join(_span(c) for c in q["answer"]["citations"])

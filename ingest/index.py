@@ -246,7 +246,7 @@ class PlanIndex:
             source_id_key="source",
             key_encoder=lambda d: str(d.metadata["chunk_id"]),
         )
-        return dict(result)
+        return {key: int(value) for key, value in result.items()}  # type: ignore[call-overload]
 
     def delete_sources(self, sources: Sequence[str]) -> int:
         """Remove every chunk of ``sources`` from all three stores."""

@@ -58,7 +58,7 @@ def _provinces() -> tuple[tuple[str, str], ...]:
     """(Thai name, English name) of every province, longest Thai name first."""
     from pythainlp.corpus import provinces
 
-    rows = {(p["name_th"], p["name_en"]) for p in provinces(details=True)}
+    rows = {(str(p["name_th"]), str(p["name_en"])) for p in provinces(details=True)}  # type: ignore[index]
     rows.add(("กรุงเทพมหานคร", "Bangkok"))
     return tuple(sorted(rows, key=lambda r: -len(r[0])))
 

@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
             return 0
         print(answer.text)
-        for c in answer.citations:
-            print(f"[{c.n}] {c.source}, {c.section}, lines {c.start_line}-{c.end_line}")
+        for cit in answer.citations:
+            print(f"[{cit.n}] {cit.source}, {cit.section}, lines {cit.start_line}-{cit.end_line}")
         return 0
 
     return guarded(_main)

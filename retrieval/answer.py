@@ -75,6 +75,7 @@ class Answerer:
         evidence = evidence_for_llm(base, self)
         messages = build_messages(base.rewritten_question or base.question, evidence, history_questions(history))
         pieces: list[str] = []
+        assert self.chat_model is not None  # _with_llm runs only with a model
         try:
             for piece in stream_answer(self.chat_model, messages):
                 pieces.append(piece)

@@ -5,6 +5,8 @@ Quotes always stay in the plan's own Thai.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ingest.structure import SECTION_LABELS_TH
 
 TH = {
@@ -67,7 +69,7 @@ SECTION_LABELS_EN = {
 }
 
 
-def phrases(english: bool) -> dict[str, object]:
+def phrases(english: bool) -> dict[str, Any]:
     return EN if english else TH
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import evals
 from evals.questions import load_cases
-from evals.report import _badness
+from evals.report import badness
 from planqa.errors import PlanQAError
 from planqa.settings import Settings
 
@@ -81,7 +81,7 @@ def _cell(value: Any) -> Any:
 
 def worst_questions(report: dict[str, Any], n: int = 5) -> str:
     """The n questions that went worst, with what came back."""
-    bad = sorted(report["questions"], key=_badness)[:n]
+    bad = sorted(report["questions"], key=badness)[:n]
     lines = []
     for q in bad:
         s = q["scores"]
