@@ -38,6 +38,7 @@ CREATE INDEX IF NOT EXISTS chunks_office ON chunks(office);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     tokens, tokenize = "unicode61 remove_diacritics 0 categories 'L* N* M*'"
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, 'row');
 CREATE TABLE IF NOT EXISTS documents (
     source TEXT PRIMARY KEY,
     office TEXT NOT NULL,
@@ -148,18 +149,38 @@ class LexicalIndex:
     # ---- reads ------------------------------------------------------------
     def search(self, query_tokens: list[str], k: int, offices: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) best first; higher is better."""
-        terms = sorted(set(query_tokens))
+        terms = self._discriminating(sorted(set(query_tokens)))
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        sql = "SELECT c.id, -bm25(fts) AS score FROM fts JOIN chunks c ON c.rowid = fts.rowid WHERE fts MATCH ?"
-        args: list[Any] = [match]
+        conn = self._conn()
         if offices:
-            sql += f" AND c.office IN ({','.join('?' * len(offices))})"
-            args.extend(offices)
-        sql += " ORDER BY bm25(fts) LIMIT ?"
-        args.append(k)
-        return [(row[0], float(row[1])) for row in self._conn().execute(sql, args)]
+            sql = ("SELECT c.id, -bm25(fts) AS score FROM fts JOIN chunks c ON c.rowid = fts.rowid WHERE fts MATCH ?"
+                   f" AND c.office IN ({','.join('?' * len(offices))}) ORDER BY bm25(fts) LIMIT ?")
+            return [(row[0], float(row[1])) for row in conn.execute(sql, [match, *offices, k])]
+        # rank inside FTS5 first, then look up only the k winners
+        ranked = conn.execute("SELECT rowid, -rank FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT ?", (match, k)).fetchall()
+        if not ranked:
+            return []
+        marks = ",".join("?" * len(ranked))
+        ids = dict(conn.execute(f"SELECT rowid, id FROM chunks WHERE rowid IN ({marks})", [r[0] for r in ranked]).fetchall())
+        return [(ids[r[0]], float(r[1])) for r in ranked if r[0] in ids]
+
+    def _discriminating(self, terms: list[str]) -> list[str]:
+        """Terms in at most half the chunks (the rarest one if none is).
+
+        FTS5's BM25 gives a term in more than half the chunks an IDF of ~0
+        (1e-6), so leaving it out changes no ranking, but scoring it means
+        visiting every chunk that has it: office-name words are in all of them.
+        """
+        if not terms:
+            return []
+        conn = self._conn()
+        marks = ",".join("?" * len(terms))
+        df = dict(conn.execute(f"SELECT term, doc FROM fts_vocab WHERE term IN ({marks})", terms).fetchall())
+        total = self.chunk_count()
+        kept = [t for t in terms if df.get(t, 0) * 2 <= total]
+        return kept or [min(terms, key=lambda t: df.get(t, 0))]
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
         out: dict[str, Chunk] = {}
@@ -176,8 +197,8 @@ class LexicalIndex:
 
     def doc_freq(self, token: str) -> int:
         """Number of chunks whose tokens include ``token``."""
-        row = self._conn().execute("SELECT count(*) FROM fts WHERE fts MATCH ?", ('"' + token.replace('"', '""') + '"',))
-        return int(row.fetchone()[0])
+        row = self._conn().execute("SELECT doc FROM fts_vocab WHERE term = ?", (token,)).fetchone()
+        return int(row[0]) if row else 0
 
     def has_prefix(self, token: str) -> bool:
         """Some chunk holds a word that starts with ``token`` ("โรค" in "โรคติดเชื้อ")."""
