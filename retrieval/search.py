@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (Chroma, e5 query) + BM25 (FTS5), fused by RRF,
+"""Hybrid retrieval: dense (Chroma, e5 query) + BM25 (FTS5), fused (convex or RRF),
 with office filtering, section boosts and per-office diversification."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ingest.index import PlanIndex
@@ -15,6 +16,8 @@ from retrieval.tokens import tokenize
 
 log = logging.getLogger(__name__)
 RETRIEVERS = ("dense", "bm25", "hybrid")
+# SQLite and Chroma release the GIL: BM25 runs beside the dense search
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bm25")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +40,12 @@ class FusionWeights:
 
 def dense_search(ix: PlanIndex, text: str, k: int, offices: Sequence[str] = ()) -> list[tuple[str, float]]:
     """(chunk id, cosine similarity) best first."""
-    if ix.collection.count() == 0:
+    count = ix.collection.count()
+    if count == 0:
         return []
     vec = ix.embeddings.embed_query(text)
     where = _office_filter(offices)
-    res = ix.collection.query(
-        query_embeddings=[vec], n_results=min(k, ix.collection.count()), where=where, include=["distances"]
-    )
+    res = ix.collection.query(query_embeddings=[vec], n_results=min(k, count), where=where, include=["distances"])
     ids = (res.get("ids") or [[]])[0]
     dists = (res.get("distances") or [[]])[0]
     return [(i, 1.0 - float(d)) for i, d in zip(ids, dists)]
@@ -77,8 +79,14 @@ class HybridSearcher:
             raise ValueError(f"retriever {retriever!r} is not one of {', '.join(RETRIEVERS)}")
         scope = tuple(offices) or query.offices
         n = max(self.candidate_k, k)
+        lexical_job = None
+        if retriever == "hybrid":  # BM25 in a worker while this thread embeds and asks Chroma
+            lexical_job = _POOL.submit(self.ix.lexical.search, self._lexical_tokens(query, scope), n, scope)
         dense = dense_search(self.ix, query.normalized, n, scope) if retriever != "bm25" else []
-        lexical = self.ix.lexical.search(self._lexical_tokens(query, scope), n, scope) if retriever != "dense" else []
+        if lexical_job is not None:
+            lexical = lexical_job.result()
+        else:
+            lexical = self.ix.lexical.search(self._lexical_tokens(query, scope), n, scope) if retriever == "bm25" else []
         chunks = self.ix.lexical.get_chunks(list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in lexical])))
         hits = self._fuse(query, dense, lexical, chunks, tuple(sections) or query.section_kinds)
         if sections:  # an explicit section choice is a filter, an asked section only a boost
