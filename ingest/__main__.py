@@ -1,4 +1,4 @@
-"""python -m ingest [PATH ...] [--full] [--dry-run] [--json] [--check]"""
+"""python -m ingest [PATH ...] [--full] [--dry-run] [--json] [--check] [--repair]"""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
     parser.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
     parser.add_argument("--check", action="store_true", help="check that Chroma, BM25 and records agree")
+    parser.add_argument("--repair", action="store_true",
+                        help="compare every store with the records and write again what any lost")
     add_settings_args(parser)
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
@@ -31,12 +33,13 @@ def main(argv: list[str] | None = None) -> int:
             if args.json:
                 print(json.dumps({"ok": not problems, "problems": problems}))
             for p in problems:
-                print(f"inconsistent: {p}; run `python -m ingest` to repair", file=sys.stderr)
+                print(f"inconsistent: {p}; run `python -m ingest --repair` to repair", file=sys.stderr)
             if not problems and not args.json:
                 print("index consistent")
             return 1 if problems else 0
         bar = _progress_bar() if sys.stderr.isatty() and not args.json else None
-        report = run(settings, args.paths or None, full=args.full, dry_run=args.dry_run, progress=bar)
+        report = run(settings, args.paths or None, full=args.full, dry_run=args.dry_run, repair=args.repair,
+                     progress=bar)
         if bar is not None:
             bar.close()
         if args.json:

@@ -7,6 +7,7 @@ Only this module knows Chroma's flat metadata and LangChain Documents.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -177,7 +178,7 @@ class PlanIndex:
             from langchain_classic.indexes import SQLRecordManager
 
             self._records = SQLRecordManager(
-                namespace=f"chroma/{self.settings.collection}",
+                namespace=self.record_namespace,
                 db_url=f"sqlite:///{self.settings.records_path.resolve()}",
             )
             self._records.create_schema()
@@ -307,14 +308,32 @@ class PlanIndex:
             problems.append("lexical full-text rows and chunk rows differ in number")
         return problems
 
-    def counts_agree(self) -> bool:
-        """A cheap test of step: every store holds as many chunks as the records say."""
-        records = len(self.records.list_keys())
+    def counts_agree(self, with_chroma: bool = False) -> bool:
+        """A cheap test of step, run before every ingest: the lexical store, its
+        full-text rows and the documents hold as many chunks as the records say.
+        Chroma's count costs most of a second, so only ``with_chroma``."""
         docs = sum(len(d["chunk_ids"]) for d in self.lexical.documents())
         counts = {self.lexical.chunk_count(), self.lexical.fts_count(), docs}
-        if not self.shared:  # a shared server also holds other instances' chunks
+        if with_chroma and not self.shared:  # a shared server also holds other instances' chunks
             counts.add(self.collection.count())
-        return counts == {records}
+        return counts == {self.record_count()}
+
+    @property
+    def record_namespace(self) -> str:
+        return f"chroma/{self.settings.collection}"
+
+    def record_count(self) -> int:
+        """Keys in the record manager's namespace, counted in SQL (no key list)."""
+        path = self.settings.records_path
+        if not path.exists():
+            return 0
+        with sqlite3.connect(path) as conn:
+            try:
+                row = conn.execute("SELECT count(*) FROM upsertion_record WHERE namespace = ?",
+                                   (self.record_namespace,)).fetchone()
+            except sqlite3.OperationalError:  # no table yet
+                return 0
+        return int(row[0])
 
     def repair(self) -> set[str]:
         """Delete chunks the record manager does not know (left by a crash) and

@@ -93,6 +93,7 @@ def run(
     *,
     full: bool = False,
     dry_run: bool = False,
+    repair: bool = False,
     progress: Progress | None = None,
     plan_index: PlanIndex | None = None,
 ) -> IngestReport:
@@ -104,6 +105,9 @@ def run(
             only detected on a whole-corpus run.
         full: drop the index and rebuild it from scratch.
         dry_run: report what would change, write nothing.
+        repair: compare every store's chunk ids with the records and write
+            again what any store lost (what ``--check`` recommends); without
+            it a run repairs after a crash or when the cheap counts disagree.
     """
     started = time.perf_counter()
     report = IngestReport(dry_run=dry_run)
@@ -117,7 +121,7 @@ def run(
             "run `python -m ingest --full` to rebuild it"
         )
     known = {} if full else {d["source"]: d for d in ix.lexical.documents()}
-    if known and not dry_run and (ix.dirty_marker.exists() or not ix.counts_agree()):
+    if known and not dry_run and (repair or ix.dirty_marker.exists() or not ix.counts_agree()):
         # a run died while writing, or a store lost chunks: repair, then write
         # again every document that lost one (a blank hash marks it changed)
         with ix.rw.write():

@@ -244,13 +244,27 @@ def test_check_passes_on_a_good_index_and_fails_when_chroma_lost_a_chunk(indexed
     assert "inconsistent:" in bad.stderr
 
 
+def test_a_plain_run_repairs_a_chunk_lost_from_the_lexical_store(indexed: Settings) -> None:
+    ix = PlanIndex(indexed)
+    lost = sorted(ix.lexical.all_ids())[0]
+    ix.lexical.delete([lost])
+    assert not ix.counts_agree()  # the cheap check every run makes
+    report = run(indexed)
+    assert report.updated == 1 and PlanIndex(indexed).check() == []
+    assert lost in PlanIndex(indexed).lexical.all_ids()
+
+
 def test_the_run_that_check_recommends_repairs_a_lost_chunk(indexed: Settings) -> None:
     ix = PlanIndex(indexed)
     lost = sorted(ix.chroma_ids())[0]
     ix.collection.delete(ids=[lost])
-    assert ix.check() and not ix.counts_agree()
-    report = run(indexed)
-    assert report.updated == 1 and report.added == 0
+    assert ix.check() and not ix.counts_agree(with_chroma=True)
+    advice = _cli(indexed, "--check")
+    assert "python -m ingest --repair" in advice.stderr
+    repaired = _cli(indexed, "--repair", "--json")
+    assert repaired.returncode == 0, repaired.stderr
+    report = json.loads(repaired.stdout)
+    assert report["updated"] == 1 and report["added"] == 0
     assert PlanIndex(indexed).check() == []
     assert lost in PlanIndex(indexed).chroma_ids()  # same text, same id, written again
 
