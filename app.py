@@ -18,11 +18,13 @@ import gradio as gr
 
 from planqa.cli import add_settings_args, guarded, load_settings, setup_logging
 from planqa.errors import PlanQAError
+from planqa.types import Progress
+from retrieval.hybrid import RETRIEVERS
 from webui import render
 from webui.chat import respond, thai_error
 from webui.documents import UploadResult
 from webui.evaluate import HEADERS as EVAL_HEADERS
-from webui.evaluate import RETRIEVERS, EvaluationRefused
+from webui.evaluate import EvaluationRefused
 from webui.services import Services, login
 
 log = logging.getLogger("webui.app")
@@ -74,7 +76,7 @@ def _chat_tab(services: Services) -> gr.Dropdown:
 
 
 # ---- documents ----------------------------------------------------------------------------
-def _progress(progress: gr.Progress) -> Callable[[int, int, str], None]:
+def _progress(progress: gr.Progress) -> Progress:
     def step(done: int, total: int, label: str) -> None:
         progress((done, total) if total else None, desc=render.step_label(label))
 
@@ -161,7 +163,7 @@ def _evaluation_tab(services: Services) -> None:
 
     @user_errors
     def on_run(path: str | None, how: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
-        def step(done: int, total: int) -> None:
+        def step(done: int, total: int, what: str) -> None:
             progress((done, total), desc="กำลังถามคำถาม")
 
         try:

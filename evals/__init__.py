@@ -15,6 +15,7 @@ from typing import Any
 
 from planqa.errors import PlanQAError
 from planqa.settings import Settings
+from planqa.types import Progress
 
 log = logging.getLogger(__name__)
 OUT_DIR = Path(__file__).resolve().parent / "out"
@@ -37,7 +38,7 @@ def run(
     k: int = 10,
     retriever: str = "hybrid",
     compare: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     sync: Callable[[], Any] | None = None,
 ) -> RunResult:
     """Ingest the corpus (incremental), evaluate the question sets and write the report.
@@ -56,7 +57,7 @@ def run(
     from datetime import datetime
 
     from evals import report as rep
-    from evals.questions import DEFAULT_SET, load_cases
+    from evals.cases import DEFAULT_SET, load_cases
     from evals.runner import run_cases
     from ingest.pipeline import run as ingest_run
 

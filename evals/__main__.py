@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 
 from planqa.cli import add_settings_args, guarded, settings_from_args, setup_logging
 from planqa.errors import PlanQAError
-
-RETRIEVERS = ("dense", "bm25", "hybrid")
+from planqa.types import Progress
+from retrieval.hybrid import RETRIEVERS
 
 
 class Command(NamedTuple):
@@ -25,13 +25,13 @@ class Command(NamedTuple):
     run: Callable[[Any], int]
 
 
-def _bar(label: str) -> Callable[[int, int], None]:
-    """A tqdm bar on stderr, driven by (done, total) progress calls."""
+def _bar(label: str) -> Progress:
+    """A tqdm bar on stderr, driven by (done, total, what) progress calls."""
     from tqdm import tqdm
 
     bar = tqdm(total=0, unit="q", desc=label, file=sys.stderr, disable=None)
 
-    def step(done: int, total: int) -> None:
+    def step(done: int, total: int, what: str = "") -> None:
         bar.total = total
         bar.n = done
         bar.refresh()
@@ -150,13 +150,13 @@ def cmd_scenario(args: Any) -> int:
 
 
 def _bench_args(p: argparse.ArgumentParser) -> None:
-    from evals.bench import add_arguments
+    from evals.bench.bench import add_arguments
 
     add_arguments(p)
 
 
 def cmd_bench(args: Any) -> int:
-    from evals.bench import run
+    from evals.bench.bench import run
 
     return run(args)
 

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import tempfile
-from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import Any
 
 from evals import metrics as m
+from evals.workdir import work_dir
 from planqa.errors import PlanQAError
 from planqa.settings import Settings
+from planqa.types import Progress
 
 log = logging.getLogger(__name__)
 SETS = ("xquad-th", "iapp-wiki-qa")
@@ -83,7 +82,7 @@ def run_external(
     directory: Path | None = None,
     index_dir: Path | None = None,
     limit: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Index the set's passages (one file each) and score every question.
 
@@ -106,8 +105,7 @@ def run_external(
             raise PlanQAError(f"{path} not found; set --data-dir or PLANQA_EXTERNAL_EVALS_DIR")
     questions = _read_jsonl(questions_path)
     questions = questions[:limit] if limit else questions
-    base = index_dir or Path(tempfile.mkdtemp(prefix=f"planqa-{name}-"))
-    try:
+    with work_dir(index_dir, f"planqa-{name}-") as base:
         write_corpus(_read_jsonl(passages_path), base / "corpus")
         # always an on-disk Chroma of its own: never the plans' collection on a shared server
         ext = settings.model_copy(
@@ -129,11 +127,8 @@ def run_external(
             hits = svc.search(q["question"], k=SEARCH_K, retriever=retriever)
             ranks.append(passage_ranks([h.chunk.source for h in hits], {str(g) for g in q["gold_passage_ids"]}))
             if progress:
-                progress(n + 1, len(questions))
+                progress(n + 1, len(questions), str(q.get("id", "")))
         model_id = svc.index.model_id
-    finally:
-        if index_dir is None:
-            shutil.rmtree(base, ignore_errors=True)
     return {
         "set": name,
         "retriever": retriever,

@@ -1,7 +1,7 @@
 """Retrieval and answer metrics, as pure functions over small records.
 
 Relevance is binary: a hit (or a citation) is relevant when it matches a
-gold entry (``evals.questions.matches``).
+gold entry (``evals.cases.matches``).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def abstention(should: Sequence[bool], did: Sequence[bool]) -> tuple[float | Non
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """Nearest-rank percentile (q in [0, 1])."""
+    """Nearest-rank percentile (q in [0, 1]); None for no values."""
     if not values:
         return None
     ordered = sorted(values)

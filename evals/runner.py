@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from evals import metrics as m
-from evals.questions import Case, matches
+from evals.cases import Case, matches
 from ingest.loaders import load
 from ingest.normalize import fold_spaces
 from planqa.settings import Settings
-from planqa.types import Answer, Citation, Hit
+from planqa.types import Answer, Citation, Hit, Progress
 
 log = logging.getLogger(__name__)
-Progress = Callable[[int, int], None]
 SearchFn = Callable[[str, int], Sequence[Hit]]  # (question, k) -> ranked hits
 AnswerFn = Callable[[str, Sequence[str]], Answer]  # (question, previous user questions) -> answer
 RETRIEVAL_KEYS = ("hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "ndcg@10", "recall@10")
@@ -143,7 +142,7 @@ def evaluate(
         hits = list(search(ans.rewritten_question or case.question, k))
         asked.append((case, hits, ans, latency))
         if progress:
-            progress(n + 1, len(cases))
+            progress(n + 1, len(cases), case.id)
     offices = dict(office_of or {})
     for _, hits, ans, _ in asked:
         for src, office in [(h.chunk.source, h.chunk.office) for h in hits] + [

@@ -8,10 +8,10 @@ The answer must quote the new sentence and no longer the old one.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from evals.workdir import work_dir
 from ingest.normalize import fold_spaces
 from ingest.pipeline import run as ingest_run
 from planqa.errors import PlanQAError
@@ -52,8 +52,7 @@ def run_scenario(settings: Settings, workdir: Path | None = None) -> dict[str, A
 
     if not (settings.corpus_dir / PLAN).exists():
         raise PlanQAError(f"the scenario edits {PLAN}, which is not in {settings.corpus_dir}")
-    base = workdir or Path(tempfile.mkdtemp(prefix="planqa-scenario-"))
-    try:
+    with work_dir(workdir, "planqa-scenario-") as base:
         corpus = base / "corpus"
         if corpus.exists():
             shutil.rmtree(corpus)
@@ -67,9 +66,6 @@ def run_scenario(settings: Settings, workdir: Path | None = None) -> dict[str, A
         plan.write_text(replace_line(plan.read_text(encoding="utf-8"), OLD, NEW), encoding="utf-8")
         report = ingest_run(local)
         after = svc.answer(QUESTION)
-    finally:
-        if workdir is None:
-            shutil.rmtree(base, ignore_errors=True)
     return {
         "question": QUESTION,
         "old": OLD,

@@ -19,16 +19,17 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.indexing import index as lc_index
 from langchain_core.vectorstores import VectorStore
 
+from ingest.embeddings import document_embedder, embeddings_for, model_id
+from ingest.lexical import LexicalIndex
+from ingest.tokens import tokenize
 from planqa.errors import IndexMismatch
 from planqa.rwlock import RWLock
 from planqa.settings import Settings
-from planqa.types import Chunk
-from retrieval.embeddings import make_embeddings, model_id
-from retrieval.lexical import LexicalIndex
-from retrieval.tokens import tokenize
+from planqa.types import Chunk, SectionKind
 
 log = logging.getLogger(__name__)
 DIRTY_MARKER = "ingest.dirty"
+EMBEDDING_KEY = "embedding_model"  # lexical meta key: the model the index was built with
 DOCUMENTS_VERSION = "documents_version"  # lexical meta key: changes after every ingest write
 WRITE_BATCH = 1000  # documents per index() batch: one lexical transaction, one record-manager update
 CHROMA_BATCH = 5000  # ids per Chroma upsert (the server's limit is larger)
@@ -60,7 +61,7 @@ def document_to_chunk(doc: Document) -> Chunk:
         source=str(m["source"]),
         office=str(m["office"]),
         section=str(m["section"]),
-        section_kind=str(m["section_kind"]),
+        section_kind=SectionKind.parse(str(m["section_kind"])),
         items=tuple(x for x in str(m["items"]).split(",") if x),
         start_line=int(m["start_line"]),
         end_line=int(m["end_line"]),
@@ -110,10 +111,10 @@ class _PairedStore(VectorStore):
         return True
 
     def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
-        vec = self._ix.embeddings.embed_query(query)
-        res = self._ix.collection.query(query_embeddings=[vec], n_results=k, include=["metadatas"])
-        return [chunk_to_document(document_to_chunk(Document(page_content="", metadata=dict(m or {}))))
-                for m in (res["metadatas"] or [[]])[0]]
+        """LangChain's dense search: ``PlanIndex.dense_search``, as Documents."""
+        found = self._ix.dense_search(query, k)
+        chunks = self._ix.lexical.get_chunks([cid for cid, _ in found])
+        return [chunk_to_document(chunks[cid]) for cid, _ in found if cid in chunks]
 
     @classmethod
     def from_texts(cls, texts: list[str], embedding: Embeddings, metadatas: list[dict[Any, Any]] | None = None,
@@ -126,7 +127,8 @@ class PlanIndex:
 
     def __init__(self, settings: Settings, embeddings: Embeddings | None = None) -> None:
         self.settings = settings
-        self.embeddings = embeddings or make_embeddings(settings.embedding, settings.embed_batch_size)
+        self.embeddings = embeddings or embeddings_for(settings)  # questions
+        self._document_embeddings: Embeddings | None = None  # ingest runs: see document_embeddings
         self.model_id = model_id(self.embeddings)
         settings.index_dir.mkdir(parents=True, exist_ok=True)
         self.lexical = LexicalIndex(settings.lexical_path)
@@ -164,13 +166,35 @@ class PlanIndex:
                     self.settings.collection,
                     metadata={"embedding_model": self.model_id, "hnsw:space": "cosine"},
                 )
-                built_with = (self._collection.metadata or {}).get("embedding_model")
-                if built_with and built_with != self.model_id:
-                    raise IndexMismatch(
-                        f"the index was built with embedding model {built_with!r} but {self.model_id!r} is "
-                        "configured; re-ingest with `python -m ingest --full` (or set PLANQA_EMBEDDING back)"
-                    )
+                _same_model((self._collection.metadata or {}).get("embedding_model"), self.model_id)
         return self._collection
+
+    @property
+    def document_embeddings(self) -> Embeddings:
+        """The engine ingest runs embed chunks with: a second one where the model offers
+        it cheaply, so a question asked during a re-ingest is not queued behind it."""
+        if self._document_embeddings is None:
+            self._document_embeddings = document_embedder(self.embeddings)
+        return self._document_embeddings
+
+    def check_model(self) -> None:
+        """Raise IndexMismatch when the index was built with another embedding model."""
+        _same_model(self.lexical.get_meta(EMBEDDING_KEY), self.model_id)
+
+    def dense_search(self, text: str, k: int, offices: Sequence[str] = ()) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) best first, within ``offices`` when given."""
+        count = self.collection.count()
+        if count == 0:
+            return []
+        vec = self.embeddings.embed_query(text)
+        where: dict[str, Any] | None = None
+        if offices:
+            where = {"office": offices[0]} if len(offices) == 1 else {"office": {"$in": list(offices)}}
+        res = self.collection.query(query_embeddings=[vec], n_results=min(k, count), where=where,
+                                    include=["distances"])
+        ids = (res.get("ids") or [[]])[0]
+        dists = (res.get("distances") or [[]])[0]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists)]
 
     @property
     def records(self) -> Any:
@@ -191,10 +215,11 @@ class PlanIndex:
         todo = [c for c in chunks if c.id not in known and c.id not in self._vectors]
         if self.settings.chroma_host and not force:
             todo = self._reuse_server_vectors(todo)
-        step = max(1, self.settings.embed_batch_size) * 4
+        step = max(1, int(getattr(self.document_embeddings, "batch_size", 32))) * 4
         for i in range(0, len(todo), step):
             batch = todo[i : i + step]
-            vectors = np.asarray(self.embeddings.embed_documents([c.embed_text for c in batch]), dtype=np.float32)
+            vectors = np.asarray(self.document_embeddings.embed_documents([c.embed_text for c in batch]),
+                                 dtype=np.float32)
             for chunk, vec in zip(batch, vectors):
                 self._vectors[chunk.id] = vec
             if progress:
@@ -214,7 +239,7 @@ class PlanIndex:
     def vectors_for(self, ids: Sequence[str], texts: Sequence[str]) -> np.ndarray:
         """Prepared vectors where there are some, fresh embeddings for the rest."""
         missing = [n for n, i in enumerate(ids) if i not in self._vectors]
-        fresh = self.embeddings.embed_documents([texts[n] for n in missing]) if missing else []
+        fresh = self.document_embeddings.embed_documents([texts[n] for n in missing]) if missing else []
         by_pos = dict(zip(missing, fresh))
         rows = [by_pos[n] if n in by_pos else self._vectors.pop(i) for n, i in enumerate(ids)]
         return np.asarray(rows, dtype=np.float32).reshape(len(ids), -1)
@@ -364,3 +389,12 @@ class PlanIndex:
     @property
     def dirty_marker(self) -> Path:
         return self.settings.index_dir / DIRTY_MARKER
+
+
+def _same_model(built_with: str | None, configured: str) -> None:
+    """The one model check: an index answers only with the model that built it."""
+    if built_with and built_with != configured:
+        raise IndexMismatch(
+            f"the index was built with embedding model {built_with!r} but {configured!r} is configured; "
+            "re-ingest with `python -m ingest --full` (or set PLANQA_EMBEDDING back)"
+        )

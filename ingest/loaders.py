@@ -13,6 +13,7 @@ import hashlib
 import io
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,6 @@ from planqa.types import SourceDoc
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 _THAI = re.compile("[\u0e00-\u0e7f]")
 _LINE_SPLIT = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 # what normalisation removes: a file of only these has nothing to index
@@ -55,15 +55,8 @@ def load(path: Path, source: str, max_bytes: int | None = None) -> SourceDoc:
     if not raw.strip():
         raise UnreadableDocument("empty file")
     digest = hashlib.sha256(raw).hexdigest()
-    if suffix == ".pdf":
-        text, fmt, encoding = _pdf_text(raw), "pdf", "binary"
-    elif suffix == ".docx":
-        text, fmt, encoding = _docx_text(raw), "docx", "binary"
-    else:
-        text, encoding = decode_text(raw)
-        fmt = suffix.lstrip(".")
-        if suffix in (".html", ".htm"):
-            text, fmt = _html_text(text), "html"
+    fmt, read = READERS[suffix]
+    text, encoding = read(raw)
     lines = tuple(_LINE_SPLIT.split(text))
     if all(_NO_TEXT.fullmatch(line) for line in lines):
         raise UnreadableDocument("no text found in file")
@@ -271,3 +264,32 @@ def _docx_text(raw: bytes) -> str:
         else:
             lines.append(block.text)
     return "\n".join(lines)
+
+
+def _plain(raw: bytes) -> tuple[str, str]:
+    return decode_text(raw)
+
+
+def _html(raw: bytes) -> tuple[str, str]:
+    text, encoding = decode_text(raw)
+    return _html_text(text), encoding
+
+
+def _pdf(raw: bytes) -> tuple[str, str]:
+    return _pdf_text(raw), "binary"
+
+
+def _docx(raw: bytes) -> tuple[str, str]:
+    return _docx_text(raw), "binary"
+
+
+# suffix -> (format, reader of the raw bytes -> (text, encoding)): adding a format is one row
+READERS: dict[str, tuple[str, Callable[[bytes], tuple[str, str]]]] = {
+    ".txt": ("txt", _plain),
+    ".md": ("md", _plain),
+    ".html": ("html", _html),
+    ".htm": ("html", _html),
+    ".pdf": ("pdf", _pdf),
+    ".docx": ("docx", _docx),
+}
+SUPPORTED_SUFFIXES = tuple(READERS)

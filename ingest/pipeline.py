@@ -6,21 +6,20 @@ import logging
 import time
 import tomllib
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ingest.index import DOCUMENTS_VERSION, PlanIndex
+from ingest.index import DOCUMENTS_VERSION, EMBEDDING_KEY, PlanIndex
 from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.prepare import parser_fingerprint, prepare_many
-from planqa.errors import ConfigError, IndexMismatch, UnreadableDocument
+from planqa.errors import ConfigError, UnreadableDocument
 from planqa.settings import CATALOGUE_NAME, Settings
-from planqa.types import Chunk, IngestReport, ParsedDoc, Skipped, SourceDoc
+from planqa.types import Chunk, IngestReport, ParsedDoc, Progress, Skipped, SourceDoc
 
 log = logging.getLogger(__name__)
-Progress = Callable[[int, int, str], None]
 GROUP_CHUNKS = 2000  # chunks per index() call: bounds memory, keeps batches full
 FINGERPRINT_KEY = "parser_fingerprint"
 
@@ -114,12 +113,8 @@ def run(
     files, report.skipped = discover(settings.corpus_dir, paths)
     catalogue = load_catalogue(settings)
     ix = plan_index or PlanIndex(settings)
-    built_with = ix.lexical.get_meta("embedding_model")
-    if built_with and built_with != ix.model_id and not full:
-        raise IndexMismatch(
-            f"the index was built with {built_with!r} but {ix.model_id!r} is configured; "
-            "run `python -m ingest --full` to rebuild it"
-        )
+    if not full:
+        ix.check_model()
     known = {} if full else {d["source"]: d for d in ix.lexical.documents()}
     if known and not dry_run and (repair or ix.dirty_marker.exists() or not ix.counts_agree()):
         # a run died while writing, or a store lost chunks: repair, then write
@@ -165,7 +160,7 @@ def run(
     report.deleted = len(gone)
     if not dry_run:
         _write(ix, report, prepared, gone, catalogue, progress, full)
-        ix.lexical.set_meta("embedding_model", ix.model_id)
+        ix.lexical.set_meta(EMBEDDING_KEY, ix.model_id)
         ix.lexical.set_meta(DOCUMENTS_VERSION, uuid.uuid4().hex)  # readers reload the office list
         if not paths:  # a partial run did not re-parse the other files
             ix.lexical.set_meta(FINGERPRINT_KEY, fingerprint)

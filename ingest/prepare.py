@@ -20,12 +20,14 @@ from typing import Any
 
 from ingest.chunking import chunk_document
 from ingest.structure import parse
+from ingest.tokens import tokenize
 from planqa.types import Chunk, ParsedDoc, SourceDoc
 
 log = logging.getLogger(__name__)
 POOL_MIN_LINES = 20_000  # below this a pool's start-up (about a second) costs more than it saves
 # the modules whose code decides a document's chunks and chunk ids
-PARSER_MODULES = ("ingest.loaders", "ingest.normalize", "ingest.offices", "ingest.structure", "ingest.chunking")
+PARSER_MODULES = ("ingest.loaders", "ingest.normalize", "ingest.offices", "ingest.sections", "ingest.structure",
+                  "ingest.chunking", "ingest.tokens")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +38,6 @@ class Prepared:
 
 
 def prepare_one(doc: SourceDoc, catalogue: dict[str, dict[str, Any]]) -> Prepared:
-    from retrieval.tokens import tokenize
-
     parsed = parse(doc, catalogue)
     chunks = chunk_document(parsed)
     return Prepared(parsed, chunks, [" ".join(tokenize(c.embed_text)) for c in chunks])

@@ -12,70 +12,15 @@ from pathlib import PurePath
 
 from ingest.normalize import normalize_line, thai_digits_to_arabic
 from ingest.offices import find_office_in_document
+from ingest.sections import HEADING_KEYWORDS, SectionKind
 from planqa.types import ParsedDoc, Section, SourceDoc
 
-# (keyword, canonical kind); longer keywords first so they win
-SECTION_KEYWORDS: tuple[tuple[str, str], ...] = tuple(
-    sorted(
-        [
-            ("วิสัยทัศน์", "vision"),
-            ("พันธกิจ", "mission"),
-            ("ภารกิจ", "mission"),
-            ("เป้าประสงค์", "goal"),
-            ("ป้าประสงค์", "goal"),  # typo in a real plan
-            ("เป้าประสงค", "goal"),
-            ("เป้าหมาย", "goal"),
-            ("ประเด็นกลยุทธ์", "strategy"),
-            ("กลยุทธ์", "strategy"),
-            ("กลยุทธ", "strategy"),
-            ("ยุทธศาสตร์", "strategy"),
-            ("จุดเน้น", "focus"),
-            ("ตัวชี้วัด", "indicator"),
-            ("ค่านิยม", "values"),
-            ("วัฒนธรรมองค์กร", "culture"),
-            ("อัตลักษณ์", "identity"),
-            ("เอกลักษณ์", "uniqueness"),
-            ("กรอบแนวคิด", "model"),
-        ],
-        key=lambda kv: -len(kv[0]),
-    )
-)
-ENGLISH_KEYWORDS: dict[str, str] = {
-    "vision": "vision",
-    "mission": "mission",
-    "goal": "goal",
-    "goals": "goal",
-    "strategy": "strategy",
-    "strategies": "strategy",
-    "focus": "focus",
-    "indicator": "indicator",
-    "indicators": "indicator",
-    "kpi": "indicator",
-    "values": "values",
-    "value": "values",
-    "culture": "culture",
-    "identity": "identity",
-    "uniqueness": "uniqueness",
-}
-SECTION_LABELS_TH: dict[str, str] = {
-    "vision": "วิสัยทัศน์",
-    "mission": "พันธกิจ",
-    "goal": "เป้าประสงค์",
-    "strategy": "กลยุทธ์",
-    "focus": "จุดเน้น",
-    "indicator": "ตัวชี้วัด",
-    "values": "ค่านิยม",
-    "culture": "วัฒนธรรมองค์กร",
-    "identity": "อัตลักษณ์",
-    "uniqueness": "เอกลักษณ์",
-    "model": "กรอบแนวคิด",
-}
 MAX_HEADING_CHARS = 70
 _ITEM = re.compile(r"^\s*(?:ข้อ\s*)?(\d{1,2})\s*(?:[.)]|(?=[\u0e01-\u0e4e\s]))")
 _GLOSS_OR_NUMBER = re.compile(r"^(?:\s*\(|\s*ที่\s*\d|$)")
 
 
-def section_kind_of_heading(line: str) -> tuple[str, str] | None:
+def section_kind_of_heading(line: str) -> tuple[SectionKind, str] | None:
     """(kind, heading) when ``line`` (normalised) is a section heading."""
     # markdown: "## วิสัยทัศน์", "**พันธกิจ**"
     text = thai_digits_to_arabic(line).strip().lstrip("#").strip().strip("*_").strip()
@@ -83,10 +28,10 @@ def section_kind_of_heading(line: str) -> tuple[str, str] | None:
     limit = MAX_HEADING_CHARS * 2 if numbered else MAX_HEADING_CHARS
     if not text or len(text) > limit or _ITEM.match(text):
         return None
-    keyword_hits = {kind for kw, kind in SECTION_KEYWORDS if kw in text}
+    keyword_hits = {kind for kw, kind in HEADING_KEYWORDS if kw in text}
     if len(keyword_hits) > 2:  # a line listing several sections is a title
         return None
-    for keyword, kind in SECTION_KEYWORDS:
+    for keyword, kind in HEADING_KEYWORDS:
         if not text.startswith(keyword):
             continue
         rest = text[len(keyword) :]
@@ -130,9 +75,9 @@ def fallback_office_label(source: str, title: str) -> str:
 
 
 def _sections(norm: list[str]) -> tuple[Section, ...]:
-    heads: list[tuple[int, str, str]] = []  # (0-based line, kind, title)
+    heads: list[tuple[int, SectionKind, str]] = []  # (0-based line, kind, title)
     folded: list[int] = []  # indicator headings kept inside their strategy
-    current_kind = ""
+    current_kind = SectionKind.NONE
     current_title = ""
     for i, line in enumerate(norm):
         found = section_kind_of_heading(line)
@@ -140,7 +85,7 @@ def _sections(norm: list[str]) -> tuple[Section, ...]:
             continue
         kind, title = found
         # an indicator heading inside a numbered strategy belongs to that strategy
-        if kind == "indicator" and current_kind == "strategy" and re.search(r"ที่\s*\d", current_title):
+        if kind == SectionKind.INDICATOR and current_kind == SectionKind.STRATEGY and re.search(r"ที่\s*\d", current_title):
             folded.append(i)
             continue
         heads.append((i, kind, title))
@@ -152,7 +97,7 @@ def _sections(norm: list[str]) -> tuple[Section, ...]:
         starts = starts[1:]
         labels = [(h[1], h[2]) for h in heads]
     else:
-        labels = [("", "")] + [(h[1], h[2]) for h in heads]
+        labels = [(SectionKind.NONE, "")] + [(h[1], h[2]) for h in heads]
     for n, start in enumerate(starts):
         end = starts[n + 1] - 1 if n + 1 < len(starts) else last
         kind, title = labels[n]

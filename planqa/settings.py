@@ -29,7 +29,11 @@ class Settings(BaseSettings):
     chroma_host: str | None = None
     chroma_port: int = 8000
     collection: str = "plans"
-    embed_batch_size: int = Field(default=32, ge=1)
+    embed_batch_size: int | None = Field(default=None, ge=1)  # unset: 32 on CPU, 256 on CUDA
+    embed_device: Literal["auto", "cpu", "cuda"] = "auto"  # sentence-transformers models
+    embed_precision: Literal["fp32", "fp16", "bf16"] = "fp32"  # fp16/bf16 on CUDA only
+    embed_query_prompt: str | None = None  # for a model that defines no prompts (e5: "query: ")
+    embed_document_prompt: str | None = None  # (e5: "passage: ")
     max_file_mb: float = Field(default=20, gt=0)  # larger files are skipped with a reason
 
     # retrieval

@@ -6,8 +6,38 @@ retrieval: question -> Query -> list[Hit] -> Answer(text, citations)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
+
+# (done, total, what): how long-running work reports progress (ingest runs, evaluations)
+Progress = Callable[[int, int, str], None]
+
+
+class SectionKind(StrEnum):
+    """Canonical section kinds (stored in the index as these strings; "" for none)."""
+
+    NONE = ""
+    VISION = "vision"
+    MISSION = "mission"
+    GOAL = "goal"
+    STRATEGY = "strategy"
+    FOCUS = "focus"
+    INDICATOR = "indicator"
+    VALUES = "values"
+    CULTURE = "culture"
+    IDENTITY = "identity"
+    UNIQUENESS = "uniqueness"
+    MODEL = "model"
+
+    @classmethod
+    def parse(cls, value: str) -> SectionKind:
+        """The kind stored as ``value``; NONE for a value this version does not know."""
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +64,7 @@ class Section:
     """A heading and the lines it governs, as found by the structure parser."""
 
     title: str  # the heading as written (normalised), "" for the preamble
-    kind: str  # canonical key: vision, mission, goal, strategy, ... or ""
+    kind: SectionKind  # canonical kind (NONE for the preamble)
     start_line: int  # 1-based, inclusive (the heading line itself)
     end_line: int
     items: tuple[tuple[str, int], ...] = ()  # (item number, line) in Arabic digits
@@ -55,7 +85,7 @@ class Chunk:
     source: str
     office: str
     section: str  # nearest heading as written ("" if none)
-    section_kind: str  # canonical section key ("" if none)
+    section_kind: SectionKind  # canonical kind (NONE if none)
     items: tuple[str, ...]
     start_line: int  # 1-based, inclusive, in the ORIGINAL file
     end_line: int
@@ -78,7 +108,7 @@ class Query:
     offices: tuple[str, ...] = ()  # offices named (canonical names in the index)
     unknown_offices: tuple[str, ...] = ()  # office mentions not in the index
     office_mentions: tuple[str, ...] = ()  # the mentions as written ("สพม.4", "Mukdahan")
-    section_kinds: tuple[str, ...] = ()
+    section_kinds: tuple[SectionKind, ...] = ()
     item_numbers: tuple[str, ...] = ()
     section_numbers: tuple[str, ...] = ()  # "กลยุทธ์ที่ 2" -> ("2",)
     wants_many_offices: bool = False  # "which office ..." questions
@@ -168,18 +198,8 @@ class IngestReport:
     chunks_deleted: int = 0
     seconds: float = 0.0
     dry_run: bool = False
-    duplicates: list[Skipped] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "seen": self.seen,
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "deleted": self.deleted,
-            "skipped": [{"file": s.file, "reason": s.reason} for s in self.skipped],
-            "chunks": self.chunks,
-            "chunks_deleted": self.chunks_deleted,
-            "seconds": round(self.seconds, 3),
-            "dry_run": self.dry_run,
-        }
+        out = asdict(self)
+        out["seconds"] = round(self.seconds, 3)
+        return out

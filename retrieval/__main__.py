@@ -7,6 +7,7 @@ import json
 import sys
 
 from planqa.cli import add_settings_args, guarded, settings_from_args, setup_logging
+from retrieval.hybrid import RETRIEVERS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("question")
         p.add_argument("--k", type=int, default=10, help="number of passages (default 10)")
-        p.add_argument("--retriever", choices=("dense", "bm25", "hybrid"), default="hybrid")
+        p.add_argument("--retriever", choices=RETRIEVERS, default="hybrid")
         p.add_argument("--office", action="append", help="restrict to this office (repeatable)")
         p.add_argument("--json", action="store_true", help="print JSON on stdout")
         add_settings_args(p)

@@ -11,11 +11,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ingest.lexical import LexicalIndex
 from ingest.normalize import normalize_line
+from ingest.sections import SECTION_WORDS
 from ingest.structure import item_number, section_kind_of_heading
+from ingest.tokens import tokenize
 from planqa.types import Chunk, Hit
-from retrieval.lexical import LexicalIndex
-from retrieval.tokens import tokenize
 
 # question words and office words carry no evidence
 _QUESTION_WORDS = frozenset(
@@ -27,12 +28,6 @@ _QUESTION_WORDS = frozenset(
     have has with on by this that there use uses used
     และ หรือ ใน กับ แก่ จาก โดย เพื่อ ซึ่ง ได้ ให้ การ ความ เป็น ไป มา จะ ต้อง ควร ทุก ได้แก่ ตาม ต่อ
     ปี นี้ ปีนี้ ตอนนี้ ปัจจุบัน ล่าสุด ทั้ง ไหม ล่ะ ครับ ค่ะ คะ ที่นั่น ที่นี่ นั้น""".split()
-)
-# words that name a section ("ค่านิยมองค์กร" too); the section title of a unit carries them
-_SECTION_WORDS = frozenset(
-    """วิสัยทัศน์ พันธกิจ เป้าประสงค์ เป้าหมาย กลยุทธ์ จุดเน้น ตัวชี้วัด ค่านิยม อัตลักษณ์ เอกลักษณ์
-    วัฒนธรรม องค์กร กรอบแนวคิด
-    vision mission goal goals strategy strategies indicator indicators values culture""".split()
 )
 TITLE_WEIGHT = 0.5  # a word found only in the section title supports an item half as much
 UNSEEN_WEIGHT = 0.5  # a word found nowhere in the corpus counts half (often a paraphrase)
@@ -180,7 +175,7 @@ class Weigher:
             own, title, text = unit.tokens, unit.title_tokens, unit.text.lower()
         else:
             own, title, text = unit, frozenset(), ""
-        topical = [t for t in q_tokens if t not in _SECTION_WORDS]
+        topical = [t for t in q_tokens if t not in SECTION_WORDS]
         if not topical:
             return 0.0
         total = sum(self.idf(t) for t in topical)
@@ -201,7 +196,7 @@ def unsupported_topic(q_tokens: Sequence[str], weigher: Weigher, quoted: Sequenc
     now and then ("นิสัย" for "วัฒนธรรม"), and that is the side to err on.
     """
     return [t for t in q_tokens
-            if t not in _SECTION_WORDS and len(t) >= 2 and t in nouns and weigher.unseen(t)
+            if t not in SECTION_WORDS and len(t) >= 2 and t in nouns and weigher.unseen(t)
             and not any(_supported(t, u.tokens, u.text.lower()) for u in quoted)]
 
 

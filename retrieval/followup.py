@@ -12,15 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from ingest.normalize import normalize_query
-from ingest.offices import find_office_mentions
+from ingest.offices import find_office_spans
+from ingest.tokens import tokenize
 from retrieval.query import section_intents, strip_section_phrases
-from retrieval.tokens import tokenize
 
 _ELLIPTIC = re.compile(r"^(แล้ว|และ|ส่วน|ล่ะ|what about|and |how about)|(ล่ะ|ละ|หล่ะ|บ้างล่ะ)\s*[?？]?$", re.IGNORECASE)
-_OFFICE_SPAN = re.compile(
-    r"(สำนักงานเขตพื้นที่การศึกษา\S*(\s*เขต\s*\d+)?|สพ[มป]\.?\s*\S*(\s*เขต\s*\d+)?|เขต\s*\d+|"
-    r"(?i:mukdahan|area\s*\d+|district\s*\d+))"
-)
 _FILLER = re.compile(r"^(แล้ว|และ|ส่วน|what about|how about|and)\s*|\s*(ล่ะ|ละ|หล่ะ)\s*[?？]?$", re.IGNORECASE)
 
 
@@ -45,19 +41,27 @@ def rewrite(question: str, history: Sequence[Any] | None) -> str:
     if not previous:
         return question
     q = normalize_query(question)
-    has_office = bool(find_office_mentions(q))
+    offices = [text for _, text in find_office_spans(q)]
+    has_office = bool(offices)
     has_section = bool(section_intents(q))
-    content = [t for t in tokenize(_OFFICE_SPAN.sub(" ", q)) if not t.isdigit()]
+    content = [t for t in tokenize(_without(q, offices)) if not t.isdigit()]
     elliptic = bool(_ELLIPTIC.search(q)) or len(content) <= 3
     if not elliptic or (has_office and has_section):
         return question
     base = normalize_query(previous[-1])
     new_parts: list[str] = []
     if has_office:  # the same question about another office
-        base = _OFFICE_SPAN.sub(" ", base)
-        new_parts.extend(m.group(0) for m in _OFFICE_SPAN.finditer(q))
-        q = _OFFICE_SPAN.sub(" ", q)
+        base = _without(base, [text for _, text in find_office_spans(base)])
+        new_parts.extend(offices)
+        q = _without(q, offices)
     if has_section:  # the same office, another section
         base = strip_section_phrases(base)
     rest = _FILLER.sub("", q).strip(" ?？")
     return re.sub(r"\s+", " ", " ".join([base.strip(" ?？"), *new_parts, rest])).strip()
+
+
+def _without(text: str, spans: Sequence[str]) -> str:
+    """``text`` with the office mentions ``spans`` (as written in it) blanked out."""
+    for span in sorted(spans, key=len, reverse=True):
+        text = text.replace(span, " ")
+    return text

@@ -10,8 +10,9 @@ is marked.
 from __future__ import annotations
 
 import html
+import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,29 +36,53 @@ NOT_STATED = "แผนที่มีอยู่ไม่ได้ระบุ
 _REF = re.compile(r"\[(\d{1,3})\]")
 
 
+def _ollama(model: str, settings: Settings) -> BaseChatModel:
+    from langchain_ollama import ChatOllama
+
+    return ChatOllama(model=model, base_url=settings.llm_base_url or "http://127.0.0.1:11434", temperature=0)
+
+
+def _openai(model: str, settings: Settings) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=model, base_url=settings.llm_base_url, api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
+        temperature=0, streaming=True,
+    )
+
+
+def _fake(reply: str, settings: Settings) -> BaseChatModel:
+    """LangChain's fake chat model answering ``reply`` every time: the whole stack
+    runs through the real path in tests and demos, with no server."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    return GenericFakeChatModel(messages=itertools.cycle([AIMessage(reply)]))
+
+
+# provider -> builder(model, settings): adding a provider is one row
+PROVIDERS: dict[str, Callable[[str, Settings], BaseChatModel]] = {"ollama": _ollama, "openai": _openai, "fake": _fake}
+
+
 def make_chat_model(settings: Settings) -> BaseChatModel | None:
-    """The chat model named by ``settings.llm`` (None when unset)."""
+    """The chat model named by ``settings.llm`` (None when unset).
+
+    Raises:
+        ConfigError: an unknown provider, no model name, or the LLM extras missing.
+    """
     spec = settings.llm
     if not spec:
         return None
     provider, _, model = spec.partition(":")
     if not model:
-        raise ConfigError(f"PLANQA_LLM={spec!r}: use 'ollama:<model>' or 'openai:<model>'")
+        raise ConfigError(f"PLANQA_LLM={spec!r}: use 'ollama:<model>' or 'openai:<model>' (or 'fake:<reply>')")
+    build = PROVIDERS.get(provider)
+    if build is None:
+        raise ConfigError(f"PLANQA_LLM provider {provider!r} is not one of: {', '.join(PROVIDERS)}")
     try:
-        if provider == "ollama":
-            from langchain_ollama import ChatOllama
-
-            return ChatOllama(model=model, base_url=settings.llm_base_url or "http://127.0.0.1:11434", temperature=0)
-        if provider == "openai":
-            from langchain_openai import ChatOpenAI
-
-            return ChatOpenAI(
-                model=model, base_url=settings.llm_base_url, api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
-                temperature=0, streaming=True,
-            )
+        return build(model, settings)
     except ImportError as exc:
         raise ConfigError(f"PLANQA_LLM={spec!r} needs the LLM extras: pip install -e '.[llm]'") from exc
-    raise ConfigError(f"PLANQA_LLM provider {provider!r} is not one of: ollama, openai")
 
 
 def build_messages(question: str, evidence: Sequence[Citation], history: Sequence[str] = ()) -> list[Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.structure import SECTION_LABELS_TH
+from ingest.sections import label
 
 TH = {
     "empty": "กรุณาพิมพ์คำถามเกี่ยวกับแผนของสำนักงานเขตพื้นที่การศึกษา",
@@ -53,25 +53,9 @@ EN = {
     "more": "(and {n} more items, see [{ref}])",
     "lines": "lines",
 }
-SECTION_LABELS_EN = {
-    "vision": "vision",
-    "mission": "mission",
-    "goal": "goals",
-    "strategy": "strategies",
-    "focus": "focus points",
-    "indicator": "indicators",
-    "values": "core values",
-    "culture": "organisational culture",
-    "identity": "identity",
-    "uniqueness": "distinctive character",
-    "model": "working model",
-    "policy": "policy",
-}
-
-
 def phrases(english: bool) -> dict[str, Any]:
     return EN if english else TH
 
 
 def section_label(kind: str, english: bool) -> str:
-    return (SECTION_LABELS_EN if english else SECTION_LABELS_TH).get(kind, "")
+    return label(kind, english)

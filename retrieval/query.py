@@ -12,39 +12,9 @@ from dataclasses import dataclass
 
 from ingest.normalize import normalize_query
 from ingest.offices import OfficeKey, find_office_spans, parse_office_name
-from ingest.structure import ENGLISH_KEYWORDS, SECTION_KEYWORDS
-from planqa.types import Query
+from ingest.sections import ENGLISH_KEYWORDS, HEADING_KEYWORDS, SYNONYMS
+from planqa.types import Query, SectionKind
 
-# paraphrases users write for a section, beyond the headings themselves
-SECTION_SYNONYMS: tuple[tuple[str, str], ...] = (
-    ("ภาพอนาคต", "vision"),
-    ("ภาพฝัน", "vision"),
-    ("อยากเป็นองค์กร", "vision"),
-    ("ภาระหน้าที่", "mission"),
-    ("หน้าที่หลัก", "mission"),
-    ("งานหลัก", "mission"),
-    ("จุดมุ่งหมาย", "goal"),
-    ("ผลลัพธ์ที่คาดหวัง", "goal"),
-    ("แนวทางการพัฒนา", "strategy"),
-    ("ยุทธศาสตร์", "strategy"),
-    ("เน้นเรื่อง", "focus"),
-    ("ประเด็นเน้น", "focus"),
-    ("ให้ความสำคัญเป็นพิเศษ", "focus"),
-    ("เน้นเป็นพิเศษ", "focus"),
-    ("ภาพลักษณ์", "identity"),
-    ("จุดเด่นเฉพาะ", "uniqueness"),
-    ("ความโดดเด่นเฉพาะ", "uniqueness"),
-    ("วัดผล", "indicator"),
-    ("ตัววัด", "indicator"),
-    ("เกณฑ์วัด", "indicator"),
-    ("คุณค่าร่วม", "values"),
-    ("core value", "values"),
-    ("objective", "goal"),
-    ("priorit", "focus"),
-    ("strategic issue", "strategy"),
-    ("measure", "indicator"),
-    ("kpi", "indicator"),
-)
 _WHICH = re.compile(
     r"(สำนักงาน|หน่วยงาน|เขต|แผน|สพม\.?|ที่)\s*(ใด|ไหน)|ใดบ้าง|ไหนบ้าง|ที่ไหน|which\s+(office|plan|area|district)s?|"
     r"what\s+offices|which\b"
@@ -83,7 +53,7 @@ def known_offices(documents: Sequence[dict[str, object]]) -> list[KnownOffice]:
 
 
 def _phrase_pattern() -> re.Pattern[str]:
-    phrases = [re.escape(k) + r"(\s*\([^)]*\))?" for k, _ in SECTION_KEYWORDS + SECTION_SYNONYMS]
+    phrases = [re.escape(k) + r"(\s*\([^)]*\))?" for k, _ in HEADING_KEYWORDS + SYNONYMS]
     phrases += [rf"(?i:\b{w}\b)" for w in ENGLISH_KEYWORDS]
     return re.compile("|".join(sorted(phrases, key=len, reverse=True)))
 
@@ -96,11 +66,11 @@ def strip_section_phrases(text: str) -> str:
     return SECTION_PHRASES.sub(" ", text)
 
 
-def section_intents(text: str) -> tuple[str, ...]:
+def section_intents(text: str) -> tuple[SectionKind, ...]:
     """Canonical section kinds the question asks about, in order of mention."""
     low = normalize_query(text).lower()
-    found: list[tuple[int, str]] = []
-    for keyword, kind in SECTION_KEYWORDS + SECTION_SYNONYMS:
+    found: list[tuple[int, SectionKind]] = []
+    for keyword, kind in HEADING_KEYWORDS + SYNONYMS:
         pos = low.find(keyword)
         if pos >= 0:
             found.append((pos, kind))
@@ -108,7 +78,7 @@ def section_intents(text: str) -> tuple[str, ...]:
         m = re.search(rf"\b{word}\b", low)
         if m:
             found.append((m.start(), kind))
-    kinds: list[str] = []
+    kinds: list[SectionKind] = []
     for _, kind in sorted(found):
         if kind not in kinds:
             kinds.append(kind)

@@ -1,7 +1,8 @@
-"""The retrieval service: one warm index and model per Settings.
+"""The composition root: one warm index, model and answerer per Settings.
 
-The web app, the CLIs and the evals all go through ``get_service`` so that
-models and index handles are loaded once per process, never per request.
+The web app, the CLIs and the evals all go through ``get_service``, so models
+and index handles load once per process, and ``search``, ``answer`` and
+``stream`` have one set of defaults (``Settings.top_k``), here.
 """
 
 from __future__ import annotations
@@ -11,24 +12,51 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ingest.index import DOCUMENTS_VERSION, PlanIndex
-from planqa.errors import IndexMismatch
 from planqa.settings import Settings
 from planqa.types import Answer, Hit, Query
+from retrieval.answerer import Answerer, Ask
+from retrieval.evidence import Weigher
+from retrieval.followup import history_questions
+from retrieval.hybrid import FusionWeights, HybridSearcher, Retriever
+from retrieval.llm import make_chat_model
 from retrieval.query import KnownOffice, known_offices, parse_query
-from retrieval.search import FusionWeights, HybridSearcher
 
 _SERVICES: dict[str, Service] = {}
 _LOCK = threading.Lock()
 
 
+class OfficeDirectory:
+    """The offices in the index, reloaded only after an ingest run changed it."""
+
+    def __init__(self, index: PlanIndex) -> None:
+        self.index = index
+        self._offices: list[KnownOffice] = []
+        self._stamp: str | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> list[KnownOffice]:
+        # one small read per question: the catalogue of 10,000 plans takes ~0.5 s to load
+        stamp = self.index.lexical.get_meta(DOCUMENTS_VERSION)
+        with self._lock:
+            if stamp is None or stamp != self._stamp:
+                self._offices = known_offices(self.index.lexical.documents())
+                self._stamp = stamp
+            return list(self._offices)
+
+
 class Service:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, chat_model: Any = None) -> None:
         self.settings = settings
         self.index = PlanIndex(settings)
         self.searcher = HybridSearcher(self.index, FusionWeights(fusion=settings.fusion), candidate_k=settings.candidate_k)
-        self._offices: list[KnownOffice] | None = None
-        self._offices_stamp: str | None = None
-        self._answerer: Any = None
+        self.offices = OfficeDirectory(self.index)
+        self.answerer = Answerer(
+            search=self.searcher.search,
+            chunks_of=self.index.lexical.chunks_of,
+            offices=self.offices,
+            weigher=Weigher(self.index.lexical),
+            chat_model=chat_model if chat_model is not None else make_chat_model(settings),
+        )
 
     def warm_up(self) -> None:
         """Load the model and open the stores now, not on the first question."""
@@ -37,21 +65,7 @@ class Service:
             self.search("วิสัยทัศน์", k=1)
 
     def check_model(self) -> None:
-        built_with = self.index.lexical.get_meta("embedding_model")
-        if built_with and built_with != self.index.model_id:
-            raise IndexMismatch(
-                f"the index was built with {built_with!r} but {self.index.model_id!r} is configured; "
-                "run `python -m ingest --full` to rebuild it"
-            )
-
-    def offices(self) -> list[KnownOffice]:
-        """Offices in the index (refreshed when an ingest run changed it)."""
-        # one small read per question: the catalogue of 10,000 plans takes ~0.5 s to load
-        stamp = self.index.lexical.get_meta(DOCUMENTS_VERSION)
-        if stamp is None or stamp != self._offices_stamp:
-            self._offices = known_offices(self.index.lexical.documents())
-            self._offices_stamp = stamp
-        return list(self._offices or [])
+        self.index.check_model()
 
     def parse(self, question: str) -> Query:
         return parse_query(question, self.offices())
@@ -62,40 +76,42 @@ class Service:
         k: int | None = None,
         offices: Sequence[str] | None = None,
         sections: Sequence[str] | None = None,
-        retriever: str = "hybrid",
+        retriever: str = Retriever.HYBRID,
     ) -> list[Hit]:
         self.check_model()
         query = self.parse(question)
         with self.index.rw.read():
-            return self.searcher.search(query, k=k or self.settings.top_k, retriever=retriever, offices=offices or (), sections=sections or ())
+            return self.searcher.search(query, k=k or self.settings.top_k, retriever=retriever,
+                                        offices=offices or (), sections=sections or ())
 
-    def answer(
+    def ask(
         self,
         question: str,
         history: Sequence[Any] | None = None,
         offices: Sequence[str] | None = None,
-        retriever: str = "hybrid",
+        retriever: str = Retriever.HYBRID,
         k: int | None = None,
-    ) -> Answer:
-        return self.answerer().answer(question, history=history, offices=offices, retriever=retriever,
-                                      k=k or self.settings.top_k)  # type: ignore[no-any-return]
+    ) -> Ask:
+        """The request, with this service's defaults filled in."""
+        return Ask(question, tuple(history_questions(history)), tuple(offices or ()), Retriever.parse(retriever),
+                   k or self.settings.top_k)
 
-    def stream(
-        self,
-        question: str,
-        history: Sequence[Any] | None = None,
-        offices: Sequence[str] | None = None,
-    ) -> Iterator[str | Answer]:
-        """Answer text pieces as they are ready, then the final Answer."""
-        return self.answerer().stream(question, history=history, offices=offices)  # type: ignore[no-any-return]
+    def stream(self, question: str, **options: Any) -> Iterator[str | Answer]:
+        """Answer text pieces as they are ready, then the final Answer (``options``: as for ``ask``)."""
+        self.check_model()
+        ask = self.ask(question, **options)
+        with self.index.rw.read():  # one consistent index for the evidence
+            base = self.answerer.extractive(ask)
+        yield from self.answerer.finish(base, ask)
 
-    def answerer(self) -> Any:
-        from retrieval.answer import Answerer
-
-        with _LOCK:
-            if self._answerer is None:
-                self._answerer = Answerer(self)
-        return self._answerer
+    def answer(self, question: str, **options: Any) -> Answer:
+        """The final Answer of ``stream`` (``options``: history, offices, retriever, k)."""
+        final: Answer | None = None
+        for piece in self.stream(question, **options):
+            if isinstance(piece, Answer):
+                final = piece
+        assert final is not None  # the stream always ends with the Answer
+        return final
 
 
 def get_service(settings: Settings | None = None) -> Service:

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,11 +27,10 @@ from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.pipeline import discover, run
 from planqa.errors import PlanQAError, UnreadableDocument
 from planqa.settings import Settings
-from planqa.types import IngestReport
+from planqa.types import IngestReport, Progress
 
 log = logging.getLogger(__name__)
 MAX_NAME_BYTES = 200
-Progress = Callable[[int, int, str], None]
 
 
 class UploadRefused(PlanQAError):

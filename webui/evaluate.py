@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import evals
-from evals.questions import load_cases
+from evals.cases import load_cases
 from evals.report import badness
 from planqa.errors import PlanQAError
 from planqa.settings import Settings
+from planqa.types import Progress
+from retrieval.hybrid import RETRIEVERS
 
 log = logging.getLogger(__name__)
-RETRIEVERS = ("hybrid", "dense", "bm25")
 # (summary key, column header)
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("n", "จำนวนคำถาม"),
@@ -96,7 +97,7 @@ def worst_questions(report: dict[str, Any], n: int = 5) -> str:
 
 
 def _bad_set(exc: PlanQAError, path: Path) -> EvaluationRefused:
-    """evals.questions' error for ``path`` in Thai, by file name and line."""
+    """evals.cases' error for ``path`` in Thai, by file name and line."""
     text = str(exc).replace(str(path), path.name)
     if m := re.match(rf"{re.escape(path.name)}:(\d+): (.*)", text, re.S):
         return EvaluationRefused(f"ชุดคำถามผิดรูปแบบที่บรรทัด {m[1]} ({path.name}:{m[1]}): {m[2]}")
@@ -158,7 +159,7 @@ class Evaluator:
         self,
         questions: Path | None = None,
         retriever: str = "hybrid",
-        progress: Callable[[int, int], None] | None = None,
+        progress: Progress | None = None,
     ) -> EvaluationView:
         """Evaluate ``questions`` (default: the seed set) and write the report
         under ``<index>/evals/<time>/``.

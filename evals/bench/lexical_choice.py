@@ -1,8 +1,8 @@
 """Which BM25 engine: SQLite FTS5 (what ships, ``retrieval/lexical.py``) against bm25s, on the same tokens.
 
-``python -m evals.lexical_choice [--sets xquad-th iapp-wiki-qa] [--synthetic 100000] [--runs 3] [--json]``
+``python -m evals.bench.lexical_choice [--sets xquad-th iapp-wiki-qa] [--synthetic 100000] [--runs 3] [--json]``
 
-Both engines index exactly the token lists our index stores (``retrieval.tokens.tokenize`` of
+Both engines index exactly the token lists our index stores (``ingest.tokens.tokenize`` of
 ``Chunk.embed_text``) and are asked with ``tokenize(question)``:
 
 * the external sets (``shared/external-evals``): one passage = one document (its text, no labels);
@@ -38,10 +38,12 @@ from pathlib import Path
 from typing import Any
 
 from evals import external
+from evals.bench.bench import percentile
+from evals.cases import SEED_PLANS
 from planqa.errors import PlanQAError
-from planqa.types import Chunk
+from planqa.types import Chunk, SectionKind
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENGINES = ("fts5", "bm25s")  # the comparison; "fts5-lean" is an opt-in proposal (--engines)
 ENGINE_LABELS = {
     "fts5": "SQLite FTS5 bm25() (LexicalIndex)",
@@ -77,7 +79,7 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 def external_corpus(name: str, directory: Path | None = None, passages: int | None = None) -> Corpus:
     """One document per passage (its text, as ``evals/external.py`` writes it); with ``passages``,
     only the first ``passages`` passages and the questions whose gold passages are all among them."""
-    from retrieval.tokens import tokenize
+    from ingest.tokens import tokenize
 
     if name not in external.SETS:
         raise PlanQAError(f"unknown set {name!r}; choose from {', '.join(external.SETS)}")
@@ -93,7 +95,7 @@ def external_corpus(name: str, directory: Path | None = None, passages: int | No
             source=f"{p['id']}.txt",
             office="",
             section="",
-            section_kind="",
+            section_kind=SectionKind.NONE,
             items=(),
             start_line=1,
             end_line=p["text"].count("\n") + 1,
@@ -119,13 +121,13 @@ def external_corpus(name: str, directory: Path | None = None, passages: int | No
 def synthetic_corpus(n_chunks: int, n_queries: int = 200, workers: int = 2, seed: int = 8) -> Corpus:
     """About ``n_chunks`` chunks of synthetic plans, parsed, chunked and tokenised as ingest does,
     and ``n_queries`` clauses of 1-2 parts drawn (seeded) from random chunks' text."""
-    from evals.synthetic import PlanWriter, docs_for
+    from evals.bench.synthetic import PlanWriter, docs_for
     from ingest.loaders import load
     from ingest.prepare import prepare_many
 
     work = Path(tempfile.mkdtemp(prefix="planqa-lexical-choice-"))
     try:
-        paths = PlanWriter(ROOT / "corpus", seed=seed).write(work, docs_for(n_chunks))
+        paths = PlanWriter(SEED_PLANS, seed=seed).write(work, docs_for(n_chunks))
         docs = [load(p, p.name) for p in paths]
         t = time.perf_counter()
         prepared = prepare_many(docs, {}, workers=workers)
@@ -171,7 +173,7 @@ class Fts5Engine:
     name = "fts5"
 
     def __init__(self, work: Path) -> None:
-        from retrieval.lexical import LexicalIndex
+        from ingest.lexical import LexicalIndex
 
         self.path = work / "lexical.sqlite"
         self.ix = LexicalIndex(self.path)
@@ -321,11 +323,6 @@ def _reset_peak() -> None:
         Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
-
-
 def changed_document(corpus: Corpus, run_no: int) -> tuple[list[Chunk], list[list[str]]]:
     """One document's chunks with their last word replaced (what an edit of that plan re-ingests)."""
     idx = corpus.docs[(run_no * 7919) % len(corpus.docs)]
@@ -333,7 +330,7 @@ def changed_document(corpus: Corpus, run_no: int) -> tuple[list[Chunk], list[lis
 
 
 def _preload(engine_name: str) -> None:
-    import retrieval.lexical  # noqa: F401
+    import ingest.lexical  # noqa: F401
 
     if engine_name.startswith("bm25s"):
         with contextlib.suppress(ImportError):
@@ -342,7 +339,7 @@ def _preload(engine_name: str) -> None:
 
 def measure_run(engine_name: str, corpus: Corpus, run_no: int = 0, keep_hits: bool = True) -> dict[str, Any]:
     """Build, query, update and size one engine on ``corpus`` in this process."""
-    from retrieval.tokens import tokenize
+    from ingest.tokens import tokenize
 
     work = Path(tempfile.mkdtemp(prefix=f"planqa-{engine_name}-"))
     _preload(engine_name)  # its imports are no part of the index's memory
@@ -421,7 +418,7 @@ def measure_forked(engine_name: str, corpus: Corpus, run_no: int, keep_hits: boo
 
 
 def _tokenize(text: str) -> list[str]:
-    from retrieval.tokens import tokenize
+    from ingest.tokens import tokenize
 
     return tokenize(text)
 
@@ -525,7 +522,7 @@ def _update_cell(name: str, row: dict[str, Any]) -> str:
 def notes(results: Sequence[dict[str, Any]], runs: int) -> str:
     out = [
         f"Medians of {runs} run(s), each a fresh build in a fresh fork. Same tokens for both engines: "
-        "retrieval.tokens.tokenize (pythainlp newmm, stop-words out) of Chunk.embed_text; queries tokenize(question). "
+        "ingest.tokens.tokenize (pythainlp newmm, stop-words out) of Chunk.embed_text; queries tokenize(question). "
         "Query latency includes tokenising the question; 'engine-only' is the engine call alone. "
         f"External sets: k 10, one passage = one document; synthetic: k {CANDIDATE_K} (the hybrid's candidate_k), "
         "queries are clauses of the corpus text. FTS5 ranks with its built-in bm25() (k1 1.2, b 0.75, "
@@ -577,7 +574,7 @@ def run(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m evals.lexical_choice", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m evals.bench.lexical_choice", description=__doc__.split("\n\n")[0])
     p.add_argument(
         "--sets",
         nargs="*",

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from planqa.types import Chunk
-from retrieval.tokens import tokenize
+from ingest.tokens import tokenize
+from planqa.types import Chunk, SectionKind
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -270,7 +270,7 @@ def _row_to_chunk(row: sqlite3.Row) -> Chunk:
         source=row["source"],
         office=row["office"],
         section=row["section"],
-        section_kind=row["section_kind"],
+        section_kind=SectionKind.parse(row["section_kind"]),
         items=tuple(x for x in row["items"].split(",") if x),
         start_line=row["start_line"],
         end_line=row["end_line"],

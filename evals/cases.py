@@ -16,6 +16,9 @@ from planqa.errors import PlanQAError
 
 KINDS = ("lookup", "which", "compare", "crosslingual", "followup", "abstain")
 DEFAULT_SET = Path(__file__).resolve().parent / "questions" / "seeds.jsonl"
+# the five seed plans every shipped question set is written against (a fixed copy: corpus/ is the
+# user's and changes with uploads); tests, calibration and the bench's synthetic corpus read these
+SEED_PLANS = Path(__file__).resolve().parent / "seeds"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
-from planqa.types import Answer, Citation, Hit, Query
+from ingest.sections import SECTION_WORDS, WHOLE_KINDS
+from planqa.types import Answer, Chunk, Citation, Hit, Query, SectionKind
 from retrieval.evidence import (
     Unit,
     Weigher,
@@ -23,16 +24,17 @@ from retrieval.evidence import (
     units_of,
     unsupported_topic,
 )
-from retrieval.followup import history_questions, rewrite
-from retrieval.llm import NOT_STATED, build_messages, check_citations, make_chat_model, stream_answer
+from retrieval.followup import rewrite
+from retrieval.hybrid import Retriever
+from retrieval.llm import NOT_STATED, build_messages, check_citations, stream_answer
 from retrieval.phrases import phrases, section_label
+from retrieval.query import KnownOffice, parse_query
 
-if TYPE_CHECKING:
-    from retrieval.service import Service
+# (query, k, retriever, offices) -> hits best first: HybridSearcher.search
+SearchFn = Callable[[Query, int, str, Sequence[str]], list[Hit]]
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
-WHOLE_KINDS = frozenset({"vision", "identity", "uniqueness", "culture", "values", "model"})
 # calibrated on evals/questions/seeds.jsonl (README: Answers)
 SUPPORT_MIN = 0.34  # share of the question's weighted content a quote must hold
 NEAR_BEST = 0.1  # other quotes must come this close to the best one
@@ -45,23 +47,42 @@ SECTION_BONUS = 0.1  # a which-question's asked section counts a little
 MAX_LIST_UNITS = 8
 
 
-class Answerer:
-    def __init__(self, service: Service, chat_model: Any = None) -> None:
-        self.svc = service
-        self.weigher = Weigher(service.index.lexical)
-        self.chat_model = chat_model if chat_model is not None else make_chat_model(service.settings)
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """One question to answer, with every default already applied (by the Service)."""
 
-    def stream(
+    question: str
+    history: tuple[str, ...]  # earlier user questions, oldest first
+    offices: tuple[str, ...]  # restrict to these offices ("" = all)
+    retriever: Retriever
+    k: int
+
+
+class Answerer:
+    """Extractive answers (and optionally an LLM's wording over the same evidence).
+
+    Its dependencies are narrow callables, so it needs no Service: the Service
+    builds it (``retrieval.service``) and holds the index's read lock around
+    ``extractive``.
+    """
+
+    def __init__(
         self,
-        question: str,
-        history: Sequence[Any] | None = None,
-        offices: Sequence[str] | None = None,
-        retriever: str = "hybrid",
-        k: int = 10,
-    ) -> Iterator[str | Answer]:
-        """Text pieces as they are ready, then the final Answer."""
-        with self.svc.index.rw.read():  # one consistent index for the whole answer
-            base = self._extractive(question, history, offices, retriever, k)
+        search: SearchFn,
+        chunks_of: Callable[[str], list[Chunk]],
+        offices: Callable[[], list[KnownOffice]],
+        weigher: Weigher,
+        chat_model: Any = None,
+    ) -> None:
+        self.search = search
+        self.chunks_of = chunks_of
+        self.offices = offices
+        self.weigher = weigher
+        self.chat_model = chat_model
+
+    def finish(self, base: Answer, ask: Ask) -> Iterator[str | Answer]:
+        """Text pieces as they are ready, then the final Answer: the extractive one,
+        or the LLM's over the same evidence."""
         if self.chat_model is None or base.abstained and not base.hits or base.notes[:1] in (
             ("abstain:number",), ("abstain:person",), ("abstain:contact",), ("abstain:date",)
         ):
@@ -69,13 +90,12 @@ class Answerer:
                 yield line + "\n"
             yield base
             return
-        yield from self._with_llm(base, history)
+        yield from self._with_llm(base, ask.history)
 
-    def _with_llm(self, base: Answer, history: Sequence[Any] | None) -> Iterator[str | Answer]:
-        evidence = evidence_for_llm(base, self)
-        messages = build_messages(base.rewritten_question or base.question, evidence, history_questions(history))
+    def _with_llm(self, base: Answer, history: Sequence[str]) -> Iterator[str | Answer]:
+        evidence = evidence_for_llm(base)
+        messages = build_messages(base.rewritten_question or base.question, evidence, list(history))
         pieces: list[str] = []
-        assert self.chat_model is not None  # _with_llm runs only with a model
         try:
             for piece in stream_answer(self.chat_model, messages):
                 pieces.append(piece)
@@ -98,54 +118,32 @@ class Answerer:
         abstained = not citations and NOT_STATED in text
         yield Answer(base.question, text, citations, base.hits, abstained, base.rewritten_question, notes)
 
-    def answer(
-        self,
-        question: str,
-        history: Sequence[Any] | None = None,
-        offices: Sequence[str] | None = None,
-        retriever: str = "hybrid",
-        k: int = 10,
-    ) -> Answer:
-        final: Answer | None = None
-        for piece in self.stream(question, history, offices, retriever, k):
-            if isinstance(piece, Answer):
-                final = piece
-        assert final is not None
-        return final
-
-    def _extractive(
-        self,
-        question: str,
-        history: Sequence[Any] | None = None,
-        offices: Sequence[str] | None = None,
-        retriever: str = "hybrid",
-        k: int = 10,
-    ) -> Answer:
-        question = (question or "")[:MAX_QUESTION_CHARS]
+    def extractive(self, ask: Ask) -> Answer:
+        question = (ask.question or "")[:MAX_QUESTION_CHARS]
         q = re.sub(r"[\x00-\x1f\x7f]", " ", question).strip()
         if not re.search(r"[0-9A-Za-z\u0e01-\u0e5b]", q):
             return Answer(question, str(phrases(False)["empty"]), (), (), True)
-        rewritten = rewrite(q, history)
-        query = self.svc.parse(rewritten)
+        rewritten = rewrite(q, ask.history)
+        known = self.offices()
+        query = parse_query(rewritten, known)
         p = phrases(query.english)
-        if query.unknown_offices and not query.offices and not offices:
-            known = ", ".join(o.short for o in self.svc.offices()) or "-"
-            text = str(p["unknown_office"]).format(names=", ".join(query.unknown_offices), known=known)
+        if query.unknown_offices and not query.offices and not ask.offices:
+            names = ", ".join(o.short for o in known) or "-"
+            text = str(p["unknown_office"]).format(names=", ".join(query.unknown_offices), known=names)
             return Answer(question, text, (), (), True, rewritten)
-        hits = self.svc.searcher.search(query, k=k, retriever=retriever, offices=offices or ())
+        hits = self.search(query, ask.k, ask.retriever, ask.offices)
         if not hits:
             return Answer(question, str(p["no_index"]), (), (), True, rewritten)
-        composer = _Composer(self, query, hits)
+        composer = _Composer(self, query, hits, known)
         return composer.compose(question, rewritten)
 
 
 class _Composer:
-    def __init__(self, answerer: Answerer, query: Query, hits: list[Hit]) -> None:
+    def __init__(self, answerer: Answerer, query: Query, hits: list[Hit], known: list[KnownOffice]) -> None:
         self.a = answerer
         self.query = query
         self.hits = hits
         self.p = phrases(query.english)
-        known = answerer.svc.offices()
         self.short = {o.name: o.short for o in known}
         names = [n for o in known for n in (o.name, o.short, *o.aliases)] + list(query.unknown_offices)
         answerer.weigher.refresh()
@@ -236,7 +234,7 @@ class _Composer:
             out.append(f"{i}. {self.short.get(office, office)} — {quotes}")
         return out
 
-    def _which_have(self, kinds: set[str]) -> list[str]:
+    def _which_have(self, kinds: set[SectionKind]) -> list[str]:
         """Every office whose plan has the asked section, with its first items."""
         first: dict[str, Hit] = {}
         for h in self.hits:
@@ -259,7 +257,7 @@ class _Composer:
         for office in self.query.offices[:4]:
             hits = [h for h in self.hits if h.chunk.office == office]
             if not hits:
-                hits = self.a.svc.searcher.search(self.query, k=5, offices=(office,))
+                hits = self.a.search(self.query, 5, Retriever.HYBRID, (office,))
             target = self._target_hit(hits)
             if target is None:
                 continue
@@ -298,7 +296,7 @@ class _Composer:
     def _section_units(self, hit: Hit) -> list[Unit]:
         """Every unit of the hit's section (all its chunks), heading excluded."""
         chunks = [
-            c for c in self.a.svc.index.lexical.chunks_of(hit.chunk.source)
+            c for c in self.a.chunks_of(hit.chunk.source)
             if c.section == hit.chunk.section and c.section_kind == hit.chunk.section_kind
         ] or [hit.chunk]
         return [u for c in chunks for u in units_of(c) if not u.is_heading]
@@ -370,7 +368,7 @@ class _Composer:
         return Answer(question, "\n".join(lines), (), tuple(self.hits), True, rewritten, (f"abstain:{why}",))
 
 
-def evidence_for_llm(base: Answer, answerer: Answerer, limit: int = 8) -> list[Citation]:
+def evidence_for_llm(base: Answer, limit: int = 8) -> list[Citation]:
     """The extractive answer's citations, then the best units of the top hits."""
     evidence = list(base.citations)
     seen = {(c.source, c.start_line) for c in evidence}
@@ -386,6 +384,4 @@ def evidence_for_llm(base: Answer, answerer: Answerer, limit: int = 8) -> list[C
 
 
 _NOT_SHARED = frozenset(["สำนักงาน", "เขต", "พื้นที่", "การศึกษา", "มัธยมศึกษา", "สพม"])
-_SECTIONISH = frozenset(
-    ["วิสัยทัศน์", "พันธกิจ", "เป้าประสงค์", "เป้าหมาย", "กลยุทธ์", "จุดเน้น", "ตัวชี้วัด", "ค่านิยม", "วัฒนธรรม", "องค์กร", "อัตลักษณ์", "เอกลักษณ์", "vision", "mission", "goal", "goals", "strategy", "strategies", "indicator", "indicators", "values", "culture", "identity", "มีอะไรบ้าง", "ทั้งหมด", "list", "all"]
-)
+_SECTIONISH = SECTION_WORDS | frozenset(["มีอะไรบ้าง", "ทั้งหมด", "list", "all"])

@@ -26,17 +26,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from evals.bench_report import check_targets, table
+from evals import metrics
+from evals.bench.bench_report import check_targets, table
+from evals.cases import SEED_PLANS
 from planqa.errors import PlanQAError
+from retrieval.hybrid import RETRIEVERS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
-RETRIEVERS = ("dense", "bm25", "hybrid")
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+    """``evals.metrics.percentile``, NaN for no values (a figure the table prints as such)."""
+    p = metrics.percentile(values, q)
+    return float("nan") if p is None else p
 
 
 def _rss_mb(field: str = "VmHWM", status: Path = Path("/proc/self/status")) -> float:
@@ -110,19 +113,19 @@ def _fresh(index: Path) -> None:
 
 def make_corpus(work: Path, chunks: int) -> Path:
     """The synthetic corpus for ``chunks`` (reused when already written)."""
-    from evals.synthetic import PlanWriter, docs_for
+    from evals.bench.synthetic import PlanWriter, docs_for
 
     n_docs = docs_for(chunks)
     corpus = work / f"corpus-{n_docs}"
     if not (corpus.is_dir() and len(list(corpus.glob("*.txt"))) == n_docs):
         shutil.rmtree(corpus, ignore_errors=True)
-        PlanWriter(ROOT / "corpus").write(corpus, n_docs)
+        PlanWriter(SEED_PLANS).write(corpus, n_docs)
     return corpus
 
 
 def measure_size(chunks: int, work: Path, embedding: str, runs: int, n_questions: int) -> dict[str, Any]:
     """Every figure for one corpus size (run this in its own process)."""
-    from evals.synthetic import questions
+    from evals.bench.synthetic import questions
     from ingest.pipeline import run as ingest
     from retrieval.service import Service
 
@@ -226,12 +229,12 @@ def _latencies(fn: Callable[[str], object], asks: Sequence[str]) -> list[float]:
 
 def measure_real_embedder(work: Path, spec: str, sample: int, runs: int) -> dict[str, Any]:
     """Raw embedder speed on a sample's chunk texts against ingest of the same sample."""
-    from evals.synthetic import questions
+    from evals.bench.synthetic import questions
+    from ingest.embeddings import make_embeddings, model_id
     from ingest.loaders import load
     from ingest.pipeline import run as ingest
     from ingest.prepare import prepare_many
     from planqa.settings import Settings
-    from retrieval.embeddings import make_embeddings, model_id
 
     corpus = make_corpus(work / "real", sample)
     docs = [load(p, p.name) for p in sorted(corpus.glob("*.txt"))]
