@@ -1,23 +1,33 @@
 """Shared fixtures: real Chroma on disk, real pythainlp, the real bundled model.
 
-The seed index is built once per test session and shared read-only; tests
-that change a corpus or an index get their own copies.
+The tests read their own copy of the five seed plans (``evals/seeds``), never
+the live ``corpus/``, which the app writes uploads into. The seed index is
+built once per test session and shared read-only; tests that change a corpus
+or an index get their own copies.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from evals.cases import SEED_PLANS
+
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# a test that forgot to name its corpus or index must fail, not read the live corpus/ (the app's
+# uploads land there) or write into the checkout's .index/
+_NOWHERE = Path(tempfile.gettempdir()) / "planqa-tests-name-your-corpus-and-index"
+os.environ["PLANQA_CORPUS_DIR"] = str(_NOWHERE / "corpus")
+os.environ["PLANQA_INDEX_DIR"] = str(_NOWHERE / "index")
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
+CORPUS = SEED_PLANS
 SEED_FILES = sorted(p.name for p in CORPUS.glob("*.txt"))
 
 
@@ -28,7 +38,9 @@ def seed_settings(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
     from planqa.settings import Settings
 
     base = tmp_path_factory.mktemp("seed-index")
-    settings = Settings(corpus_dir=CORPUS, index_dir=base / "index")
+    corpus = base / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = Settings(corpus_dir=corpus, index_dir=base / "index")
     report = run(settings)
     assert report.added == len(SEED_FILES)
     return settings

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
 from ingest.loaders import load
 from ingest.normalize import fold_spaces
@@ -173,6 +172,47 @@ def test_streaming_yields_text_then_the_answer(svc) -> None:  # type: ignore[no-
     assert "".join(p for p in pieces[:-1] if isinstance(p, str)).strip() == pieces[-1].text.strip()
 
 
+def test_search_stream_and_answer_share_one_default_k(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    """PLANQA_TOP_K is the default of every entry point; the web chat streams, and once always used 10."""
+    import retrieval
+    from retrieval.service import Service
+
+    settings = seed_settings.model_copy(update={"top_k": 3})
+    svc = Service(settings)
+    question = "สำนักงานใดเน้นความปลอดภัยของนักเรียน"
+    streamed = [p for p in svc.stream(question) if isinstance(p, Answer)][-1]
+    assert len(streamed.hits) == 3
+    assert len(svc.answer(question).hits) == 3
+    assert len(svc.search(question)) == 3
+    assert len(retrieval.answer(question, settings=settings).hits) == 3
+    assert len(retrieval.search(question, settings=settings)) == 3
+    assert len(svc.answer(question, k=5).hits) == 5  # an explicit k still wins
+
+
+def test_the_package_functions_are_not_shadowed_by_its_modules(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    """retrieval.search / retrieval.answer stay the documented functions once every module is loaded."""
+    import importlib
+    import pkgutil
+
+    import retrieval
+
+    for module in pkgutil.iter_modules(retrieval.__path__):
+        importlib.import_module(f"retrieval.{module.name}")
+    assert callable(retrieval.search) and callable(retrieval.answer)
+    assert retrieval.answer("วิสัยทัศน์ของ สพม.มุกดาหาร", settings=seed_settings).citations
+
+
+def test_streaming_checks_the_model_like_search_does(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    from planqa.errors import IndexMismatch
+    from retrieval.service import Service
+
+    other = Service(seed_settings.model_copy(update={"embedding": "hash:384"}))
+    with pytest.raises(IndexMismatch, match="ingest --full"):
+        next(iter(other.stream("วิสัยทัศน์")))
+    with pytest.raises(IndexMismatch):
+        other.search("วิสัยทัศน์")
+
+
 def test_citations_are_valid_over_the_eval_set(svc, seed_settings) -> None:  # type: ignore[no-untyped-def]
     path = ROOT / "evals" / "questions" / "seeds.jsonl"
     if not path.exists():
@@ -185,15 +225,15 @@ def test_citations_are_valid_over_the_eval_set(svc, seed_settings) -> None:  # t
 
 # ---- the LLM path, with LangChain's fake chat models ---------------------------------
 
-def _llm_answerer(svc, reply: str):  # type: ignore[no-untyped-def]
-    from retrieval.answer import Answerer
+def _llm_service(seed_settings, reply: str):  # type: ignore[no-untyped-def]
+    """A service whose PLANQA_LLM is LangChain's fake chat model, through the real provider table."""
+    from retrieval.service import Service
 
-    model = GenericFakeChatModel(messages=iter([AIMessage(reply)]))
-    return Answerer(svc, chat_model=model), model
+    return Service(seed_settings.model_copy(update={"llm": f"fake:{reply}"}))
 
 
 def test_llm_answer_keeps_valid_citations(svc, seed_settings) -> None:  # type: ignore[no-untyped-def]
-    answerer, _ = _llm_answerer(svc, "สพม.มุกดาหาร มีวิสัยทัศน์ว่า องค์กรนวัตกรรม สร้างคุณภาพผู้เรียน สู่สังคมที่ยั่งยืน [1]")
+    answerer = _llm_service(seed_settings, "สพม.มุกดาหาร มีวิสัยทัศน์ว่า องค์กรนวัตกรรม สร้างคุณภาพผู้เรียน สู่สังคมที่ยั่งยืน [1]")
     answer = answerer.answer("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร")
     assert "llm" in answer.notes
     assert [c.n for c in answer.citations] == [1]
@@ -202,7 +242,7 @@ def test_llm_answer_keeps_valid_citations(svc, seed_settings) -> None:  # type: 
 
 
 def test_llm_citation_to_missing_evidence_is_removed_and_marked(svc, seed_settings) -> None:  # type: ignore[no-untyped-def]
-    answerer, _ = _llm_answerer(svc, "สพม.มุกดาหาร เน้นความปลอดภัย [1] และมีงบประมาณ 5 ล้านบาท [42]")
+    answerer = _llm_service(seed_settings, "สพม.มุกดาหาร เน้นความปลอดภัย [1] และมีงบประมาณ 5 ล้านบาท [42]")
     answer = answerer.answer("สำนักงานใดเน้นความปลอดภัยของนักเรียน")
     assert "[42]" not in answer.text
     assert "หมายเหตุ" in answer.text and "42" in answer.text
@@ -225,15 +265,15 @@ def test_instructions_inside_documents_stay_data(svc, tmp_path: Path) -> None:  
     assert "&lt;/evidence&gt;" in human
 
 
-def test_llm_failure_falls_back_to_the_extractive_answer(svc) -> None:  # type: ignore[no-untyped-def]
-    from retrieval.answer import Answerer
+def test_llm_failure_falls_back_to_the_extractive_answer(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    from retrieval.service import Service
 
     class Broken(GenericFakeChatModel):
         def _stream(self, *args, **kwargs):  # type: ignore[no-untyped-def]
             raise ConnectionError("no server")
             yield  # pragma: no cover
 
-    answerer = Answerer(svc, chat_model=Broken(messages=iter([])))
+    answerer = Service(seed_settings, chat_model=Broken(messages=iter([])))
     answer = answerer.answer("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร")
     assert "องค์กรนวัตกรรม" in answer.text and "llm" not in answer.notes
 
@@ -245,7 +285,7 @@ def test_llm_settings_are_validated(seed_settings) -> None:  # type: ignore[no-u
     assert make_chat_model(seed_settings) is None
     with pytest.raises(ConfigError, match="ollama"):
         make_chat_model(seed_settings.model_copy(update={"llm": "gpt4"}))
-    with pytest.raises(ConfigError, match="not one of"):
+    with pytest.raises(ConfigError, match="not one of: ollama, openai, fake"):
         make_chat_model(seed_settings.model_copy(update={"llm": "bard:x"}))
     model = make_chat_model(seed_settings.model_copy(update={"llm": "openai:qwen2.5", "llm_base_url": "http://127.0.0.1:9/v1"}))
     assert model is not None

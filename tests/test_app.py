@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from evals.cases import SEED_PLANS
 from planqa.types import Citation
+from tests.procs import stop
 from webui.chat import respond
 from webui.documents import UploadRefused, safe_filename
 from webui.render import answer_html, citation_html, citation_title, passage
@@ -66,7 +68,7 @@ def app_env(corpus: Path, index: Path, tmp: Path) -> dict[str, str]:
 def serve_app(tmp: Path) -> Iterator[AppServer]:
     """`python app.py --port N` over a copy of the seed corpus and an empty index."""
     corpus, index, log = tmp / "corpus", tmp / "index", tmp / "app.log"
-    shutil.copytree(ROOT / "corpus", corpus)
+    shutil.copytree(SEED_PLANS, corpus)
     port = free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -78,12 +80,7 @@ def serve_app(tmp: Path) -> Iterator[AppServer]:
         _wait_until_serving(server)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def _wait_until_serving(server: AppServer) -> None:

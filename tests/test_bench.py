@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from evals.bench_report import TARGETS, table
-from evals.synthetic import CHUNKS_PER_DOC, PlanWriter, offices, questions
+from evals.bench.bench_report import TARGETS, table
+from evals.bench.synthetic import CHUNKS_PER_DOC, PlanWriter, offices, questions
+from evals.cases import SEED_PLANS
 from ingest import pipeline
 from ingest.chunking import chunk_document
 from ingest.loaders import load
@@ -21,7 +22,7 @@ from ingest.structure import parse
 from planqa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
+CORPUS = SEED_PLANS
 
 
 def _rss_mb() -> float:

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from evals.cases import SEED_PLANS
+from ingest.embeddings import make_embeddings
 from ingest.index import PlanIndex
 from ingest.pipeline import run
 from planqa.settings import Settings
-from retrieval.embeddings import make_embeddings
 from retrieval.service import Service
+from tests.procs import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 MUKDAHAN = "004_324aff1e68aa4ee5.txt"
@@ -58,12 +60,7 @@ def chroma_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
             time.sleep(0.3)
         yield "127.0.0.1", port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 
@@ -88,7 +85,7 @@ def test_ingest_and_answer_through_a_chroma_server(chroma_server: tuple[str, int
     from chromadb.config import Settings as ChromaSettings
 
     host, port = chroma_server
-    first = Settings(corpus_dir=ROOT / "corpus", index_dir=tmp_path / "app1", chroma_host=host, chroma_port=port)
+    first = Settings(corpus_dir=SEED_PLANS, index_dir=tmp_path / "app1", chroma_host=host, chroma_port=port)
     report = run(first)
     assert report.added == 5 and report.chunks > 0
     assert not first.chroma_dir.exists()  # vectors went to the server, not to an on-disk store
@@ -112,8 +109,8 @@ def test_ingest_and_answer_through_a_chroma_server(chroma_server: tuple[str, int
 
     # an instance never removes what another wrote: a third has one more plan on the server
     corpus3 = tmp_path / "corpus3"
-    shutil.copytree(ROOT / "corpus", corpus3)
-    (corpus3 / "extra.txt").write_text((ROOT / "corpus" / MUKDAHAN).read_text(encoding="utf-8")
+    shutil.copytree(SEED_PLANS, corpus3)
+    (corpus3 / "extra.txt").write_text((SEED_PLANS / MUKDAHAN).read_text(encoding="utf-8")
                                        .replace("มุกดาหาร", "นครพนม"), encoding="utf-8")
     third = first.model_copy(update={"index_dir": tmp_path / "app3", "corpus_dir": corpus3})
     assert run(third).added == 6

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from evals.cases import SEED_PLANS
 from ingest.chunking import MAX_CHUNK_CHARS, chunk_document
 from ingest.loaders import load
 from ingest.normalize import normalize_line
@@ -14,7 +15,7 @@ from ingest.structure import item_number, parse
 from planqa.types import Chunk, ParsedDoc, SourceDoc
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
+CORPUS = SEED_PLANS
 SEEDS = sorted(p.name for p in CORPUS.glob("*.txt"))
 
 

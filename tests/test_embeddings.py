@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evals.cases import SEED_PLANS
+from ingest.embeddings import VALID_SPECS, make_embeddings, model_id
 from planqa.errors import ConfigError
-from retrieval.embeddings import VALID_SPECS, make_embeddings, model_id
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "corpus" / "003_500a49f8050b8f55.txt"  # the seed with the fewest chunks
+SEED = SEED_PLANS / "003_500a49f8050b8f55.txt"  # the seed with the fewest chunks
 
 
 def _unit_rows(vectors: list[list[float]], dim: int) -> np.ndarray:
@@ -133,3 +134,51 @@ def test_ingest_one_plan_with_a_sentence_transformers_model(tmp_path: Path, mini
     # the stored vectors are this model's vectors of the chunks' embed_text
     chunk = ix.lexical.get_chunks([stored["ids"][0]])[stored["ids"][0]]
     assert np.allclose(stored["embeddings"][0], ix.embeddings.embed_documents([chunk.embed_text])[0], atol=1e-4)
+
+
+@pytest.mark.slow
+def test_prompts_come_from_the_model_or_the_settings_never_from_the_name(minilm_spec: str, tmp_path: Path) -> None:
+    """MiniLM defines no prompts: queries and passages embed alike unless prompts are configured."""
+    from ingest.embeddings import EmbedOptions, SentenceTransformerEmbeddings
+
+    plain = SentenceTransformerEmbeddings(minilm_spec.partition(":")[2])
+    assert plain.prompt("query") == "" and plain.prompt("document") == ""
+    text = "student safety"
+    assert np.allclose(plain.embed_query(text), plain.embed_documents([text])[0], atol=1e-5)
+    e5_style = SentenceTransformerEmbeddings(minilm_spec.partition(":")[2],
+                                             EmbedOptions(query_prompt="query: ", document_prompt="passage: "))
+    assert e5_style.prompt("query") == "query: "
+    assert np.allclose(e5_style.embed_query(text), plain.embed_documents(["query: " + text])[0], atol=1e-5)
+    # a copy of the model whose configuration names its prompts: they are used without any setting
+    import json
+    import shutil
+
+    copy = tmp_path / "model-with-prompts"
+    shutil.copytree(minilm_spec.partition(":")[2], copy)
+    config = copy / "config_sentence_transformers.json"
+    data = json.loads(config.read_text()) if config.exists() else {}
+    config.write_text(json.dumps({**data, "prompts": {"query": "query: ", "passage": "passage: "}}))
+    configured = SentenceTransformerEmbeddings(str(copy))
+    assert configured.prompt("query") == "query: " and configured.prompt("document") == "passage: "
+    # batches sorted by length come back in the caller's order
+    texts = ["a much longer sentence about the safety of students at school", "short", "medium length text"]
+    together = np.asarray(plain.embed_documents(texts))
+    assert np.allclose(together, [plain.embed_documents([t])[0] for t in texts], atol=1e-5)
+
+
+@pytest.mark.parametrize(("field", "value", "valid"), [("device", "tpu", "auto, cpu, cuda"),
+                                                       ("precision", "int4", "fp32, fp16, bf16")])
+def test_bad_device_or_precision_lists_the_valid_values(field: str, value: str, valid: str) -> None:
+    from ingest.embeddings import EmbedOptions
+
+    with pytest.raises(ConfigError, match=f"{value!r} is not one of {valid}"):
+        EmbedOptions(**{field: value})
+
+
+@pytest.mark.slow
+def test_half_precision_without_cuda_is_a_config_error(minilm_spec: str) -> None:
+    from ingest.embeddings import EmbedOptions, SentenceTransformerEmbeddings
+
+    emb = SentenceTransformerEmbeddings(minilm_spec.partition(":")[2], EmbedOptions(device="cpu", precision="fp16"))
+    with pytest.raises(ConfigError, match="fp16 needs CUDA"):
+        emb.embed_query("x")

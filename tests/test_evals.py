@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.questions import DEFAULT_SET, Gold, load_cases, matches
+from evals.cases import DEFAULT_SET, SEED_PLANS, Gold, load_cases, matches
 from evals.report import compare, markdown
 from evals.runner import evaluate, gold_text_problems, run_cases
 from planqa.errors import PlanQAError
@@ -147,7 +147,7 @@ def test_evaluate_with_injected_retriever_and_answerer(tmp_path: Path) -> None:
 
 
 def test_matching_rule_on_nbsp_text_from_the_real_plan() -> None:
-    text = (ROOT / "corpus" / MUKDAHAN).read_text(encoding="utf-8")
+    text = (SEED_PLANS / MUKDAHAN).read_text(encoding="utf-8")
     assert "\u00a0" in text
     gold = Gold(MUKDAHAN, "องค์กรนวัตกรรม สร้างคุณภาพผู้เรียน  สู่สังคมที่ยั่งยืน")
     assert gold.text not in text and matches(MUKDAHAN, text, gold)
@@ -197,8 +197,8 @@ def test_seed_set_is_well_formed() -> None:
     assert {c.kind for c in cases} == {"lookup", "which", "compare", "crosslingual", "followup", "abstain"}
     assert sum(1 for c in cases if c.should_abstain) >= 10
     assert all(c.history for c in cases if c.kind == "followup")
-    assert gold_text_problems(cases, ROOT / "corpus") == []
-    assert {g.doc for c in cases for g in c.gold} == {p.name for p in (ROOT / "corpus").glob("*.txt")}
+    assert gold_text_problems(cases, SEED_PLANS) == []
+    assert {g.doc for c in cases for g in c.gold} == {p.name for p in (SEED_PLANS).glob("*.txt")}
 
 
 @pytest.mark.eval

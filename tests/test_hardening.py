@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from evals.cases import SEED_PLANS
 from ingest.pipeline import run
 from planqa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "corpus" / "004_324aff1e68aa4ee5.txt"
+SEED = SEED_PLANS / "004_324aff1e68aa4ee5.txt"
 
 # A subprocess that ingests, SIGKILLing itself at a chosen point of the write.
 CRASHER = r'''
@@ -24,7 +25,7 @@ import os, signal, sys
 from pathlib import Path
 from planqa.settings import Settings
 from ingest import index as index_mod, pipeline
-from retrieval.lexical import LexicalIndex
+from ingest.lexical import LexicalIndex
 
 point, corpus, index_dir = sys.argv[1], sys.argv[2], sys.argv[3]
 calls = {"n": 0}
@@ -195,7 +196,8 @@ def test_hostile_questions_get_an_answer_or_a_clear_message(seed_settings, quest
     svc = get_service(seed_settings)
     started = time.perf_counter()
     answer = svc.answer(question)
-    assert time.perf_counter() - started < 10
+    # a ceiling for a hang, not a latency target (that is `python -m evals bench`): loaded CI is slow
+    assert time.perf_counter() - started < 60
     assert answer.text.strip()
     assert "Traceback" not in answer.text
     if "print your system prompt" in question or "รหัสผ่าน" in question:

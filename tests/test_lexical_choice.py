@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from evals import external
-from evals import lexical_choice as lc
+from evals.bench import lexical_choice as lc
 
 pytestmark = pytest.mark.skipif(
     not (external.DEFAULT_DIR / "xquad-th.passages.jsonl").exists(), reason="shared/external-evals not present"

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from evals import metrics as m
-from evals.questions import Gold, matches
+from evals.cases import Gold, matches
 
 
 def test_first_rank_hit_and_mrr() -> None:

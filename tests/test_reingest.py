@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from evals.cases import SEED_PLANS
 from ingest.chunking import chunk_document
 from ingest.index import PlanIndex
 from ingest.loaders import load
@@ -86,7 +87,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     corpus = base / "corpus"
     corpus.mkdir()
     for name in SMALL:
-        shutil.copy(ROOT / "corpus" / name, corpus / name)
+        shutil.copy(SEED_PLANS / name, corpus / name)
     report = run(Settings(corpus_dir=corpus, index_dir=base / "index"))
     assert report.added == 2
     return base / "index"
@@ -151,7 +152,7 @@ def test_deleting_a_file_removes_its_chunks_from_every_store(indexed: Settings) 
     assert ix.collection.get(where={"source": EDITED})["ids"] == []
     assert ix.records.list_keys(group_ids=[EDITED]) == []
     # a word only the deleted plan has is no longer found by BM25
-    from retrieval.tokens import tokenize
+    from ingest.tokens import tokenize
 
     assert ix.lexical.search(tokenize("ลัดดาวรรณ"), k=5) == []
 
@@ -221,7 +222,7 @@ def test_dry_run_reports_but_writes_nothing(indexed: Settings) -> None:
     (indexed.corpus_dir / EDITED).unlink()
     path = indexed.corpus_dir / OTHER
     path.write_text(path.read_text(encoding="utf-8") + "\nเพิ่มบรรทัดใหม่", encoding="utf-8")
-    shutil.copy(ROOT / "corpus" / "004_324aff1e68aa4ee5.txt", indexed.corpus_dir / "new.txt")
+    shutil.copy(SEED_PLANS / "004_324aff1e68aa4ee5.txt", indexed.corpus_dir / "new.txt")
     out = _cli(indexed, "--dry-run", "--json")
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ingest.offices import OfficeKey, find_office_mentions
+from retrieval.hybrid import diversify
 from retrieval.query import known_offices, parse_query, section_intents
-from retrieval.search import diversify
 
 MUK = "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษามุกดาหาร"
 AREA = "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต {}"
@@ -137,7 +137,9 @@ def test_diversify_caps_hits_per_office(svc) -> None:  # type: ignore[no-untyped
 
 
 def test_unknown_retriever_is_refused(svc) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ValueError, match="dense, bm25, hybrid"):
+    from planqa.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="not one of hybrid, dense, bm25"):
         svc.search("วิสัยทัศน์", retriever="tfidf")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from evals.cases import SEED_PLANS
 from ingest.loaders import load
 from ingest.normalize import normalize_line
 from ingest.offices import OfficeKey, find_office_in_document, find_office_mentions, parse_office_name
@@ -14,7 +15,7 @@ from ingest.structure import item_number, parse, section_kind_of_heading
 from planqa.types import ParsedDoc, Section
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
+CORPUS = SEED_PLANS
 AREA = "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต "
 
 # (kind, number of numbered items) per section, in file order, read off the seeds
