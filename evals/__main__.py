@@ -161,7 +161,44 @@ def cmd_bench(args: Any) -> int:
     return run(args)
 
 
+def _calibrate_args(p: argparse.ArgumentParser) -> None:
+    from evals.calibrate import TRAINING_SETS
+
+    p.add_argument("--questions", nargs="+", default=list(TRAINING_SETS), metavar="SET",
+                   help="training sets: names in evals/questions/ or .jsonl paths "
+                        f"(default: {' '.join(TRAINING_SETS)}; never the independent set)")
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    p.add_argument("--seed", type=int, default=13, help="seed of the fold assignment")
+    p.add_argument("--out", type=Path, help="where to write the policy (default: retrieval/policy.json)")
+    p.add_argument("--report", type=Path, metavar="DIR", help="also write calibration.json and calibration.md here")
+    p.add_argument("--dry-run", action="store_true", help="measure only; write no policy")
+    p.add_argument("--no-soft", action="store_true", help="ablation: exact word matching only")
+    p.add_argument("--no-expansion", action="store_true", help="ablation: no BM25 query expansion")
+
+
+def cmd_calibrate(args: Any) -> int:
+    from evals.calibrate import calibrate, table, write
+    from retrieval.policy import DEFAULT_POLICY
+
+    if args.folds < 2:
+        raise PlanQAError(f"--folds must be at least 2, not {args.folds}")
+    if "independent" in args.questions:
+        raise PlanQAError("the independent set is for the final figures only; it never trains the policy")
+    settings = settings_from_args(args).model_copy(
+        update={"soft_match": not args.no_soft, "expansion": not args.no_expansion})
+    result = calibrate(settings, args.questions, folds=args.folds, seed=args.seed, progress=_bar("gathering"))
+    print(table(result))
+    if not args.dry_run:
+        write(result, args.out or DEFAULT_POLICY, args.report)
+        print(f"\nwrote {args.out or DEFAULT_POLICY}" + (f" and {args.report}/calibration.*" if args.report else ""))
+    elif args.report:
+        write(result, None, args.report)
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
+    "calibrate": Command("fit the answer policy by cross-validation; print out-of-fold figures", _calibrate_args,
+                         cmd_calibrate),
     "run": Command("run question sets and write report.json, report.md and chart.png", _run_args, cmd_run),
     "external": Command("passage retrieval on XQuAD-th / iApp Wiki QA", _external_args, cmd_external),
     "scenario": Command("edit a plan, re-ingest, and check that the answer follows", _scenario_args, cmd_scenario),

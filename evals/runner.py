@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 SearchFn = Callable[[str, int], Sequence[Hit]]  # (question, k) -> ranked hits
 AnswerFn = Callable[[str, Sequence[str]], Answer]  # (question, previous user questions) -> answer
 RETRIEVAL_KEYS = ("hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "ndcg@10", "recall@10")
-ANSWER_KEYS = ("citation_precision", "citation_recall", "office_exact", "office_jaccard")
+ANSWER_KEYS = ("citation_precision", "citation_recall", "office_exact", "office_all", "office_precision",
+               "office_jaccard", "answerable_abstained")
 HIT_KEYS = ("source", "office", "section", "start_line", "end_line", "text", "score")
 CITATION_KEYS = ("n", "source", "office", "section", "start_line", "end_line", "text")
 
@@ -76,10 +77,13 @@ def score_case(
                 [any(matches(c.source, c.text, g) for g in case.gold) for c in cites]
             )
             out["citation_recall"] = m.recall([any(matches(c.source, c.text, g) for c in cites) for g in case.gold])
+        out["answerable_abstained"] = 1.0 if answer.abstained else 0.0
         if case.kind in ("which", "compare"):
             gold_offices = {office_of.get(g.doc, g.doc) for g in case.gold}
             named = set() if answer.abstained else {c.office for c in answer.citations}
             out["office_exact"] = 1.0 if named == gold_offices else 0.0
+            out["office_all"] = 1.0 if gold_offices <= named else 0.0  # every office that should be named is
+            out["office_precision"] = len(named & gold_offices) / len(named) if named else None
             out["office_jaccard"] = m.jaccard(named, gold_offices)
     out["citations_valid"] = m.precision([citation_valid(c, corpus_dir, cache) for c in answer.citations])
     out["abstain_correct"] = 1.0 if answer.abstained == case.should_abstain else 0.0

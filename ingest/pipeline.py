@@ -190,6 +190,7 @@ def _write(
     # embedding is slow and needs no lock: questions go on meanwhile
     ix.prepare_vectors([c for p in todo for c in p.chunks], progress, force=full)
     ix.prepare_tokens({c.id: t for p in todo for c, t in zip(p.chunks, p.tokens)})
+    ix.prepare_term_vectors(progress, force=full)
     with ix.rw.write():  # readers see the old index or the new one, never half
         if full:
             ix.reset()
@@ -212,6 +213,8 @@ def _write(
                 group = []
         if gone:
             report.chunks_deleted = ix.delete_sources(gone)
+        ix.write_term_vectors()
+        ix.write_backfilled_unit_vectors()
         report.chunks = ix.written
         marker.unlink(missing_ok=True)
     ix.clear_prepared()  # tokens of chunks index() found unchanged were not used

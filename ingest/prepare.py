@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 POOL_MIN_LINES = 20_000  # below this a pool's start-up (about a second) costs more than it saves
 # the modules whose code decides a document's chunks and chunk ids
 PARSER_MODULES = ("ingest.loaders", "ingest.normalize", "ingest.offices", "ingest.sections", "ingest.structure",
-                  "ingest.chunking", "ingest.tokens")
+                  "ingest.chunking", "ingest.tokens", "ingest.units")
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,8 +40,11 @@ class Settings(BaseSettings):
     top_k: int = Field(default=10, ge=1, le=100)  # hits searched when no k is given
     candidate_k: int = Field(default=50, ge=1, le=500)  # per retriever, before fusion
     fusion: Literal["convex", "rrf"] = "convex"  # convex min-max 0.6/0.4, or reciprocal rank
+    soft_match: bool = True  # question words match plan words near in meaning (the embedded vocabulary)
+    expansion: bool = True  # ... and those plan words are added to the BM25 query
 
     # answering
+    answer_policy: Path | None = None  # the fitted answer policy (default: retrieval/policy.json)
     llm: str | None = None  # "ollama:<model>" or "openai:<model>"
     llm_base_url: str | None = None
     llm_api_key: str | None = None

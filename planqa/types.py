@@ -40,6 +40,21 @@ class SectionKind(StrEnum):
             return cls.NONE
 
 
+class AbstainReason(StrEnum):
+    """Why an answer says the plans do not answer the question."""
+
+    EMPTY = "empty"  # no question to speak of
+    NO_INDEX = "no_index"  # nothing is indexed yet
+    INDEXING = "indexing"  # the first ingest is still running
+    UNKNOWN_OFFICE = "unknown_office"  # the office asked about has no plan in the index
+    NUMBER = "number"  # a figure was asked; the evidence holds none
+    PERSON = "person"
+    CONTACT = "contact"
+    DATE = "date"
+    TOPIC = "topic"  # a topic no plan mentions
+    WEAK = "weak"  # the evidence does not support an answer
+
+
 @dataclass(frozen=True, slots=True)
 class SourceDoc:
     """A document read from the corpus, before any normalisation.
@@ -167,6 +182,7 @@ class Answer:
     abstained: bool
     rewritten_question: str = ""
     notes: tuple[str, ...] = field(default=())
+    abstain_reason: AbstainReason | None = None  # set when ``abstained``
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -174,6 +190,7 @@ class Answer:
             "rewritten_question": self.rewritten_question,
             "text": self.text,
             "abstained": self.abstained,
+            "abstain_reason": self.abstain_reason.value if self.abstain_reason else None,
             "citations": [c.to_dict() for c in self.citations],
             "hits": [h.to_dict() for h in self.hits],
             "notes": list(self.notes),

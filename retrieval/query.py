@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ingest.normalize import normalize_query
 from ingest.offices import OfficeKey, find_office_spans, parse_office_name
@@ -61,6 +62,67 @@ def _phrase_pattern() -> re.Pattern[str]:
 SECTION_PHRASES = _phrase_pattern()
 
 
+_MARKS = re.compile("[\u0e47-\u0e4e]")  # tone marks, thanthakhat, mai taikhu: the first to be typed wrong
+_RESPELL_MIN = 5  # keywords shorter than this are left alone: a one-letter slip makes another word
+
+
+def _skeleton(word: str) -> str:
+    return _MARKS.sub("", word)
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """Levenshtein distance of at most 1."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :] if len(a) < len(b) else a[i + 1 :] == b[i + 1 :]
+
+
+@lru_cache(maxsize=1)
+def _respellable() -> dict[str, str]:
+    """Skeleton -> keyword, for the section keywords long enough to respell safely."""
+    out: dict[str, str] = {}
+    for k, _ in sorted(HEADING_KEYWORDS, key=lambda kv: len(kv[0])):  # the fullest spelling wins
+        if len(_skeleton(k)) >= _RESPELL_MIN:
+            out[_skeleton(k)] = k
+    return out
+
+
+_KEYWORDS = frozenset(k for k, _ in HEADING_KEYWORDS)
+
+
+def respell_sections(text: str) -> str:
+    """Near-miss spellings of section keywords made right ("วิสัยทัศ", "พันธะกิจ", "กลยุธ"):
+    one letter off once tone marks are set aside, over one to four adjacent words."""
+    from pythainlp.tokenize import word_tokenize
+
+    keys = _respellable()
+    words = word_tokenize(text, engine="newmm", keep_whitespace=True)
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in (4, 3, 2, 1):
+            piece = "".join(words[i : i + n])
+            if n > 1 and any(w.isspace() for w in words[i : i + n]):
+                continue
+            skel = _skeleton(piece)
+            if len(skel) < _RESPELL_MIN - 1:
+                continue
+            hit = piece if piece in _KEYWORDS else next((k for sk, k in keys.items() if _within_one_edit(skel, sk)), None)
+            if hit is not None:
+                out.append(hit)
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return "".join(out)
+
+
 def strip_section_phrases(text: str) -> str:
     """The question without the words that name a section."""
     return SECTION_PHRASES.sub(" ", text)
@@ -87,7 +149,7 @@ def section_intents(text: str) -> tuple[SectionKind, ...]:
 
 def parse_query(question: str, offices: Sequence[KnownOffice]) -> Query:
     """Parse a (possibly rewritten) question against the indexed offices."""
-    norm = normalize_query(question)
+    norm = respell_sections(normalize_query(question))
     low = norm.lower()
     matched: list[str] = []
     unknown: list[str] = []

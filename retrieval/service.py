@@ -15,11 +15,14 @@ from ingest.index import DOCUMENTS_VERSION, PlanIndex
 from planqa.settings import Settings
 from planqa.types import Answer, Hit, Query
 from retrieval.answerer import Answerer, Ask
-from retrieval.evidence import Weigher
 from retrieval.followup import history_questions
+from retrieval.gather import Gatherer
 from retrieval.hybrid import FusionWeights, HybridSearcher, Retriever
 from retrieval.llm import make_chat_model
+from retrieval.policy import AnswerPolicy, load_policy
 from retrieval.query import KnownOffice, known_offices, parse_query
+from retrieval.support import Weigher
+from retrieval.terms import TermMatcher
 
 _SERVICES: dict[str, Service] = {}
 _LOCK = threading.Lock()
@@ -50,13 +53,23 @@ class Service:
         self.index = PlanIndex(settings)
         self.searcher = HybridSearcher(self.index, FusionWeights(fusion=settings.fusion), candidate_k=settings.candidate_k)
         self.offices = OfficeDirectory(self.index)
-        self.answerer = Answerer(
-            search=self.searcher.search,
-            chunks_of=self.index.lexical.chunks_of,
-            offices=self.offices,
-            weigher=Weigher(self.index.lexical),
-            chat_model=chat_model if chat_model is not None else make_chat_model(settings),
-        )
+        self.terms = TermMatcher(self.index.lexical, self.index.embeddings)
+        self.gatherer = Gatherer(self._gather_search, self.index.lexical.chunks_of, Weigher(self.index.lexical),
+                                 self.terms, self.index.lexical.unit_vectors, self.index.query_vector,
+                                 soft=settings.soft_match, expand=settings.expansion)
+        self._policy: AnswerPolicy | None = None
+        self.answerer = Answerer(self.gatherer, self.offices, self.policy,
+                                 chat_model if chat_model is not None else make_chat_model(settings))
+
+    def _gather_search(self, query: Query, k: int, retriever: str, offices: Sequence[str],
+                       expansion: Sequence[str]) -> list[Hit]:
+        return self.searcher.search(query, k, retriever, offices=offices, expansion=expansion)
+
+    def policy(self) -> AnswerPolicy:
+        """The answer policy (PLANQA_ANSWER_POLICY, default the shipped retrieval/policy.json)."""
+        if self._policy is None:
+            self._policy = load_policy(self.settings.answer_policy)
+        return self._policy
 
     def warm_up(self) -> None:
         """Load the model and open the stores now, not on the first question."""
@@ -80,9 +93,10 @@ class Service:
     ) -> list[Hit]:
         self.check_model()
         query = self.parse(question)
+        expansion = self.gatherer.expansion(self.gatherer.terms(query, self.offices()))
         with self.index.rw.read():
             return self.searcher.search(query, k=k or self.settings.top_k, retriever=retriever,
-                                        offices=offices or (), sections=sections or ())
+                                        offices=offices or (), sections=sections or (), expansion=expansion)
 
     def ask(
         self,

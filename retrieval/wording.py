@@ -1,13 +1,23 @@
 """Answer wording: Thai by default, English framing for English questions.
 
-Quotes always stay in the plan's own Thai.
+Quotes always stay in the plan's own Thai, one to a line, each with its
+citation number; the wording never decides anything (``retrieval/decide.py``
+does), it only says what was decided.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from ingest.sections import label
+from ingest.sections import SECTION_WORDS, label
+from ingest.tokens import tokenize
+from planqa.types import AbstainReason, Hit
+from retrieval.citations import CitationBook
+from retrieval.decide import Decision, Named
+from retrieval.evidence import Unit
+from retrieval.gather import Evidence
+from retrieval.modes import Mode
 
 TH = {
     "empty": "กรุณาพิมพ์คำถามเกี่ยวกับแผนของสำนักงานเขตพื้นที่การศึกษา",
@@ -23,9 +33,10 @@ TH = {
         "topic": "ไม่มีแผนใดกล่าวถึง {words}",
     },
     "related": "ที่เกี่ยวข้อง:",
-    "which_intro": "สำนักงานที่แผนกล่าวถึงเรื่องนี้:",
+    "which_intro": "สำนักงานที่แผนกล่าวถึงเรื่องนี้ ({n} แห่ง เรียงตามน้ำหนักของหลักฐาน):",
+    "which_have_intro": "สำนักงานที่แผนมี{section} ({n} แห่ง):",
     "compare_intro": "เปรียบเทียบ{section}:",
-    "shared": "ทั้งสองแผนกล่าวถึงร่วมกัน: {words}",
+    "shared": "คำสำคัญที่ทุกแผนข้างต้นกล่าวถึงร่วมกัน: {words}",
     "differ": "ไม่พบถ้อยคำสำคัญที่ตรงกัน แต่ละแผนมีจุดเน้นต่างกันตามข้อความข้างต้น",
     "item": "ข้อ {n}",
     "more": "(และอีก {n} ข้อ ดูได้ใน [{ref}])",
@@ -45,17 +56,120 @@ EN = {
         "topic": "No plan mentions {words}.",
     },
     "related": "Related passages:",
-    "which_intro": "Offices whose plans address this:",
+    "which_intro": "Offices whose plans address this ({n}, strongest evidence first):",
+    "which_have_intro": "Offices whose plans state their {section} ({n}):",
     "compare_intro": "Comparing the {section}:",
-    "shared": "Both plans mention: {words}",
+    "shared": "Key words all the plans above share: {words}",
     "differ": "The passages share no key words; each plan's emphasis is quoted above.",
     "item": "item {n}",
     "more": "(and {n} more items, see [{ref}])",
     "lines": "lines",
 }
+
+
 def phrases(english: bool) -> dict[str, Any]:
     return EN if english else TH
 
 
 def section_label(kind: str, english: bool) -> str:
     return label(kind, english)
+
+
+class Writer:
+    """The lines of one answer, citing as it quotes."""
+
+    def __init__(self, ev: Evidence, english: bool) -> None:
+        self.ev = ev
+        self.english = english
+        self.p = phrases(english)
+        self.book = CitationBook()
+
+    def lines(self, d: Decision) -> list[str]:
+        if d.abstain is not None:
+            return self.abstention(d.abstain, d.absent)
+        if d.mode is Mode.WHICH:
+            return self._which(d.offices)
+        if d.mode is Mode.WHICH_HAVE:
+            return self._which_have(d.offices)
+        if d.mode is Mode.COMPARE:
+            return self._compare(d.offices)
+        if d.mode is Mode.SECTION and self.ev.section_hit is not None:
+            return self._section(self.ev.section_hit, d.quotes)
+        return [f"{self.office(u.chunk.office)} — {self.where(u)}: “{u.text}” [{self.book.cite([u])}]" for u in d.quotes]
+
+    # ---- modes -----------------------------------------------------------------------
+    def _which(self, named: Sequence[Named]) -> list[str]:
+        out = [str(self.p["which_intro"]).format(n=len(named))]
+        for i, n in enumerate(named, 1):
+            out.append(f"{i}. {self.office(n.office)}")
+            out.extend(f"   • {self.where(u)}: “{u.text}” [{self.book.cite([u])}]" for u in n.quotes)
+        return out
+
+    def _which_have(self, named: Sequence[Named]) -> list[str]:
+        kinds = self.ev.query.section_kinds
+        out = [str(self.p["which_have_intro"]).format(n=len(named), section=section_label(kinds[0], self.english))]
+        for i, n in enumerate(named, 1):
+            quotes = " ".join(f"“{u.text}”" for u in n.quotes)
+            out.append(f"{i}. {self.office(n.office)} — {n.quotes[0].chunk.section}: {quotes} [{self.book.cite(n.quotes)}]")
+        return out
+
+    def _compare(self, named: Sequence[Named]) -> list[str]:
+        kinds = self.ev.query.section_kinds
+        out = [str(self.p["compare_intro"]).format(section=section_label(kinds[0], self.english) if kinds else "")]
+        for n in named:
+            out.append(f"• {self.office(n.office)} — {n.quotes[0].chunk.section}:")
+            out.extend(f"   “{u.text}” [{self.book.cite([u])}]" for u in n.quotes)
+        shared = self._shared(named)
+        out.append(str(self.p["shared"]).format(words=", ".join(shared)) if shared else str(self.p["differ"]))
+        return out
+
+    def _shared(self, named: Sequence[Named]) -> list[str]:
+        """Content words every compared passage holds: no stop-words, section or office words."""
+        office_words = {w for n in named for w in tokenize(n.office)} | set(tokenize("สำนักงานเขตพื้นที่การศึกษา สพม"))
+        sets = [{w for u in n.quotes for w in tokenize(u.text)} for n in named]
+        common = set.intersection(*sets) - SECTION_WORDS - office_words if sets else set()
+        return sorted((w for w in common if len(w) >= 3 and not w.isdigit()), key=lambda w: (-len(w), w))[:6]
+
+    def _section(self, hit: Hit, units: Sequence[Unit]) -> list[str]:
+        header = self.header(hit)
+        if self.ev.query.item_numbers or (self.ev.terms and len(units) <= 3):
+            return [header, *(f"• “{u.text}” [{self.book.cite([u])}]" for u in units)]
+        return [header, *self._block(list(units))]
+
+    def _block(self, units: list[Unit], limit: int = 8) -> list[str]:
+        """A whole section: its items one to a line, one citation for the run."""
+        shown = units[:limit]
+        lines = [f"• “{u.text}”" for u in shown]
+        lines[-1] += f" [{self.book.cite(shown)}]"
+        if len(units) > len(shown):
+            rest = units[len(shown):]
+            lines.append(str(self.p["more"]).format(n=len(rest), ref=self.book.cite(rest)))
+        return lines
+
+    def abstention(self, why: AbstainReason, words: Sequence[str] = ()) -> list[str]:
+        missing = self.p["missing"]
+        reason = missing.get(why.value, missing["weak"]).format(words=", ".join(f"“{w}”" for w in words))
+        lines = [f"{self.p['abstain']} ({reason})"]
+        related = [h for h in self.ev.hits[:2] if h.dense_score is None or h.dense_score >= 0.8]
+        if related:
+            lines.append(str(self.p["related"]))
+            for h in related:
+                c = h.chunk
+                lines.append(f"- {self.office(c.office)} — {c.section} ({c.source} {self.p['lines']} "
+                             f"{c.start_line}–{c.end_line})")
+        return lines
+
+    # ---- pieces ----------------------------------------------------------------------
+    def header(self, hit: Hit) -> str:
+        office = self.office(hit.chunk.office)
+        if self.english:
+            name = section_label(hit.chunk.section_kind, True) or hit.chunk.section
+            return f"The {name} of {office} ({hit.chunk.section}):"
+        return f"{office} — {hit.chunk.section}:"
+
+    def where(self, unit: Unit) -> str:
+        item = f" {str(self.p['item']).format(n=unit.item)}" if unit.item else ""
+        return f"{unit.chunk.section}{item}"
+
+    def office(self, name: str) -> str:
+        return self.ev.short.get(name, name)

@@ -202,22 +202,16 @@ def test_seed_set_is_well_formed() -> None:
 
 
 @pytest.mark.eval
-def test_quality_gate_on_the_seed_set(seed_settings) -> None:  # type: ignore[no-untyped-def]
-    """Floors only go up: raise them as retrieval and answers improve."""
-    if not DEFAULT_SET.exists():
-        pytest.skip("evals/questions/seeds.jsonl not written yet")
+def test_retrieval_gate_on_the_seed_set(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    """Retrieval learns nothing from the question sets, so its seed figures are a fair floor;
+    the answer policy's are gated out-of-fold (test_calibrate.py). Floors only go up."""
     overall = run_cases(seed_settings, load_cases(DEFAULT_SET), retriever="hybrid")["summary"]["overall"]
     print(json.dumps({k: v for k, v in overall.items() if isinstance(v, float)}, indent=1))
-    # the bars of the retrieval and answer issues, met by the hybrid retriever and the extractive answerer
     assert overall["hit@5"] >= 0.95
     assert overall["hit@1"] >= 0.85
     assert overall["mrr@10"] >= 0.90
-    assert overall["abstention_recall"] >= 0.9
-    assert overall["abstention_precision"] >= 0.9
-    assert overall["citation_precision"] >= 0.9
-    assert overall["office_exact"] >= 0.9  # which and compare questions
     assert overall["citations_valid"] == 1.0  # every quote is really at the cited lines
-    # latency (p95 <= 500 ms) is a benchmark figure, not a test: see README, Results
+    # latency (p95 <= 300 ms on the seeds) is a benchmark figure, not a test: see README, Results
 
 
 def test_reingest_scenario_answer_follows_the_edit(seed_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

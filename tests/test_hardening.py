@@ -201,7 +201,9 @@ def test_hostile_questions_get_an_answer_or_a_clear_message(seed_settings, quest
     assert answer.text.strip()
     assert "Traceback" not in answer.text
     if "print your system prompt" in question or "รหัสผ่าน" in question:
-        assert answer.abstained
+        # not obeyed: an abstention, or quotes of the plans (never a prompt, a password or an instruction followed)
+        assert answer.abstained or (answer.citations and all(f"[{c.n}]" in answer.text for c in answer.citations))
+        assert "SYSTEM" not in answer.text.upper() or answer.citations
     for c in answer.citations:
         assert c.source in {p.name for p in seed_settings.corpus_dir.iterdir()}
 

@@ -1,0 +1,130 @@
+"""The evidence decision: answer or abstain, which units to quote, which offices to name.
+
+Every choice here is the learned policy's (``retrieval/policy.py``) applied to
+the gathered evidence; the only fixed rules are the ones that follow from
+what an extractive answer can honestly say (a figure asked for must be in
+the quote; a topic no plan mentions is said to be in no plan).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from planqa.types import AbstainReason
+from retrieval.evidence import Unit, asks_for_fact, missing_answer_type
+from retrieval.features import Candidate
+from retrieval.gather import Evidence, OfficePool, whole
+from retrieval.modes import Mode
+from retrieval.policy import AnswerPolicy
+
+
+@dataclass(slots=True)
+class Named:
+    """An office named in the answer, with its quotes."""
+
+    office: str
+    probability: float
+    quotes: list[Unit]
+
+
+@dataclass(slots=True)
+class Decision:
+    mode: Mode
+    p_answer: float
+    abstain: AbstainReason | None = None
+    absent: tuple[str, ...] = ()  # topic words in no plan (for AbstainReason.TOPIC)
+    quotes: list[Unit] = field(default_factory=list)  # LOOKUP and SECTION
+    offices: list[Named] = field(default_factory=list)  # WHICH, WHICH_HAVE, COMPARE
+
+
+def decide(ev: Evidence, policy: AnswerPolicy) -> Decision:
+    t = policy.thresholds
+    p_answer = float(policy.answer.probability([ev.question_vector])[0])
+    d = Decision(ev.mode, p_answer)
+    if p_answer < t.answer:
+        return _abstain(d, ev)
+    if ev.mode is Mode.WHICH:
+        d.offices = _which(ev, policy)
+    elif ev.mode is Mode.WHICH_HAVE:
+        d.offices = [Named(o.office, 1.0, [c.unit for c in o.candidates[:3]]) for o in ev.offices if o.candidates]
+    elif ev.mode is Mode.COMPARE:
+        d.offices = _compare(ev, policy)
+    elif ev.mode is Mode.SECTION and ev.section:
+        d.quotes = _section_quotes(ev, policy)
+    else:
+        d.quotes = _best_units(ev.candidates, _unit_p(ev, policy), policy.thresholds.unit, policy.max_units)
+    if not (d.quotes or d.offices):
+        return _abstain(d, ev)
+    return d
+
+
+def _abstain(d: Decision, ev: Evidence) -> Decision:
+    """Abstain, saying why: the kind of fact asked is in no quote, a topic is in no plan, or weak support."""
+    absent = tuple(t.word for t in ev.terms if t.absent)
+    top = [c.unit for c in sorted(ev.candidates, key=lambda c: -c.support.soft)[:10]]
+    missing = missing_answer_type(ev.query.normalized, top) if asks_for_fact(ev.query.normalized) else None
+    d.abstain = missing or (AbstainReason.TOPIC if absent else AbstainReason.WEAK)
+    d.absent = absent if d.abstain is AbstainReason.TOPIC else ()
+    d.quotes, d.offices = [], []
+    return d
+
+
+def _unit_p(ev: Evidence, policy: AnswerPolicy) -> np.ndarray:
+    return policy.unit.probability(ev.unit_vectors) if len(ev.candidates) else np.zeros(0)
+
+
+def _best_units(candidates: list[Candidate], p: np.ndarray, threshold: float, limit: int) -> list[Unit]:
+    """The most probable unit, and the next ones while they pass the threshold (in reading order)."""
+    order = sorted(range(len(candidates)), key=lambda i: (-p[i], candidates[i].rank))
+    chosen: list[Candidate] = []
+    for i in order:
+        if chosen and (p[i] < threshold or len(chosen) >= limit):
+            break
+        if all(c.unit.start_line != candidates[i].unit.start_line or c.unit.chunk.source != candidates[i].unit.chunk.source
+               for c in chosen):
+            chosen.append(candidates[i])
+    return [c.unit for c in chosen]
+
+
+def _which(ev: Evidence, policy: AnswerPolicy) -> list[Named]:
+    """Every office whose own best evidence passes, strongest first."""
+    if not ev.offices:
+        return []
+    p_office = policy.office.probability(ev.office_vectors)
+    named = []
+    for pool, p in sorted(zip(ev.offices, p_office), key=lambda x: -x[1]):
+        if p < policy.thresholds.office:
+            break
+        named.append(Named(pool.office, float(p), _office_quotes(pool, policy)))
+    return named
+
+
+def _office_quotes(pool: OfficePool, policy: AnswerPolicy) -> list[Unit]:
+    p = policy.unit.probability(pool.unit_vectors) if pool.candidates else np.zeros(0)
+    return _best_units(pool.candidates, p, policy.thresholds.unit, policy.max_units_per_office)
+
+
+def _compare(ev: Evidence, policy: AnswerPolicy) -> list[Named]:
+    out = []
+    for pool in ev.offices:
+        if not pool.candidates or pool.target is None:
+            continue
+        if whole(pool.target.chunk.section_kind) or not ev.terms:
+            units = [c.unit for c in pool.candidates]
+        else:
+            units = sorted(_office_quotes(pool, policy), key=lambda u: u.start_line)
+        out.append(Named(pool.office, 1.0, units))
+    return out if len(out) >= 2 else []
+
+
+def _section_quotes(ev: Evidence, policy: AnswerPolicy) -> list[Unit]:
+    """An asked section: its items that answer the question's topic, or all of it."""
+    section = ev.section
+    if not ev.terms or ev.query.item_numbers:
+        return section
+    own = [i for i, c in enumerate(ev.candidates) if c.unit in section]
+    p = _unit_p(ev, policy)
+    picked = _best_units([ev.candidates[i] for i in own], p[own], policy.thresholds.unit, policy.max_units)
+    return sorted(picked, key=lambda u: u.start_line) or section

@@ -1,0 +1,177 @@
+"""The features the answer policy decides on: per quotable unit, per office, per question.
+
+Each family is a fixed, named vector (the names travel with the fitted
+weights in ``retrieval/policy.json``, so a policy that does not match the
+code is refused). Everything here is a pure function of retrieved evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from planqa.types import Hit, Query
+from retrieval.evidence import Unit
+from retrieval.modes import Mode
+from retrieval.support import Support, Term
+
+UNIT_FEATURES = (
+    "exact", "soft", "title", "soft_gap", "min_word", "noun_cover", "unit_dense", "unit_dense_gap", "dense",
+    "dense_gap", "lex", "inv_rank", "section_match", "asked_section", "item_match", "n_terms",
+)
+OFFICE_FEATURES = (
+    "best_soft", "best_exact", "best_min_word", "noun_cover", "min_noun", "soft_gap", "second_soft", "section_soft",
+    "unit_dense", "unit_dense_gap", "best_dense", "support_dense", "dense_gap", "best_lex", "inv_rank",
+    "n_supporting", "section_match", "n_terms", "n_offices",
+)
+QUESTION_FEATURES = (
+    "best_soft", "best_exact", "best_min_word", "noun_cover", "min_noun", "unit_dense", "unit_dense_spread",
+    "top_dense", "dense_spread", "best_lex",
+    "absent_share", "absent_nouns", "any_absent", "in_corpus_share", "n_terms", "n_nouns", "asked_section",
+    "section_found", "asks_fact", "fact_found", "mode_which", "mode_compare", "mode_section", "english", "agree",
+)
+STRONG = 0.5  # a word counts as covered when some unit supports it at least this much
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A quotable unit of a retrieved chunk, with what is known about it."""
+
+    unit: Unit
+    hit: Hit
+    rank: int  # the chunk's rank (1-based) in the fused list
+    support: Support
+    dense: float = 0.0  # cosine of the question and the unit itself (the chunk's is ``hit.dense_score``)
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStats:
+    """What the candidates are measured against: the best of the pool."""
+
+    best_soft: float
+    best_dense: float
+    mean_dense: float
+    best_lex: float
+    best_unit_dense: float
+    mean_unit_dense: float
+
+    @classmethod
+    def of(cls, candidates: Sequence[Candidate], hits: Sequence[Hit]) -> PoolStats:
+        dense = [h.dense_score for h in hits if h.dense_score is not None]
+        lex = [h.lexical_score for h in hits if h.lexical_score is not None]
+        units = [c.dense for c in candidates]
+        return cls(
+            best_soft=max((c.support.soft for c in candidates), default=0.0),
+            best_dense=max(dense, default=0.0),
+            mean_dense=float(np.mean(dense)) if dense else 0.0,
+            best_lex=max(lex, default=0.0),
+            best_unit_dense=max(units, default=0.0),
+            mean_unit_dense=float(np.mean(units)) if units else 0.0,
+        )
+
+
+def _min_word(s: Support) -> float:
+    return min(s.words) if s.words else 0.0
+
+
+def _nouns(terms: Sequence[Term]) -> list[int]:
+    """Positions of the question's nouns among its terms (all terms when it has no noun)."""
+    found = [i for i, t in enumerate(terms) if t.noun]
+    return found or list(range(len(terms)))
+
+
+def noun_support(terms: Sequence[Term], candidates: Sequence[Candidate]) -> tuple[float, float]:
+    """(share of the question's nouns some candidate supports strongly, weakest noun's best support)."""
+    nouns = _nouns(terms)
+    if not nouns:
+        return 0.0, 0.0
+    best = [max((c.support.words[i] for c in candidates if i < len(c.support.words)), default=0.0) for i in nouns]
+    return sum(b >= STRONG for b in best) / len(best), min(best)
+
+
+def _lex(hit: Hit, pool: PoolStats) -> float:
+    return (hit.lexical_score or 0.0) / pool.best_lex if pool.best_lex > 0 else 0.0
+
+
+def unit_vector(c: Candidate, query: Query, terms: Sequence[Term], pool: PoolStats) -> list[float]:
+    s, hit = c.support, c.hit
+    dense = hit.dense_score or 0.0
+    return [
+        s.exact, s.soft, s.title, s.soft - pool.best_soft, _min_word(s), noun_support(terms, [c])[0], c.dense,
+        c.dense - pool.best_unit_dense, dense, dense - pool.best_dense, _lex(hit, pool), 1.0 / c.rank,
+        float(bool(query.section_kinds) and hit.chunk.section_kind in query.section_kinds),
+        float(bool(query.section_kinds)),
+        float(bool(query.item_numbers) and c.unit.item in query.item_numbers),
+        math.log1p(len(terms)),
+    ]
+
+
+def office_vector(candidates: Sequence[Candidate], office_rank: int, query: Query, terms: Sequence[Term],
+                  pool: PoolStats, best_office_soft: float, n_offices: int) -> list[float]:
+    """An office judged on its own best evidence (and how it stands beside the best office)."""
+    softs = sorted((c.support.soft for c in candidates), reverse=True)
+    dense = max((c.hit.dense_score or 0.0 for c in candidates), default=0.0)
+    best = softs[0] if softs else 0.0
+    strongest = max(candidates, key=lambda c: (c.support.soft, c.hit.dense_score or 0.0), default=None)
+    in_section = [c.support.soft for c in candidates if c.hit.chunk.section_kind in query.section_kinds]
+    cover, weakest = noun_support(terms, candidates)
+    return [
+        best,
+        max((c.support.exact for c in candidates), default=0.0),
+        max((_min_word(c.support) for c in candidates), default=0.0),
+        cover,
+        weakest,
+        best - best_office_soft,
+        softs[1] if len(softs) > 1 else 0.0,
+        max(in_section, default=0.0) if query.section_kinds else best,  # support where the question asks for it
+        max((c.dense for c in candidates), default=0.0),
+        max((c.dense for c in candidates), default=0.0) - pool.best_unit_dense,
+        dense,
+        (strongest.hit.dense_score or 0.0) if strongest else 0.0,  # the chunk that holds the best support
+        dense - pool.best_dense,
+        max((_lex(c.hit, pool) for c in candidates), default=0.0),
+        1.0 / office_rank,
+        math.log1p(sum(1 for x in softs if x >= 0.5)),
+        float(any(c.hit.chunk.section_kind in query.section_kinds for c in candidates) if query.section_kinds else 0),
+        math.log1p(len(terms)),
+        math.log(max(1, n_offices)),
+    ]
+
+
+def question_vector(query: Query, mode: Mode, terms: Sequence[Term], candidates: Sequence[Candidate],
+                    hits: Sequence[Hit], pool: PoolStats, asks_fact: bool, fact_found: bool) -> list[float]:
+    weight = sum(t.weight for t in terms) or 1.0
+    top_dense_id = max(hits, key=lambda h: h.dense_score or -1.0).chunk.id if hits else ""
+    agree = any(h.chunk.id == top_dense_id and (h.lexical_rank or 99) <= 3 for h in hits)
+    cover, weakest = noun_support(terms, candidates)
+    nouns = [t for t in terms if t.noun]
+    return [
+        pool.best_soft,
+        max((c.support.exact for c in candidates), default=0.0),
+        max((_min_word(c.support) for c in candidates), default=0.0),
+        cover,
+        weakest,
+        pool.best_unit_dense,
+        pool.best_unit_dense - pool.mean_unit_dense,
+        pool.best_dense,
+        pool.best_dense - pool.mean_dense,
+        _lex(hits[0], pool) if hits else 0.0,
+        sum(t.weight * (1.0 - t.best_neighbour) for t in terms if t.unseen_noun) / weight,
+        sum(1.0 - t.best_neighbour for t in nouns if not t.in_corpus) / max(1, len(nouns)),
+        float(any(t.absent for t in terms)),
+        sum(t.weight for t in terms if t.in_corpus) / weight,
+        math.log1p(len(terms)),
+        math.log1p(len(nouns)),
+        float(bool(query.section_kinds)),
+        float(any(h.chunk.section_kind in query.section_kinds for h in hits[:5]) if query.section_kinds else 0),
+        float(asks_fact),
+        float(fact_found),
+        float(mode in (Mode.WHICH, Mode.WHICH_HAVE)),
+        float(mode is Mode.COMPARE),
+        float(mode is Mode.SECTION),
+        float(query.english),
+        float(agree),
+    ]

@@ -1,0 +1,238 @@
+"""Gather the evidence for one question: retrieve, cut into quotable units, measure.
+
+This is the part of answering that does not depend on the answer policy, so
+``python -m evals calibrate`` gathers each question once and tries every
+fold's policy on it. "Which office" questions get an office-by-office pool:
+a wider search (proportional to the number of offices in the index), each
+office judged later on its own best units, not only the offices of the top
+hits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ingest.sections import WHOLE_KINDS
+from ingest.units import quotable
+from planqa.types import Chunk, Hit, Query
+from retrieval.evidence import Unit, asks_for_fact, content_tokens, missing_answer_type, units_of
+from retrieval.features import (
+    Candidate,
+    PoolStats,
+    office_vector,
+    question_vector,
+    unit_vector,
+)
+from retrieval.hybrid import Retriever
+from retrieval.modes import Mode, choose_mode
+from retrieval.query import KnownOffice
+from retrieval.support import Term, Weigher, nouns, support
+from retrieval.terms import TermMatcher
+
+log = logging.getLogger(__name__)
+# (query, k, retriever, offices, expansion) -> hits best first: HybridSearcher.search
+SearchFn = Callable[[Query, int, str, Sequence[str], Sequence[str]], list[Hit]]
+EXPAND_PER_WORD = 2  # BM25 expansion: plan words added per question word ...
+EXPAND_STRENGTH = 0.5  # ... that stand at least this strong (z >= 3.5)
+POOL_PER_OFFICE = 4  # a "which office" pool holds about this many chunks per office in the index
+MIN_POOL, MAX_POOL = 60, 4000
+CHUNKS_PER_OFFICE = POOL_PER_OFFICE  # an office is judged on the units of its best chunks
+MAX_COMPARE = 4
+
+
+@dataclass(slots=True)
+class OfficePool:
+    office: str
+    rank: int  # by its best chunk's fused score
+    candidates: list[Candidate]
+    vector: list[float] = field(default_factory=list)
+    unit_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # its candidates' features
+    target: Hit | None = None  # COMPARE: the chunk quoted for this office
+
+
+@dataclass(slots=True)
+class Evidence:
+    question: str  # as asked (capped)
+    rewritten: str  # made self-contained against the history
+    query: Query
+    mode: Mode
+    terms: list[Term]
+    hits: list[Hit]  # the top k, as shown with the answer
+    candidates: list[Candidate]  # the quotable units of the top hits
+    unit_vectors: np.ndarray
+    offices: list[OfficePool]  # WHICH / WHICH_HAVE / COMPARE
+    office_vectors: np.ndarray
+    question_vector: list[float]
+    section: list[Unit]  # SECTION: the asked section's (or items') units
+    section_hit: Hit | None
+    short: dict[str, str]  # office name -> short name
+
+
+class Gatherer:
+    def __init__(self, search: SearchFn, chunks_of: Callable[[str], list[Chunk]], weigher: Weigher,
+                 matcher: TermMatcher, unit_vectors: Callable[[Sequence[str]], dict[str, np.ndarray]],
+                 query_vector: Callable[[str], list[float]], soft: bool = True, expand: bool = True) -> None:
+        self.search = search
+        self.chunks_of = chunks_of
+        self.unit_vectors = unit_vectors  # chunk id -> its quotable units' vectors (stored at ingest)
+        self.query_vector = query_vector
+        self.weigher = weigher
+        self.matcher = matcher
+        self.soft = soft  # match question words to plan words near in meaning (off: exact words only)
+        self.expand = expand  # add those plan words to the BM25 query
+
+    def terms(self, query: Query, known: Sequence[KnownOffice]) -> list[Term]:
+        """The question's topical words, weighed, with their plan neighbours."""
+        self.weigher.refresh()
+        names = [n for o in known for n in (o.name, o.short, *o.aliases)] + list(query.unknown_offices)
+        text = query.normalized
+        for mention in sorted(query.office_mentions, key=len, reverse=True):  # "สพม13" is no topic
+            text = text.replace(mention, " ")
+        words = content_tokens(text, exclude=names, english=query.english)
+        matches = self.matcher.matches(words) if self.soft or self.expand else {}
+        terms = self.weigher.terms(words, nouns(query.normalized), matches)
+        return terms
+
+    def expansion(self, terms: Sequence[Term]) -> list[str]:
+        """Plan words to add to the BM25 query: each word's strongest neighbours."""
+        if not self.expand:
+            return []
+        return list(dict.fromkeys(w for t in terms for w, s in t.neighbours[:EXPAND_PER_WORD] if s >= EXPAND_STRENGTH))
+
+    def gather(self, question: str, rewritten: str, query: Query, known: list[KnownOffice], k: int,
+               retriever: Retriever, scope: Sequence[str]) -> Evidence:
+        terms = self.terms(query, known)
+        expansion = self.expansion(terms)
+        if not self.soft:
+            terms = [replace(t, neighbours=()) for t in terms]
+        mode = choose_mode(query, [t.word for t in terms])
+        hits = self.search(query, k, retriever, scope, expansion)
+        candidates = _candidates(hits, terms)
+        offices: list[OfficePool] = []
+        section: list[Unit] = []
+        section_hit: Hit | None = None
+        pool_hits = hits
+        if mode in (Mode.WHICH, Mode.WHICH_HAVE):
+            pool_k = min(MAX_POOL, max(MIN_POOL, k, POOL_PER_OFFICE * len(known)))
+            pool_hits = self.search(query, pool_k, retriever, scope, expansion)
+            offices = self._office_pools(pool_hits, terms, query, mode)
+        elif mode is Mode.COMPARE:
+            offices = self._compare_pools(query, hits, terms, retriever, expansion)
+        elif mode is Mode.SECTION:
+            section_hit, section = self._section(query, hits)
+            candidates = _candidates([section_hit], terms, only=section) + candidates if section_hit else candidates
+        candidates = self._with_unit_dense(query, candidates)
+        for o in offices:
+            o.candidates = self._with_unit_dense(query, o.candidates)
+        stats = PoolStats.of(candidates + [c for o in offices for c in o.candidates], pool_hits)
+        unit_vectors = np.asarray([unit_vector(c, query, terms, stats) for c in candidates], dtype=np.float64)
+        best_office = max((max((c.support.soft for c in o.candidates), default=0.0) for o in offices), default=0.0)
+        for o in offices:
+            o.vector = office_vector(o.candidates, o.rank, query, terms, stats, best_office, len(offices))
+            o.unit_vectors = np.asarray([unit_vector(c, query, terms, stats) for c in o.candidates], dtype=np.float64)
+        office_vectors = np.asarray([o.vector for o in offices], dtype=np.float64)
+        everything = candidates + [c for o in offices for c in o.candidates]
+        top_units = [c.unit for c in sorted(everything, key=lambda c: -c.support.soft)[:10]]
+        fact = asks_for_fact(query.normalized)
+        found = fact and missing_answer_type(query.normalized, top_units) is None
+        qvec = question_vector(query, mode, terms, everything, pool_hits, stats, fact, found)
+        return Evidence(question, rewritten, query, mode, terms, hits, candidates, unit_vectors, offices,
+                        office_vectors, qvec, section, section_hit, {o.name: o.short for o in known})
+
+    def _with_unit_dense(self, query: Query, candidates: list[Candidate]) -> list[Candidate]:
+        """The candidates with the cosine of the question and each unit."""
+        if not candidates:
+            return candidates
+        vectors = self.unit_vectors(sorted({c.unit.chunk.id for c in candidates}))
+        q = np.asarray(self.query_vector(query.normalized), dtype=np.float32)
+        out = []
+        for c in candidates:
+            rows = vectors.get(c.unit.chunk.id)
+            pos = _position(c.unit)
+            dense = float(rows[pos] @ q) if rows is not None and pos < len(rows) else (c.hit.dense_score or 0.0)
+            out.append(replace(c, dense=dense))
+        return out
+
+    def _office_pools(self, hits: list[Hit], terms: list[Term], query: Query, mode: Mode) -> list[OfficePool]:
+        """Each office with the units of its best chunks (WHICH_HAVE: of its chunk of the asked section)."""
+        by_office: dict[str, list[tuple[int, Hit]]] = {}
+        for rank, h in enumerate(sorted(hits, key=lambda h: -h.score), 1):
+            if mode is Mode.WHICH_HAVE and h.chunk.section_kind not in query.section_kinds:
+                continue
+            by_office.setdefault(h.chunk.office, []).append((rank, h))
+        pools = []
+        for n, (office, ranked) in enumerate(by_office.items(), 1):
+            best = ranked[:CHUNKS_PER_OFFICE if mode is Mode.WHICH else 1]
+            cands = [c for rank, h in best for c in _candidates([h], terms, first_rank=rank)]
+            pools.append(OfficePool(office, n, cands))
+        return pools
+
+    def _compare_pools(self, query: Query, hits: list[Hit], terms: list[Term], retriever: Retriever,
+                       expansion: Sequence[str]) -> list[OfficePool]:
+        """Each named office's passage for the asked section or topic, all its units as candidates."""
+        pools = []
+        for n, office in enumerate(query.offices[:MAX_COMPARE], 1):
+            own = [h for h in hits if h.chunk.office == office] or self.search(query, 5, retriever, (office,), expansion)
+            target = _target(query, own)
+            if target is None:
+                continue
+            units = self._section_units(target)
+            pools.append(OfficePool(office, n, _candidates([target], terms, only=units), target=target))
+        return pools
+
+    def _section(self, query: Query, hits: list[Hit]) -> tuple[Hit | None, list[Unit]]:
+        target = _target(query, hits)
+        if target is None:
+            return None, []
+        units = self._section_units(target)
+        asked = target.chunk.section_kind in query.section_kinds
+        if query.item_numbers and (asked or not query.section_kinds):
+            chosen = [u for u in units if u.item in query.item_numbers]
+            if chosen:
+                return target, chosen
+        return (target, units) if asked else (None, [])
+
+    def _section_units(self, hit: Hit) -> list[Unit]:
+        """Every unit of the hit's section (all its chunks), headings excluded."""
+        chunks = [c for c in self.chunks_of(hit.chunk.source)
+                  if c.section == hit.chunk.section and c.section_kind == hit.chunk.section_kind] or [hit.chunk]
+        return [u for c in chunks for u in units_of(c) if not u.is_heading]
+
+
+def _position(unit: Unit) -> int:
+    """The unit's index among its chunk's quotable units (the order their vectors are stored in)."""
+    for i, u in enumerate(quotable(unit.chunk)):
+        if u.start_line == unit.start_line:
+            return i
+    return 1 << 30
+
+
+def _target(query: Query, hits: Sequence[Hit]) -> Hit | None:
+    for kind in query.section_kinds:
+        for h in hits:
+            if h.chunk.section_kind == kind:
+                return h
+    return hits[0] if hits else None
+
+
+def _candidates(hits: Sequence[Hit], terms: list[Term], first_rank: int = 1,
+                only: Sequence[Unit] | None = None) -> list[Candidate]:
+    """Quotable units of ``hits`` (``only`` these units, in their own order, when given)."""
+    out = []
+    if only is not None:
+        hit = hits[0]
+        return [Candidate(u, hit, first_rank, support(terms, u)) for u in only]
+    for rank, hit in enumerate(hits, first_rank):
+        for unit in units_of(hit.chunk):
+            if not unit.is_heading:
+                out.append(Candidate(unit, hit, rank, support(terms, unit)))
+    return out
+
+
+def whole(kind: str) -> bool:
+    """A section quoted whole (a vision, values), not item by item."""
+    return kind in WHOLE_KINDS

@@ -1,0 +1,182 @@
+"""How much of a question a quotable unit supports: exactly, and in meaning.
+
+A question's topical words (``QuestionTerms``) carry IDF weights over the
+indexed chunks. A unit supports a word *exactly* when it holds the word (or a
+near-synonym of the glossary, or the word inside a compound), and *softly*
+when it holds one of the word's nearest plan words (``retrieval.terms``),
+with a strength that grows with how far that neighbour stands above the
+word's background similarity. Coverage is the supported share of the
+question's weight; these are features of the learned answer policy, not
+thresholds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.index import DOCUMENTS_VERSION
+from ingest.lexical import LexicalIndex
+from ingest.sections import SECTION_WORDS
+from retrieval.evidence import Unit
+from retrieval.glossary import equivalents
+from retrieval.terms import Match
+
+_THAI = re.compile("[\u0e01-\u0e2e]")
+TITLE_WEIGHT = 0.5  # a word found only in the section title supports an item half as much
+UNSEEN_WEIGHT = 0.5  # a word found nowhere in the corpus weighs half (often a paraphrase)
+# soft-match strength: 0 at Z_LOW standard deviations above the word's background, 1 at Z_HIGH
+# (read off the words of the README's probe: near-synonyms stand 3.5-4.6 above, unrelated words below 3)
+Z_LOW, Z_HIGH = 2.5, 4.5
+ABSENT_BELOW = 0.5  # an unseen noun whose nearest plan word is weaker than this names an absent topic
+
+
+def strength(z: float) -> float:
+    return min(1.0, max(0.0, (z - Z_LOW) / (Z_HIGH - Z_LOW)))
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    word: str
+    weight: float  # IDF over the chunks (a word in no chunk: half its neighbour's, or the mean)
+    in_corpus: bool  # the word, or both halves of a compound, occurs in some chunk
+    noun: bool  # tagged NOUN/PROPN in the question
+    neighbours: tuple[tuple[str, float], ...]  # (plan word, soft strength > 0), strongest first
+
+    @property
+    def best_neighbour(self) -> float:
+        return self.neighbours[0][1] if self.neighbours else 0.0
+
+    @property
+    def unseen_noun(self) -> bool:
+        """A Thai noun in no chunk (an English word is in no Thai plan whatever it means: that says nothing)."""
+        return self.noun and not self.in_corpus and bool(_THAI.search(self.word))
+
+    @property
+    def absent(self) -> bool:
+        """A topic no plan mentions: a noun in no chunk, with no plan word close to it in meaning."""
+        return self.unseen_noun and self.best_neighbour < ABSENT_BELOW
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    exact: float  # share of the question's weight the unit holds (title words at TITLE_WEIGHT)
+    soft: float  # ... counting plan words near in meaning at their strength
+    title: float  # ... found only in the unit's section title
+    words: tuple[float, ...]  # per topical word, its support in this unit (0..1)
+
+
+class Weigher:
+    """IDF weights and corpus presence of words, over the indexed chunks."""
+
+    def __init__(self, lexical: LexicalIndex) -> None:
+        self.lexical = lexical
+        self._cache: dict[str, float] = {}
+        self._seen: dict[str, bool] = {}
+        self._version: str | None = None
+
+    def refresh(self) -> None:
+        """Forget the weights when an ingest run has changed the index since."""
+        version = self.lexical.get_meta(DOCUMENTS_VERSION)
+        if version != self._version:
+            self._cache.clear()
+            self._seen.clear()
+            self._version = version
+
+    def idf(self, token: str) -> float:
+        if token not in self._cache:
+            n = max(1, self.lexical.chunk_count())
+            df = self.lexical.doc_freq(token)
+            idf = math.log(1 + (n - max(df, 1) + 0.5) / (max(df, 1) + 0.5))
+            self._cache[token] = idf * (UNSEEN_WEIGHT if df == 0 else 1.0)
+        return self._cache[token]
+
+    def unseen(self, token: str) -> bool:
+        """In no indexed chunk at all, not even inside a longer word."""
+        if token not in self._seen:
+            self._seen[token] = not (self._in_corpus(token) or self._parts_in_corpus(token))
+        return self._seen[token]
+
+    def _in_corpus(self, text: str) -> bool:
+        return self.lexical.has_prefix(text) or self.lexical.contains_text(text)
+
+    def _parts_in_corpus(self, token: str) -> bool:
+        """A compound whose two dictionary words both occur is a rephrasing
+        ("ผลสอบ": ผล + สอบ of "ผลการทดสอบ"); "ภาษาจีน" is not (no จีน anywhere)."""
+        from pythainlp.corpus import thai_words
+
+        words = thai_words()
+        return any(
+            token[:i] in words and token[i:] in words and self._in_corpus(token[:i]) and self._in_corpus(token[i:])
+            for i in range(2, len(token) - 1)
+        )
+
+    def terms(self, tokens: Sequence[str], nouns: frozenset[str], matches: dict[str, list[Match]]) -> list[Term]:
+        """The question's topical words (section names left out) with weights and neighbours."""
+        out = []
+        for t in tokens:
+            if t in SECTION_WORDS:
+                continue
+            neighbours = tuple((m.term, s) for m in matches.get(t, []) if (s := strength(m.z)) > 0)
+            in_corpus = not self.unseen(t)
+            weight = self.idf(t)
+            if self.lexical.doc_freq(t) == 0 and neighbours:  # weigh a paraphrase like the word it stands for
+                weight = max(weight, UNSEEN_WEIGHT * self.idf(neighbours[0][0]))
+            out.append(Term(t, weight, in_corpus, t in nouns, neighbours))
+        return out
+
+
+def support(terms: Sequence[Term], unit: Unit) -> Support:
+    """How much of the question ``terms`` the unit supports."""
+    if not terms:
+        return Support(0.0, 0.0, 0.0, ())
+    text = unit.text.lower()
+    total = sum(t.weight for t in terms) or 1.0
+    exact = soft = title = 0.0
+    per_word = []
+    for t in terms:
+        if supported(t.word, unit.tokens, text):
+            got = 1.0
+            exact += t.weight
+        elif supported(t.word, unit.title_tokens):
+            got = TITLE_WEIGHT
+            exact += t.weight * TITLE_WEIGHT
+            title += t.weight
+        else:
+            got = max((s for w, s in t.neighbours if w in unit.tokens), default=0.0)
+            near_title = max((s for w, s in t.neighbours if w in unit.title_tokens), default=0.0) * TITLE_WEIGHT
+            got = max(got, near_title)
+        soft += t.weight * got
+        per_word.append(got)
+    return Support(exact / total, soft / total, title / total, tuple(per_word))
+
+
+def supported(token: str, unit_tokens: frozenset[str], text: str = "") -> bool:
+    """In the unit's words, inside one of them, or (segmentation differs) in its text."""
+    return any(
+        t in unit_tokens or _partial(t, unit_tokens) or (len(t) >= 3 and t in text) for t in equivalents(token)
+    )
+
+
+def _partial(token: str, unit_tokens: frozenset[str]) -> bool:
+    """Thai compounds split differently: "ความปลอดภัย" vs "ปลอดภัย", "โรค" vs "โรคติดเชื้อ".
+
+    The question's word may sit inside a longer unit word; a unit word may
+    sit inside the question's only when it is long enough to mean something
+    on its own (not "ความ", "การ").
+    """
+    if len(token) < 3:
+        return False
+    return any((token in u) or (len(u) >= 5 and u in token) for u in unit_tokens)
+
+
+def nouns(question: str) -> frozenset[str]:
+    """The question's words tagged NOUN or PROPN in context (pythainlp perceptron, ORCHID UD)."""
+    from pythainlp.tag import pos_tag
+
+    from ingest.tokens import tokenize
+
+    words = tokenize(question, drop_stopwords=False)
+    return frozenset(w for w, tag in pos_tag(words, corpus="orchid_ud") if tag in ("NOUN", "PROPN"))

@@ -1,0 +1,101 @@
+"""Evidence, on its own: quotable units, the question's topical words, support and the kind of fact asked."""
+
+from __future__ import annotations
+
+import pytest
+
+from evals.cases import SEED_PLANS
+from ingest.loaders import load
+from ingest.units import quotable, units_of
+from planqa.types import AbstainReason, Chunk, SectionKind
+from retrieval.evidence import asks_for_fact, content_tokens, missing_answer_type
+from retrieval.support import Term, strength, support, supported
+
+MUK = "004_324aff1e68aa4ee5.txt"
+
+
+def _chunk(text: str, start: int = 10, section: str = "พันธกิจ (Mission)") -> Chunk:
+    return Chunk(id="c1", source=MUK, office="สพม.ทดสอบ", section=section, section_kind=SectionKind.MISSION,
+                 items=(), start_line=start, end_line=start + text.count("\n"), text=text, content_hash="h")
+
+
+def test_units_are_items_with_their_continuation_lines_and_exact_spans() -> None:
+    text = "พันธกิจ (Mission)\n   1. พัฒนาสถานศึกษาให้มีความปลอดภัย\nแก่ผู้เรียน\n   2. ส่งเสริมครู"
+    units = units_of(_chunk(text))
+    assert [u.is_heading for u in units] == [True, False, False]
+    first = quotable(_chunk(text))[0]
+    assert (first.start_line, first.end_line, first.item) == (11, 12, "1")
+    assert first.raw == "1. พัฒนาสถานศึกษาให้มีความปลอดภัย\nแก่ผู้เรียน"
+    assert first.text == "1. พัฒนาสถานศึกษาให้มีความปลอดภัย แก่ผู้เรียน"
+
+
+def test_every_quotable_unit_of_a_seed_plan_is_its_original_lines() -> None:
+    from ingest.chunking import chunk_document
+    from ingest.structure import parse
+
+    doc = load(SEED_PLANS / MUK, MUK)
+    for chunk in chunk_document(parse(doc)):
+        for u in quotable(chunk):
+            assert "\n".join(doc.lines[u.start_line - 1 : u.end_line]).strip() == u.raw
+
+
+def test_content_tokens_leave_out_stopwords_question_words_offices_and_section_names() -> None:
+    words = content_tokens("สพม.มุกดาหาร มีพันธกิจเรื่องความปลอดภัยของนักเรียนไหมคะ", exclude=["สพม.มุกดาหาร"])
+    assert "ความปลอดภัย" in words and "นักเรียน" in words
+    assert not {"พันธกิจ", "ไหม", "คะ", "มี", "ของ", "เรื่อง", "มุกดาหาร"} & set(words)
+
+
+def test_english_words_also_bring_their_thai_terms() -> None:
+    assert {"ความปลอดภัย", "นักเรียน"} <= set(content_tokens("student safety", english=True))
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [("งบประมาณของเขต 4 เท่าไร", True), ("ใครเป็นผู้อำนวยการ", True), ("เบอร์โทรศัพท์ของเขต 13", True),
+     ("ใคร่ขอทราบยุทธศาสตร์ทั้งหมดของ สพม.4", False), ("วิสัยทัศน์ของเขต 20 คืออะไร", False)],
+)
+def test_which_questions_ask_for_a_fact(question: str, asks: bool) -> None:
+    assert asks_for_fact(question) is asks
+
+
+def test_a_figure_asked_for_must_be_in_the_evidence() -> None:
+    with_figure = quotable(_chunk("ตัวชี้วัด\n1. ความพึงใจของผู้รับบริการร้อยละ 95"))
+    without = quotable(_chunk("พันธกิจ\n1. พัฒนาครู"))
+    assert missing_answer_type("ความพึงพอใจตั้งเป้าไว้เท่าไร", with_figure) is None
+    assert missing_answer_type("ความพึงพอใจตั้งเป้าไว้เท่าไร", without) is AbstainReason.NUMBER
+    assert missing_answer_type("เบอร์โทรของเขต 4", without) is AbstainReason.CONTACT
+    assert missing_answer_type("พันธกิจมีอะไรบ้าง", without) is None
+
+
+def _term(word: str, weight: float = 1.0, neighbours: tuple[tuple[str, float], ...] = (), noun: bool = True,
+          in_corpus: bool = True) -> Term:
+    return Term(word, weight, in_corpus, noun, neighbours)
+
+
+def test_support_counts_exact_words_fully_title_words_half_and_near_words_by_strength() -> None:
+    unit = quotable(_chunk("พันธกิจ\n1. พัฒนาสถานศึกษาให้มีความปลอดภัยแก่ผู้เรียน", section="กลยุทธ์ที่ 4 ครูมืออาชีพ"))[0]
+    exact = support([_term("ความปลอดภัย")], unit)
+    assert (exact.exact, exact.soft) == (1.0, 1.0)
+    title = support([_term("ครู")], unit)
+    assert title.exact == 0.5 and title.title == 1.0
+    near = support([_term("เด็ก", neighbours=(("ผู้เรียน", 0.6),))], unit)
+    assert near.exact == 0.0 and near.soft == pytest.approx(0.6)
+    mixed = support([_term("ความปลอดภัย", 3.0), _term("ว่ายน้ำ", 1.0, in_corpus=False)], unit)
+    assert mixed.exact == pytest.approx(0.75) and mixed.words == (1.0, 0.0)
+
+
+def test_thai_compounds_split_differently_still_support() -> None:
+    assert supported("ปลอดภัย", frozenset({"ความปลอดภัย"}))
+    assert supported("โรคติดเชื้อ", frozenset({"โรค", "ติดเชื้อ"}), "มาตรการป้องกันโรคติดเชื้อไวรัส")
+    assert not supported("ห้องสมุด", frozenset({"สมุด"}), "สมุดบันทึก")  # a short word inside is not the topic
+
+
+def test_soft_strength_grows_with_distance_above_the_background() -> None:
+    assert strength(2.0) == 0.0 and strength(3.5) == pytest.approx(0.5) and strength(6.0) == 1.0
+
+
+def test_an_absent_topic_is_a_thai_noun_in_no_plan_with_no_close_neighbour() -> None:
+    assert _term("สระว่ายน้ำ", in_corpus=False, neighbours=(("บทบาท", 0.27),)).absent
+    assert not _term("ลูกหลาน", in_corpus=False, neighbours=(("เด็ก", 0.7),)).absent
+    assert not _term("swimming", in_corpus=False).absent  # an English word is in no Thai plan anyway
+    assert not _term("ห้องสมุด", in_corpus=True).absent

@@ -1,0 +1,73 @@
+"""Meaning-aware term matching: the embedded vocabulary, kept with the index, and its neighbours."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ingest.vocabulary import meaningful
+
+
+@pytest.fixture(scope="module")
+def svc(seed_settings):  # type: ignore[no-untyped-def]
+    from retrieval.service import get_service
+
+    return get_service(seed_settings)
+
+
+def _vocab(settings) -> set[str]:  # type: ignore[no-untyped-def]
+    with sqlite3.connect(settings.lexical_path) as conn:
+        return {r[0] for r in conn.execute("SELECT term FROM term_vectors")}
+
+
+def test_the_plans_vocabulary_is_embedded_at_ingest(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    vocab = _vocab(seed_settings)
+    assert {"นักเรียน", "ความปลอดภัย", "ภัยพิบัติ", "ป้องกัน", "เทคโนโลยีสารสนเทศ"} <= vocab
+    assert not any(t.isdigit() for t in vocab)
+    assert meaningful("ความปลอดภัย") and not meaningful("2568") and not meaningful("ๆ")
+
+
+@pytest.mark.parametrize(("word", "near"), [("อันตราย", "อุบัติเหตุ"), ("ปกป้อง", "ป้องกัน"), ("ไอที", "เทคโนโลยีสารสนเทศ"),
+                                            ("โรคระบาด", "โรคติดเชื้อ"), ("เด็ก", "นักเรียน")])
+def test_a_question_word_finds_the_plan_words_nearest_in_meaning(svc, word: str, near: str) -> None:  # type: ignore[no-untyped-def]
+    matches = svc.terms.matches([word])[word]
+    assert near in [m.term for m in matches]
+    assert all(m.term != word for m in matches)  # itself is no neighbour
+
+
+def test_matches_are_scored_against_the_words_own_background(svc) -> None:  # type: ignore[no-untyped-def]
+    from retrieval.support import strength
+
+    strong = max(strength(m.z) for m in svc.terms.matches(["ปกป้อง"])["ปกป้อง"])
+    slang = max((strength(m.z) for m in svc.terms.matches(["หัวกะทิ"])["หัวกะทิ"]), default=0.0)
+    assert strong >= 0.9 and slang < 0.5
+
+
+def test_the_vocabulary_follows_the_corpus_incrementally(fresh_settings) -> None:  # type: ignore[no-untyped-def]
+    from ingest.pipeline import run
+
+    run(fresh_settings)
+    before = _vocab(fresh_settings)
+    assert "ยาเสพติด" in before
+    plan = Path(fresh_settings.corpus_dir) / "001_6c7f6f6f50bc0cc0.txt"  # the only plan that says ยาเสพติด
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(text.replace("ห่างไกลยาเสพติด", "ห่างไกลสิ่งเสพติดและการพนันออนไลน์"), encoding="utf-8")
+    run(fresh_settings)
+    after = _vocab(fresh_settings)
+    assert "ยาเสพติด" not in after  # forgotten with the last chunk that held it
+    assert "การพนัน" in after or "พนัน" in after  # new words embedded
+    assert len(after ^ before) < 10  # the rest untouched
+
+
+def test_unit_vectors_are_stored_for_every_quotable_unit(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    from ingest.lexical import LexicalIndex
+    from ingest.units import quotable
+
+    lexical = LexicalIndex(seed_settings.lexical_path)
+    chunks = lexical.get_chunks(sorted(lexical.all_ids()))
+    vectors = lexical.unit_vectors(list(chunks))
+    assert set(vectors) == set(chunks)
+    for cid, chunk in chunks.items():
+        assert len(vectors[cid]) == len(quotable(chunk))
