@@ -304,6 +304,7 @@ class CalibrationResult:
     in_fold: dict[str, dict[str, Any]]
     folds: int
     questions: int
+    auc: dict[str, float]  # per model, ROC AUC of its out-of-fold probabilities (threshold-free)
 
 
 def calibrate(settings: Settings, sets: Sequence[str] = TRAINING_SETS, folds: int = 5, seed: int = 13,
@@ -344,8 +345,30 @@ def calibrate(settings: Settings, sets: Sequence[str] = TRAINING_SETS, folds: in
         "out_of_fold": {name: _headline(summary) for name, summary in oof.items()},
         "in_fold": {name: _headline(summary) for name, summary in inf.items()},
     }
+    auc = oof_auc(items, oof_probs)
+    meta["out_of_fold_auc"] = auc
     policy = AnswerPolicy(final.unit, final.office, final.answer, thresholds, meta=meta)
-    return CalibrationResult(policy, oof, inf, folds, len(items))
+    return CalibrationResult(policy, oof, inf, folds, len(items), auc)
+
+
+def oof_auc(items: Sequence[Gathered], probs: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """ROC AUC of each model's out-of-fold probabilities: how well it ranks, whatever the threshold."""
+    from sklearn.metrics import roc_auc_score
+
+    pairs: dict[str, list[tuple[float, bool]]] = {"unit": [], "office": [], "answer": []}
+    for g in items:
+        if g.evidence is None or g.case.id not in probs:
+            continue
+        p = probs[g.case.id]
+        pairs["answer"].append((p["answer"], bool(g.case.gold)))
+        pairs["office"].extend(zip(p["office"], (y for _, y in g.office_rows)))
+        pairs["unit"].extend(zip(p["unit_lookup"], g.lookup_labels))
+    out = {}
+    for family, rows in pairs.items():
+        labels = [y for _, y in rows]
+        if len(set(labels)) == 2:
+            out[family] = round(float(roc_auc_score(labels, [x for x, _ in rows])), 4)
+    return out
 
 
 def _by_set(items: Sequence[Gathered], answers: dict[str, Answer], office_of: dict[str, str]
@@ -366,7 +389,8 @@ def _headline(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def table(result: CalibrationResult) -> str:
-    """Out-of-fold and in-fold headline figures per question set, as a Markdown table."""
+    """Out-of-fold and in-fold headline figures per question set, as a Markdown table,
+    and each model's out-of-fold ROC AUC."""
     head = "| set | figures | " + " | ".join(HEADLINE) + " |"
     lines = [head, "|" + "---|" * (len(HEADLINE) + 2)]
     for name in result.out_of_fold:
@@ -374,6 +398,7 @@ def table(result: CalibrationResult) -> str:
             row = _headline(summaries[name])
             cells = [_fmt(row[k]) for k in HEADLINE]
             lines.append(f"| {name} | {label} | " + " | ".join(cells) + " |")
+    lines.append("\nout-of-fold ROC AUC: " + ", ".join(f"{k} {v:.4f}" for k, v in result.auc.items()))
     return "\n".join(lines)
 
 
@@ -393,6 +418,7 @@ def write(result: CalibrationResult, policy_path: Path | None = DEFAULT_POLICY, 
     if report_dir is not None:
         report_dir.mkdir(parents=True, exist_ok=True)
         (report_dir / "calibration.json").write_text(
-            json.dumps({"out_of_fold": result.out_of_fold, "in_fold": result.in_fold}, ensure_ascii=False, indent=1),
+            json.dumps({"out_of_fold": result.out_of_fold, "in_fold": result.in_fold, "auc": result.auc},
+                       ensure_ascii=False, indent=1),
             encoding="utf-8")
         (report_dir / "calibration.md").write_text(table(result) + "\n", encoding="utf-8")

@@ -197,18 +197,8 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     if not lines:
         lines.append("no question changed")
     ov_old, ov_new = old["summary"]["overall"], new["summary"]["overall"]
-    for key in (
-        "hit@1",
-        "hit@5",
-        "mrr@10",
-        "citation_precision",
-        "office_exact",
-        "office_all",
-        "office_precision",
-        "answerable_abstained",
-        "abstention_precision",
-        "abstention_recall",
-    ):
+    for key in (k for k in TABLE_KEYS if k not in ("n", "ndcg@10", "recall@10", "citation_recall",
+                                                     "abstention_accuracy", "citations_valid", "latency_p95_ms")):
         x, y = ov_old.get(key), ov_new.get(key)
         if x is not None and y is not None:
             lines.append(f"overall {key}: {x:.3f} -> {y:.3f}")

@@ -19,27 +19,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="check that Chroma, BM25 and records agree")
     parser.add_argument("--repair", action="store_true",
                         help="compare every store with the records and write again what any lost")
+    parser.add_argument("--no-wait", action="store_true",
+                        help="fail at once if another ingest run is writing the index (default: wait for it)")
     add_settings_args(parser)
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
 
     def _main() -> int:
         from ingest.index import PlanIndex
-        from ingest.pipeline import run
+        from ingest.pipeline import office_conflicts, run
+        from planqa.settings import CATALOGUE_NAME
 
         settings = settings_from_args(args)
         if args.check:
-            problems = PlanIndex(settings).check()
+            ix = PlanIndex(settings)
+            problems = ix.check()
+            conflicts = office_conflicts(ix.lexical.documents())
             if args.json:
-                print(json.dumps({"ok": not problems, "problems": problems}))
+                print(json.dumps({"ok": not problems, "problems": problems,
+                                  "conflicts": [{"office": c.office, "files": list(c.files)} for c in conflicts]},
+                                 ensure_ascii=False))
             for p in problems:
                 print(f"inconsistent: {p}; run `python -m ingest --repair` to repair", file=sys.stderr)
+            for c in conflicts:
+                print(f"warning: {len(c.files)} documents claim to be the plan of {c.office}: {', '.join(c.files)}; "
+                      f"set the right office in {CATALOGUE_NAME}", file=sys.stderr)
             if not problems and not args.json:
                 print("index consistent")
             return 1 if problems else 0
         bar = _progress_bar() if sys.stderr.isatty() and not args.json else None
         report = run(settings, args.paths or None, full=args.full, dry_run=args.dry_run, repair=args.repair,
-                     progress=bar)
+                     progress=bar, wait=not args.no_wait)
         if bar is not None:
             bar.close()
         if args.json:
@@ -77,6 +87,9 @@ def _summary(d: dict[str, object]) -> str:
     ]
     for s in d["skipped"]:  # type: ignore[attr-defined]
         lines.append(f"  skipped {s['file']}: {s['reason']}")
+    for c in d["conflicts"]:  # type: ignore[attr-defined]
+        lines.append(f"  warning: {len(c['files'])} documents claim to be the plan of {c['office']}: "
+                     f"{', '.join(c['files'])}")
     return "\n".join(lines)
 
 

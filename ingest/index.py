@@ -25,7 +25,7 @@ from ingest.lexical import LexicalIndex
 from ingest.tokens import tokenize
 from ingest.units import quotable
 from ingest.vocabulary import embed_missing, missing_terms
-from planqa.errors import IndexMismatch
+from planqa.errors import IndexMismatch, IndexNotReady
 from planqa.rwlock import RWLock
 from planqa.settings import Settings
 from planqa.types import Chunk, Progress, SectionKind
@@ -147,6 +147,7 @@ class PlanIndex:
         self._term_vectors: tuple[list[str], np.ndarray] = ([], np.zeros((0, 0), dtype=np.float32))
         self._unit_vectors: dict[str, np.ndarray] = {}
         self._query_vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._seen_version: str | None = None
 
     # ---- stores -----------------------------------------------------------
     @property
@@ -187,6 +188,16 @@ class PlanIndex:
         """Raise IndexMismatch when the index was built with another embedding model."""
         _same_model(self.lexical.get_meta(EMBEDDING_KEY), self.model_id)
 
+    def ensure_current(self) -> None:
+        """Before a question: the model check, and fresh store handles when another process has
+        written the index since (a CLI ``--full`` drops and recreates the Chroma collection)."""
+        version = self.lexical.get_meta(DOCUMENTS_VERSION)
+        if version != self._seen_version:
+            with self._lock:
+                self._collection = None
+            self._seen_version = version
+        self.check_model()
+
     def query_vector(self, text: str) -> list[float]:
         """The question's embedding, computed once however many searches and features use it."""
         with self._lock:
@@ -202,15 +213,26 @@ class PlanIndex:
 
     def dense_search(self, text: str, k: int, offices: Sequence[str] = ()) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) best first, within ``offices`` when given."""
-        count = self.collection.count()
-        if count == 0:
-            return []
         vec = self.query_vector(text)
         where: dict[str, Any] | None = None
         if offices:
             where = {"office": offices[0]} if len(offices) == 1 else {"office": {"$in": list(offices)}}
-        res = self.collection.query(query_embeddings=[vec], n_results=min(k, count), where=where,
-                                    include=["distances"])
+        for attempt in (1, 2):
+            try:
+                count = self.collection.count()
+                if count == 0:
+                    return []
+                res = self.collection.query(query_embeddings=[vec], n_results=min(k, count), where=where,
+                                            include=["distances"])
+                break
+            except Exception as exc:  # chromadb's NotFoundError: another process dropped the collection
+                if "does not exist" not in str(exc) and type(exc).__name__ != "NotFoundError":
+                    raise
+                with self._lock:
+                    self._collection = None
+                if attempt == 2:
+                    raise IndexNotReady("the index is being rebuilt by another process; ask again in a moment"
+                                        ) from exc
         ids = (res.get("ids") or [[]])[0]
         dists = (res.get("distances") or [[]])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, dists)]

@@ -12,7 +12,10 @@ import contextlib
 import hashlib
 import io
 import logging
+import os
 import re
+import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,15 +46,7 @@ def load(path: Path, source: str, max_bytes: int | None = None) -> SourceDoc:
         raise UnreadableDocument(
             f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
         )
-    try:
-        size = path.stat().st_size
-        if max_bytes is not None and size > max_bytes:
-            raise UnreadableDocument(
-                f"file too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB limit; raise PLANQA_MAX_FILE_MB to ingest it)"
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}") from exc
+    raw = _read_regular(path, max_bytes)
     if not raw.strip():
         raise UnreadableDocument("empty file")
     digest = hashlib.sha256(raw).hexdigest()
@@ -61,6 +56,29 @@ def load(path: Path, source: str, max_bytes: int | None = None) -> SourceDoc:
     if all(_NO_TEXT.fullmatch(line) for line in lines):
         raise UnreadableDocument("no text found in file")
     return SourceDoc(source=source, lines=lines, format=fmt, encoding=encoding, sha256=digest)
+
+
+def _read_regular(path: Path, max_bytes: int | None) -> bytes:
+    """The bytes of a regular file: a FIFO, socket or device is refused without blocking on it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableDocument("not a regular file (a FIFO, socket or device is never read)")
+        if max_bytes is not None and info.st_size > max_bytes:
+            raise UnreadableDocument(
+                f"file too large ({info.st_size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB limit; "
+                "raise PLANQA_MAX_FILE_MB to ingest it)"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read()
+    except OSError as exc:
+        raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
 
 
 def decode_text(raw: bytes) -> tuple[str, str]:
@@ -227,13 +245,30 @@ def _html_walk(soup: Any) -> str:
     return "".join(parts)
 
 
+MAX_PDF_PAGES = 2000
+MAX_PDF_SECONDS = 120.0
+MAX_ZIP_MEMBERS = 5000
+MAX_DOCX_XML_BYTES = 25_000_000  # the document's XML, unpacked; a plan's is a few MB
+MAX_ZIP_RATIO = 100  # a member packed more than this is a decompression bomb
+
+
 def _pdf_text(raw: bytes) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(raw))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise UnreadableDocument(f"PDF has {len(reader.pages)} pages, more than {MAX_PDF_PAGES}; split it")
+        started = time.monotonic()
+        pages = []
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            if time.monotonic() - started > MAX_PDF_SECONDS:
+                raise UnreadableDocument(f"PDF text took over {MAX_PDF_SECONDS:.0f} s to extract; "
+                                         "export it as text or DOCX")
+    except UnreadableDocument:
+        raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise UnreadableDocument(f"corrupt or unreadable PDF: {exc}") from exc
     except Exception as exc:  # pypdf raises assorted errors on damaged files
@@ -243,11 +278,32 @@ def _pdf_text(raw: bytes) -> str:
     return "\n".join(pages)
 
 
+def check_zip(raw: bytes) -> None:
+    """Refuse a DOCX that would unpack into far more than it weighs (a decompression bomb)."""
+    import zipfile
+
+    try:
+        members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UnreadableDocument(f"corrupt or unreadable DOCX: {exc}") from exc
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise UnreadableDocument(f"DOCX holds {len(members)} parts, more than {MAX_ZIP_MEMBERS}")
+    xml = sum(m.file_size for m in members if m.filename.endswith((".xml", ".rels")))
+    if xml > MAX_DOCX_XML_BYTES:
+        raise UnreadableDocument(f"DOCX text unpacks to {xml / 1e6:.0f} MB, more than {MAX_DOCX_XML_BYTES / 1e6:.0f} MB "
+                                 "(a decompression bomb, or a document to split)")
+    for m in members:
+        if m.file_size > 1_000_000 and m.file_size > MAX_ZIP_RATIO * max(1, m.compress_size):
+            raise UnreadableDocument(f"DOCX part {m.filename} unpacks {m.file_size // max(1, m.compress_size)}x "
+                                     "its size (a decompression bomb)")
+
+
 def _docx_text(raw: bytes) -> str:
     import zipfile
 
     from docx import Document as DocxDocument
 
+    check_zip(raw)
     try:
         document = DocxDocument(io.BytesIO(raw))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:

@@ -42,6 +42,11 @@ class OfficeKey:
             return abbr + self.province + (f" เขต {self.area}" if self.area else "")
         return f"{abbr} เขต {self.area}" if self.area else abbr
 
+    @property
+    def specific(self) -> bool:
+        """Names one office (a province or an area number), not just a level."""
+        return bool(self.province or self.area)
+
     def matches(self, other: OfficeKey) -> bool:
         """True when every part this (partial) mention names agrees with ``other``."""
         if self.level and other.level and self.level != other.level:
@@ -94,25 +99,37 @@ def _key(level: str | None, prov: str | None, area: str | None) -> OfficeKey:
     return OfficeKey(lvl, _province_th(prov) if prov else "", area or "")
 
 
-def find_office_in_document(lines: list[str]) -> OfficeKey | None:
-    """The office a plan belongs to: the most often named specific office.
+HEAD_LINES = 15  # a plan names its own office in its first lines: title, heading, or its vision's subject
+_LEAD = re.compile(r"^[\s#*>\-•–“\"'(]*")
+_PARTNER = re.compile(r"(กับ|และ|ร่วมกับ|ประสาน\S*|\bwith|\band)\s*$", re.IGNORECASE)
 
-    Only full names and abbreviations count ("เขต 4" alone could be a
-    quotation). Returns None when the plan never names a specific office.
+
+def find_office_in_document(lines: list[str]) -> OfficeKey | None:
+    """The office a plan belongs to, by where it is named, never by how often.
+
+    In order: an office that begins one of the first ``HEAD_LINES`` non-empty
+    lines (a title or heading, or the subject of the vision statement:
+    "สำนักงานเขตพื้นที่การศึกษา... เขต 13 เป็นผู้นำ..."); else an office named in the
+    title (the first non-empty line: "แผนยุทธศาสตร์ของ สพม. เขต 4 ปี 2568"), unless
+    it follows a word that makes it a partner ("ร่วมมือกับ สพม.มุกดาหาร"). An office
+    mentioned inside the text is never taken, however often; a plan that names no
+    office of its own stays unattributed (None).
     """
     full, abbr, _, _ = _patterns()
-    counts: dict[OfficeKey, list[int]] = {}
-    for i, line in enumerate(lines):
-        text = normalize_query(line)
+    head = [normalize_query(line) for line in lines if line.strip()][:HEAD_LINES]
+    for text in head:
+        start = _LEAD.match(text)
+        body = text[start.end() if start else 0 :]
         for pat in (full, abbr):
-            for m in pat.finditer(text):
-                key = _key(m.group("level"), m.group("prov"), m.group("area"))
-                if key.province or key.area:
-                    counts.setdefault(key, []).append(i)
-    if not counts:
-        return None
-    # most mentions first, then the earliest mention
-    return min(counts, key=lambda k: (-len(counts[k]), counts[k][0]))
+            m = pat.match(body)
+            if m and (key := _key(m.group("level"), m.group("prov"), m.group("area"))).specific:
+                return key
+    for pat in (full, abbr):
+        for m in pat.finditer(head[0] if head else ""):
+            key = _key(m.group("level"), m.group("prov"), m.group("area"))
+            if key.specific and not _PARTNER.search(head[0][: m.start()]):
+                return key
+    return None
 
 
 def find_office_mentions(question: str) -> list[OfficeKey]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import time
 import tomllib
 import uuid
@@ -15,9 +17,10 @@ from typing import Any
 from ingest.index import DOCUMENTS_VERSION, EMBEDDING_KEY, PlanIndex
 from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.prepare import parser_fingerprint, prepare_many
+from ingest.writelock import index_write_lock
 from planqa.errors import ConfigError, UnreadableDocument
 from planqa.settings import CATALOGUE_NAME, Settings
-from planqa.types import Chunk, IngestReport, ParsedDoc, Progress, Skipped, SourceDoc
+from planqa.types import Chunk, Conflict, IngestReport, ParsedDoc, Progress, Skipped, SourceDoc
 
 log = logging.getLogger(__name__)
 GROUP_CHUNKS = 2000  # chunks per index() call: bounds memory, keeps batches full
@@ -32,39 +35,86 @@ class _Prepared:
     tokens: list[str]  # BM25 tokens of each chunk, joined by spaces
 
 
-def discover(corpus_dir: Path, paths: Iterable[Path] | None = None) -> tuple[list[Path], list[Skipped]]:
-    """Supported files under ``corpus_dir`` (or the given paths inside it)."""
-    root = corpus_dir.resolve()
+def discover(corpus_dir: Path, paths: Iterable[Path] | None = None, unreadable: list[str] | None = None
+             ) -> tuple[list[Path], list[Skipped]]:
+    """Supported regular files under ``corpus_dir`` (or the given paths inside it), and what was
+    passed over with why: unreadable folders (their plans keep their chunks), FIFOs and other
+    special files, names that are not UTF-8, links out of the corpus, unsupported types.
+    ``unreadable`` collects the corpus-relative folders that could not be read."""
+    root = corpus_dir.resolve() if corpus_dir.is_dir() else corpus_dir
     skipped: list[Skipped] = []
     if not corpus_dir.is_dir():
         raise ConfigError(f"corpus directory {corpus_dir} does not exist; create it or set PLANQA_CORPUS_DIR")
+    if not os.access(corpus_dir, os.R_OK | os.X_OK):
+        raise ConfigError(f"corpus directory {corpus_dir} cannot be read; fix its permissions")
     candidates: list[Path] = []
     for p in list(paths or [corpus_dir]):
         p = Path(p)
         if p.is_dir():
-            candidates.extend(sorted(x for x in p.rglob("*") if not x.is_dir()))
+            candidates.extend(_walk(p, corpus_dir, skipped, unreadable if unreadable is not None else []))
         elif p.exists() or p.is_symlink():
             candidates.append(p)
         else:
-            skipped.append(Skipped(str(p), "no such file"))
+            skipped.append(Skipped(display_name(str(p)), "no such file"))
     files: list[Path] = []
     for path in candidates:
         rel = _relative(path, corpus_dir)
         if any(part.startswith(".") for part in Path(rel).parts) or path.name == CATALOGUE_NAME:
             continue
-        try:
-            resolved = path.resolve(strict=True)
-        except (OSError, RuntimeError):
-            skipped.append(Skipped(rel, "broken link or unreadable path"))
-            continue
-        if not resolved.is_relative_to(root):
-            skipped.append(Skipped(rel, "outside the corpus directory (links are not followed out of it)"))
-            continue
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            skipped.append(Skipped(rel, f"unsupported file type; supported: {', '.join(SUPPORTED_SUFFIXES)}"))
-            continue
-        files.append(path)
+        reason = _refusal(path, rel, root)
+        if reason:
+            skipped.append(Skipped(display_name(rel), reason))
+        else:
+            files.append(path)
     return files, skipped
+
+
+def _walk(top: Path, corpus_dir: Path, skipped: list[Skipped], unreadable: list[str]) -> list[Path]:
+    """Every non-folder under ``top``, sorted; an unreadable folder is reported, not taken as empty."""
+    found: list[Path] = []
+
+    def refused(err: OSError) -> None:
+        rel = _relative(Path(err.filename), corpus_dir) if err.filename else "?"
+        skipped.append(Skipped(display_name(rel), f"folder cannot be read ({err.strerror}); "
+                                                  "its plans keep their chunks until it can"))
+        unreadable.append(rel)
+
+    for folder, dirs, names in os.walk(top, onerror=refused):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(folder) / n for n in names)
+    return sorted(found)
+
+
+def _refusal(path: Path, rel: str, root: Path) -> str:
+    """Why ``path`` is not read, or "" when it is a readable candidate."""
+    if not utf8_name(rel):
+        return "file name is not valid UTF-8; rename the file"
+    try:
+        resolved = path.resolve(strict=True)
+        mode = resolved.stat().st_mode
+    except (OSError, RuntimeError):
+        return "broken link or unreadable path"
+    if not resolved.is_relative_to(root):
+        return "outside the corpus directory (links are not followed out of it)"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, socket or device is never read)"
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return f"unsupported file type; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+    return ""
+
+
+def utf8_name(name: str) -> bool:
+    """The OS gave a name that is valid UTF-8 (Python maps invalid bytes to lone surrogates)."""
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def display_name(name: str) -> str:
+    """A file name safe to print and store: invalid bytes shown as U+FFFD."""
+    return name if utf8_name(name) else name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _relative(path: Path, corpus_dir: Path) -> str:
@@ -95,8 +145,13 @@ def run(
     repair: bool = False,
     progress: Progress | None = None,
     plan_index: PlanIndex | None = None,
+    wait: bool = True,
 ) -> IngestReport:
     """Bring the index in step with the corpus and report what changed.
+
+    A run that writes holds the index's write lock (``ingest/writelock.py``):
+    one writer at a time across processes; another run waits for it
+    (``wait=False``: fails at once with IndexBusy).
 
     Args:
         settings: where the corpus and the index are.
@@ -108,9 +163,23 @@ def run(
             again what any store lost (what ``--check`` recommends); without
             it a run repairs after a crash or when the cheap counts disagree.
     """
+    if dry_run:
+        return _run(settings, paths, full, dry_run, repair, progress, plan_index)
+
+    def waiting(message: str) -> None:
+        if progress:
+            progress(0, 0, message)
+
+    with index_write_lock(settings.index_dir, wait=wait, on_wait=waiting):
+        return _run(settings, paths, full, dry_run, repair, progress, plan_index)
+
+
+def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool, repair: bool,
+         progress: Progress | None, plan_index: PlanIndex | None) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport(dry_run=dry_run)
-    files, report.skipped = discover(settings.corpus_dir, paths)
+    unreadable: list[str] = []
+    files, report.skipped = discover(settings.corpus_dir, paths, unreadable)
     catalogue = load_catalogue(settings)
     ix = plan_index or PlanIndex(settings)
     if not full:
@@ -156,7 +225,9 @@ def run(
     for p in prepared:
         setattr(report, p.status, getattr(report, p.status) + 1)
     present = {_relative(p, settings.corpus_dir) for p in files}
-    gone = sorted(set(known) - present) if not paths else []
+    # a plan in a folder that cannot be read now is not gone: it keeps its chunks
+    in_unreadable = {src for src in known if any(src.startswith(d.rstrip("/") + "/") for d in unreadable)}
+    gone = sorted(set(known) - present - in_unreadable) if not paths else []
     report.deleted = len(gone)
     if not dry_run:
         _write(ix, report, prepared, gone, catalogue, progress, full)
@@ -164,8 +235,20 @@ def run(
         ix.lexical.set_meta(DOCUMENTS_VERSION, uuid.uuid4().hex)  # readers reload the office list
         if not paths:  # a partial run did not re-parse the other files
             ix.lexical.set_meta(FINGERPRINT_KEY, fingerprint)
+    report.conflicts = office_conflicts(ix.lexical.documents())
+    for c in report.conflicts:
+        log.warning("%d documents claim to be the plan of %s: %s", len(c.files), c.office, ", ".join(c.files))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def office_conflicts(documents: Iterable[dict[str, Any]]) -> list[Conflict]:
+    """Offices that more than one indexed document names as its own."""
+    by_office: dict[str, list[str]] = {}
+    for d in documents:
+        if d.get("office_named"):
+            by_office.setdefault(str(d["office"]), []).append(str(d["source"]))
+    return [Conflict(office, tuple(sorted(files))) for office, files in sorted(by_office.items()) if len(files) > 1]
 
 
 def _status(doc: SourceDoc, chunks: list[Chunk], old: dict[str, Any] | None, full: bool) -> str:
@@ -192,11 +275,13 @@ def _write(
     ix.prepare_tokens({c.id: t for p in todo for c, t in zip(p.chunks, p.tokens)})
     ix.prepare_term_vectors(progress, force=full)
     with ix.rw.write():  # readers see the old index or the new one, never half
+        # the marker first: a run killed anywhere below, inside a --full reset too, is repaired by the next
+        was_dirty = marker.exists()
+        marker.write_text("an ingest run is writing; if it died, the next run repairs the index\n")
         if full:
             ix.reset()
-        if marker.exists():  # only after a --full reset or a first run that died
+        elif was_dirty:  # a run that died while writing, before this one
             ix.repair()
-        marker.write_text("an ingest run is writing; if it died, the next run repairs the index\n")
         ix.written = 0
         total = sum(len(p.chunks) for p in todo)
         done = 0

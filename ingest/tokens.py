@@ -8,6 +8,19 @@ from functools import lru_cache
 from ingest.normalize import normalize_query
 
 _KEEP = re.compile(r"[^0-9a-z\u0e01-\u0e4e]+")  # Thai letters/marks, Latin, digits
+PIECE = 1000  # newmm's cost grows faster than linearly with a piece's length: cut long lines first
+
+
+def pieces(line: str, size: int = PIECE) -> list[str]:
+    """A line cut into pieces of at most ``size`` characters, at a space where there is one."""
+    out: list[str] = []
+    while len(line) > size:
+        cut = line.rfind(" ", size // 2, size)
+        cut = cut if cut > 0 else size
+        out.append(line[:cut])
+        line = line[cut:]
+    out.append(line)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -31,8 +44,9 @@ def tokenize(text: str, drop_stopwords: bool = True) -> list[str]:
         norm = normalize_query(line).lower()
         if not norm:
             continue
-        for tok in word_tokenize(norm, engine="newmm", keep_whitespace=False):
-            tok = _KEEP.sub("", tok)
-            if tok and tok not in stop and tok != "ๆ":
-                out.append(tok)
+        for piece in pieces(norm):
+            for tok in word_tokenize(piece, engine="newmm", keep_whitespace=False):
+                tok = _KEEP.sub("", tok)
+                if tok and tok not in stop and tok != "ๆ":
+                    out.append(tok)
     return out

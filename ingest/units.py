@@ -15,13 +15,17 @@ from ingest.structure import item_number, section_kind_of_heading
 from ingest.tokens import tokenize
 from planqa.types import Chunk
 
+# a unit's words are read from its first characters only: a plan item is a few hundred, and a
+# megabyte-long line must not be tokenised again for every question that retrieves it
+TOKEN_CHARS = 4000
+
 
 @dataclass(frozen=True, slots=True)
 class Unit:
     chunk: Chunk
     start_line: int
     end_line: int
-    text: str  # normalised, for display
+    text: str  # normalised, for display (of each line, its first TOKEN_CHARS characters)
     raw: str  # exact original lines, for the citation
     item: str | None
     tokens: frozenset[str]  # the unit's own words
@@ -44,13 +48,13 @@ def _units(chunk: Chunk) -> tuple[Unit, ...]:
     lines = chunk.text.split("\n")
     groups: list[list[int]] = []
     label_groups: set[int] = set()
+    heads = [normalize_line(x[:TOKEN_CHARS]) for x in lines]  # structure needs only a line's beginning
     heading_at = next(
-        (i for i, x in enumerate(lines) if chunk.section and normalize_line(x) and section_kind_of_heading(normalize_line(x))),
+        (i for i, x in enumerate(heads) if chunk.section and x and section_kind_of_heading(x)),
         None,
     )
     blanks = 0
-    for i, line in enumerate(lines):
-        norm = normalize_line(line)
+    for i, norm in enumerate(heads):
         if not norm:
             blanks += 1
             continue
@@ -69,7 +73,7 @@ def _units(chunk: Chunk) -> tuple[Unit, ...]:
     for gi, g in enumerate(groups):
         raw_lines = lines[g[0] : g[-1] + 1]
         raw = "\n".join(raw_lines).strip()
-        text = " ".join(n for n in (normalize_line(x) for x in raw_lines) if n).strip("“”\"")
+        text = " ".join(n for n in heads[g[0] : g[-1] + 1] if n).strip("“”\"")
         units.append(
             Unit(
                 chunk=chunk,
@@ -77,8 +81,8 @@ def _units(chunk: Chunk) -> tuple[Unit, ...]:
                 end_line=chunk.start_line + g[-1],
                 text=text,
                 raw=raw,
-                item=item_number(normalize_line(lines[g[0]])),
-                tokens=frozenset(tokenize(text, drop_stopwords=False)),
+                item=item_number(heads[g[0]]),
+                tokens=frozenset(tokenize(text[:TOKEN_CHARS], drop_stopwords=False)),
                 title_tokens=_title_tokens(chunk.section),
                 is_heading=gi in label_groups,
             )

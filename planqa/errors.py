@@ -19,3 +19,20 @@ class IndexNotReady(PlanQAError):
 
 class ConfigError(PlanQAError):
     """A setting has a value we cannot use."""
+
+
+class IndexBusy(PlanQAError):
+    """Another process is writing the index."""
+
+
+class InvalidInput(PlanQAError):
+    """A question or a parameter that cannot be used: the message says which and why,
+    in English (logs, CLI) and in Thai (``thai``, for the web app)."""
+
+    def __init__(self, message: str, thai: str) -> None:
+        super().__init__(message)
+        self.thai = thai
+
+
+class DiskFull(PlanQAError):
+    """The disk holding the index is full."""

@@ -203,6 +203,14 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Documents that claim the same office: one of them is probably not that office's plan."""
+
+    office: str
+    files: tuple[str, ...]
+
+
 @dataclass(slots=True)
 class IngestReport:
     seen: int = 0
@@ -215,6 +223,7 @@ class IngestReport:
     chunks_deleted: int = 0
     seconds: float = 0.0
     dry_run: bool = False
+    conflicts: list[Conflict] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

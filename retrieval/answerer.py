@@ -24,7 +24,6 @@ from retrieval.query import KnownOffice, parse_query
 from retrieval.wording import Writer, phrases
 
 log = logging.getLogger(__name__)
-MAX_QUESTION_CHARS = 2000
 # the extractive answer's refusal stands: an LLM must not invent a figure, a name, a contact or a date
 _FACT_REASONS = frozenset({AbstainReason.NUMBER, AbstainReason.PERSON, AbstainReason.CONTACT, AbstainReason.DATE})
 
@@ -104,7 +103,7 @@ class Answerer:
 
     def gather(self, ask: Ask) -> Evidence | Answer:
         """The evidence for ``ask`` (policy-free), or the final Answer when there is nothing to weigh."""
-        question = (ask.question or "")[:MAX_QUESTION_CHARS]
+        question = ask.question
         q = re.sub(r"[\x00-\x1f\x7f]", " ", question).strip()
         if not re.search(r"[0-9A-Za-z\u0e01-\u0e5b]", q):
             return _fixed(question, "", AbstainReason.EMPTY, str(phrases(False)["empty"]))

@@ -70,6 +70,7 @@ class Evidence:
     section: list[Unit]  # SECTION: the asked section's (or items') units
     section_hit: Hit | None
     short: dict[str, str]  # office name -> short name
+    conflicts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # office -> the documents that claim it
 
 
 class Gatherer:
@@ -141,7 +142,8 @@ class Gatherer:
         found = fact and missing_answer_type(query.normalized, top_units) is None
         qvec = question_vector(query, mode, terms, everything, pool_hits, stats, fact, found)
         return Evidence(question, rewritten, query, mode, terms, hits, candidates, unit_vectors, offices,
-                        office_vectors, qvec, section, section_hit, {o.name: o.short for o in known})
+                        office_vectors, qvec, section, section_hit, {o.name: o.short for o in known},
+                        {o.name: o.sources for o in known if len(o.sources) > 1})
 
     def _with_unit_dense(self, query: Query, candidates: list[Candidate]) -> list[Candidate]:
         """The candidates with the cosine of the question and each unit."""

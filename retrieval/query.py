@@ -34,6 +34,7 @@ class KnownOffice:
     name: str  # as stored on chunks
     key: OfficeKey | None
     aliases: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # the documents of this office (more than one: they conflict)
 
     @property
     def short(self) -> str:
@@ -46,10 +47,12 @@ def known_offices(documents: Sequence[dict[str, object]]) -> list[KnownOffice]:
     for d in documents:
         name = str(d["office"])
         aliases = tuple(str(a) for a in d.get("aliases", []) or [])  # type: ignore[attr-defined]
+        sources: tuple[str, ...] = (str(d["source"]),) if d.get("source") else ()
         if name in seen:
             aliases = tuple(sorted(set(seen[name].aliases) | set(aliases)))
+            sources = seen[name].sources + sources
         key = parse_office_name(name) if d.get("office_named", True) else None
-        seen[name] = KnownOffice(name, key, aliases)
+        seen[name] = KnownOffice(name, key, aliases, sources)
     return list(seen.values())
 
 

@@ -14,8 +14,8 @@ from typing import Any
 from ingest.index import DOCUMENTS_VERSION, PlanIndex
 from planqa.settings import Settings
 from planqa.types import Answer, Hit, Query
+from retrieval import inputs
 from retrieval.answerer import Answerer, Ask
-from retrieval.followup import history_questions
 from retrieval.gather import Gatherer
 from retrieval.hybrid import FusionWeights, HybridSearcher, Retriever
 from retrieval.llm import make_chat_model
@@ -78,7 +78,7 @@ class Service:
             self.search("วิสัยทัศน์", k=1)
 
     def check_model(self) -> None:
-        self.index.check_model()
+        self.index.ensure_current()
 
     def parse(self, question: str) -> Query:
         return parse_query(question, self.offices())
@@ -92,7 +92,8 @@ class Service:
         retriever: str = Retriever.HYBRID,
     ) -> list[Hit]:
         self.check_model()
-        query = self.parse(question)
+        query = self.parse(inputs.question(question))
+        offices = inputs.offices(offices, self.offices())
         expansion = self.gatherer.expansion(self.gatherer.terms(query, self.offices()))
         with self.index.rw.read():
             return self.searcher.search(query, k=k or self.settings.top_k, retriever=retriever,
@@ -106,9 +107,9 @@ class Service:
         retriever: str = Retriever.HYBRID,
         k: int | None = None,
     ) -> Ask:
-        """The request, with this service's defaults filled in."""
-        return Ask(question, tuple(history_questions(history)), tuple(offices or ()), Retriever.parse(retriever),
-                   k or self.settings.top_k)
+        """The request, checked (InvalidInput says what is wrong), with this service's defaults filled in."""
+        return Ask(inputs.question(question), inputs.history(history), inputs.offices(offices, self.offices()),
+                   Retriever.parse(retriever), k or self.settings.top_k)
 
     def stream(self, question: str, **options: Any) -> Iterator[str | Answer]:
         """Answer text pieces as they are ready, then the final Answer (``options``: as for ``ask``)."""

@@ -41,6 +41,7 @@ TH = {
     "item": "ข้อ {n}",
     "more": "(และอีก {n} ข้อ ดูได้ใน [{ref}])",
     "lines": "บรรทัด",
+    "conflict": "หมายเหตุ: เอกสาร {n} ฉบับระบุว่าเป็นแผนของ {office} ({files}) โปรดตรวจสอบว่าฉบับใดถูกต้อง",
 }
 EN = {
     "empty": "Please type a question about the service-area offices' plans.",
@@ -64,6 +65,7 @@ EN = {
     "item": "item {n}",
     "more": "(and {n} more items, see [{ref}])",
     "lines": "lines",
+    "conflict": "Note: {n} documents say they are the plan of {office} ({files}); check which one is right.",
 }
 
 
@@ -73,6 +75,13 @@ def phrases(english: bool) -> dict[str, Any]:
 
 def section_label(kind: str, english: bool) -> str:
     return label(kind, english)
+
+
+QUOTE_CHARS = 700  # a longer unit (a whole page pasted as one line) is shown cut; its citation has it all
+
+
+def quote(unit: Unit) -> str:
+    return unit.text if len(unit.text) <= QUOTE_CHARS else unit.text[:QUOTE_CHARS].rstrip() + " …"
 
 
 class Writer:
@@ -87,6 +96,15 @@ class Writer:
     def lines(self, d: Decision) -> list[str]:
         if d.abstain is not None:
             return self.abstention(d.abstain, d.absent)
+        return self._answer(d) + self._conflict_notes()
+
+    def _conflict_notes(self) -> list[str]:
+        """An answer drawing on an office that two documents claim says so."""
+        cited = dict.fromkeys(c.office for c in self.book.citations)
+        return [str(self.p["conflict"]).format(n=len(files), office=self.office(o), files=", ".join(files))
+                for o in cited if (files := self.ev.conflicts.get(o))]
+
+    def _answer(self, d: Decision) -> list[str]:
         if d.mode is Mode.WHICH:
             return self._which(d.offices)
         if d.mode is Mode.WHICH_HAVE:
@@ -95,21 +113,21 @@ class Writer:
             return self._compare(d.offices)
         if d.mode is Mode.SECTION and self.ev.section_hit is not None:
             return self._section(self.ev.section_hit, d.quotes)
-        return [f"{self.office(u.chunk.office)} — {self.where(u)}: “{u.text}” [{self.book.cite([u])}]" for u in d.quotes]
+        return [f"{self.office(u.chunk.office)} — {self.where(u)}: “{quote(u)}” [{self.book.cite([u])}]" for u in d.quotes]
 
     # ---- modes -----------------------------------------------------------------------
     def _which(self, named: Sequence[Named]) -> list[str]:
         out = [str(self.p["which_intro"]).format(n=len(named))]
         for i, n in enumerate(named, 1):
             out.append(f"{i}. {self.office(n.office)}")
-            out.extend(f"   • {self.where(u)}: “{u.text}” [{self.book.cite([u])}]" for u in n.quotes)
+            out.extend(f"   • {self.where(u)}: “{quote(u)}” [{self.book.cite([u])}]" for u in n.quotes)
         return out
 
     def _which_have(self, named: Sequence[Named]) -> list[str]:
         kinds = self.ev.query.section_kinds
         out = [str(self.p["which_have_intro"]).format(n=len(named), section=section_label(kinds[0], self.english))]
         for i, n in enumerate(named, 1):
-            quotes = " ".join(f"“{u.text}”" for u in n.quotes)
+            quotes = " ".join(f"“{quote(u)}”" for u in n.quotes)
             out.append(f"{i}. {self.office(n.office)} — {n.quotes[0].chunk.section}: {quotes} [{self.book.cite(n.quotes)}]")
         return out
 
@@ -118,7 +136,7 @@ class Writer:
         out = [str(self.p["compare_intro"]).format(section=section_label(kinds[0], self.english) if kinds else "")]
         for n in named:
             out.append(f"• {self.office(n.office)} — {n.quotes[0].chunk.section}:")
-            out.extend(f"   “{u.text}” [{self.book.cite([u])}]" for u in n.quotes)
+            out.extend(f"   “{quote(u)}” [{self.book.cite([u])}]" for u in n.quotes)
         shared = self._shared(named)
         out.append(str(self.p["shared"]).format(words=", ".join(shared)) if shared else str(self.p["differ"]))
         return out
@@ -133,13 +151,13 @@ class Writer:
     def _section(self, hit: Hit, units: Sequence[Unit]) -> list[str]:
         header = self.header(hit)
         if self.ev.query.item_numbers or (self.ev.terms and len(units) <= 3):
-            return [header, *(f"• “{u.text}” [{self.book.cite([u])}]" for u in units)]
+            return [header, *(f"• “{quote(u)}” [{self.book.cite([u])}]" for u in units)]
         return [header, *self._block(list(units))]
 
     def _block(self, units: list[Unit], limit: int = 8) -> list[str]:
         """A whole section: its items one to a line, one citation for the run."""
         shown = units[:limit]
-        lines = [f"• “{u.text}”" for u in shown]
+        lines = [f"• “{quote(u)}”" for u in shown]
         lines[-1] += f" [{self.book.cite(shown)}]"
         if len(units) > len(shown):
             rest = units[len(shown):]

@@ -330,7 +330,7 @@ def test_unsupported_and_oversized_files_say_what_to_do(tmp_path: Path) -> None:
 def test_unreadable_path_is_a_reason_not_a_crash(tmp_path: Path) -> None:
     folder = tmp_path / "folder.txt"
     folder.mkdir()
-    with pytest.raises(UnreadableDocument, match="cannot read file"):
+    with pytest.raises(UnreadableDocument, match="not a regular file"):
         load(folder, "folder.txt")
     with pytest.raises(UnreadableDocument, match="cannot read file"):
         load(tmp_path / "missing.txt", "missing.txt")

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from planqa.errors import PlanQAError
+from planqa.errors import DiskFull, IndexBusy, IndexNotReady, InvalidInput, PlanQAError
 from planqa.types import Answer
 from webui import render
 from webui.documents import UploadRefused
@@ -26,6 +26,14 @@ def thai_error(exc: Exception) -> str:
     """What a user sees for an exception: our own errors' message, never a trace."""
     if isinstance(exc, UploadRefused):
         return str(exc)
+    if isinstance(exc, InvalidInput):
+        return exc.thai
+    if isinstance(exc, IndexNotReady):
+        return "กำลังสร้างดัชนีใหม่ กรุณาถามอีกครั้งในอีกสักครู่"
+    if isinstance(exc, IndexBusy):
+        return "มีการนำเข้าเอกสารอื่นกำลังทำงานอยู่ กรุณารอสักครู่แล้วลองใหม่"
+    if isinstance(exc, DiskFull):
+        return "พื้นที่ดิสก์ของดัชนีเต็ม กรุณาแจ้งผู้ดูแลระบบ (ดัชนีเดิมยังใช้งานได้)"
     if isinstance(exc, PlanQAError):
         return f"ดำเนินการไม่สำเร็จ: {exc}"
     log.error("unexpected error", exc_info=exc)
