@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from planqa.cli import add_settings_args, guarded, load_settings, setup_logging
 from planqa.errors import PlanQAError
@@ -25,6 +26,7 @@ from webui.chat import respond, thai_error
 from webui.documents import UploadResult
 from webui.evaluate import HEADERS as EVAL_HEADERS
 from webui.evaluate import EvaluationRefused
+from webui.ratelimit import LoginRateLimit
 from webui.services import Services, login
 
 log = logging.getLogger("webui.app")
@@ -107,7 +109,9 @@ def _documents_tab(services: Services, refresh_outputs: Callable[[], tuple[Any, 
                                   label="บันทึกเป็น/แทนที่ไฟล์ (ไม่บังคับ, อัปโหลดทีละไฟล์)")
             upload = gr.Button("อัปโหลดและนำเข้า", variant="primary")
         with gr.Column():
-            to_delete = gr.Dropdown(choices=docs.files(), value=None, label="ลบไฟล์ออกจากโฟลเดอร์เอกสาร")
+            # custom values: a file uploaded after the page was built can be deleted too (delete() checks it)
+            to_delete = gr.Dropdown(choices=docs.files(), value=None, allow_custom_value=True,
+                                    label="ลบไฟล์ออกจากโฟลเดอร์เอกสาร")
             delete = gr.Button("ลบไฟล์และนำเข้าใหม่", variant="stop")
             full = gr.Checkbox(label="สร้างดัชนีใหม่ทั้งหมด (ช้ากว่า)", value=False)
             reingest = gr.Button("นำเข้าใหม่")
@@ -260,9 +264,11 @@ def main(argv: list[str] | None = None) -> int:
             threading.Thread(target=_first_ingest, args=(services,), name="first-ingest", daemon=True).start()
         demo = build_demo(services)
         demo.queue(default_concurrency_limit=2)
+        # a login is rate-limited per client address (webui/ratelimit.py)
+        limit = [Middleware(LoginRateLimit, attempts=settings.login_attempts, window=settings.login_window_s)]
         demo.launch(server_name=settings.host, server_port=settings.port, share=args.share, auth=auth,
                     max_file_size=f"{settings.max_upload_mb}mb", css=render.CSS, show_error=False,
-                    footer_links=["api"])
+                    footer_links=["api"], app_kwargs={"middleware": limit} if auth else None)
         return 0
 
     return guarded(_main)

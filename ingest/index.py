@@ -7,6 +7,7 @@ Only this module knows Chroma's flat metadata and LangChain Documents.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -133,8 +134,11 @@ class PlanIndex:
         self.embeddings = embeddings or embeddings_for(settings)  # questions
         self._document_embeddings: Embeddings | None = None  # ingest runs: see document_embeddings
         self.model_id = model_id(self.embeddings)
-        settings.index_dir.mkdir(parents=True, exist_ok=True)
-        self.lexical = LexicalIndex(settings.lexical_path)
+        # a folder that exists but cannot be written (a read-only disk or mount) is served as it is
+        self.read_only = settings.index_dir.is_dir() and not os.access(settings.index_dir, os.W_OK)
+        if not self.read_only:
+            settings.index_dir.mkdir(parents=True, exist_ok=True)
+        self.lexical = LexicalIndex(settings.lexical_path, read_only=self.read_only)
         self._client: Any = None
         self._collection: Any = None
         self._records: Any = None
@@ -162,8 +166,22 @@ class PlanIndex:
                     host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings
                 )
             else:
-                self._client = chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
+                self._client = chromadb.PersistentClient(path=str(self._chroma_path()), settings=chroma_settings)
         return self._client
+
+    def _chroma_path(self) -> Path:
+        """Chroma's folder; a read-only one is served from a private copy (Chroma writes on opening)."""
+        if not self.read_only:
+            return self.settings.chroma_dir
+        import atexit
+        import shutil
+        import tempfile
+
+        copy = Path(tempfile.mkdtemp(prefix="planqa-readonly-chroma-")) / "chroma"
+        atexit.register(shutil.rmtree, copy.parent, True)
+        log.warning("the index %s is read-only: serving a copy of its vectors from %s", self.settings.index_dir, copy)
+        shutil.copytree(self.settings.chroma_dir, copy)
+        return copy
 
     @property
     def collection(self) -> Any:
@@ -242,10 +260,9 @@ class PlanIndex:
         if self._records is None:
             from langchain_classic.indexes import SQLRecordManager
 
-            self._records = SQLRecordManager(
-                namespace=self.record_namespace,
-                db_url=f"sqlite:///{self.settings.records_path.resolve()}",
-            )
+            path = self.settings.records_path.resolve()
+            url = f"sqlite:///file:{path}?mode=ro&immutable=1&uri=true" if self.read_only else f"sqlite:///{path}"
+            self._records = SQLRecordManager(namespace=self.record_namespace, db_url=url)
             self._records.create_schema()
         return self._records
 

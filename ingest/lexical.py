@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ingest.tokens import tokenize
+from planqa.errors import ReadOnlyIndex
 from planqa.types import Chunk, SectionKind
 
 SCHEMA_VERSION = "1"
@@ -63,24 +64,44 @@ CREATE TABLE IF NOT EXISTS unit_vectors (chunk_id TEXT PRIMARY KEY, rows INTEGER
 class LexicalIndex:
     """BM25 search and chunk records in one SQLite file (thread-safe)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        """``read_only``: open an existing file that cannot be written (a read-only folder or disk);
+        every query works, every write raises ReadOnlyIndex."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.read_only = read_only
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.exists():
+            raise ReadOnlyIndex(f"{path} does not exist and its folder is read-only; ingest somewhere writable first")
         self._local = threading.local()
         self._write_lock = threading.Lock()
-        with self._conn() as conn:
-            conn.executescript(_SCHEMA)
-            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        if not read_only:
+            with self._conn() as conn:
+                conn.executescript(_SCHEMA)
+                conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            if self.read_only:
+                conn = _read_only(self.path)
+            else:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
             conn.row_factory = sqlite3.Row
             self._local.conn = conn
         return conn
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database file (after an ingest run): the file alone is
+        then the whole index, as a read-only copy of it must be."""
+        self._writing().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _writing(self) -> sqlite3.Connection:
+        if self.read_only:
+            raise ReadOnlyIndex(f"the index {self.path.parent} is read-only: it can be served, not written")
+        return self._conn()
 
     # ---- writes -----------------------------------------------------------
     def upsert(self, chunks: Sequence[Chunk], tokens: Sequence[list[str]] | None = None,
@@ -89,7 +110,7 @@ class LexicalIndex:
         if tokens is None:
             tokens = [tokenize(c.embed_text) for c in chunks]
         with self._write_lock:
-            conn = self._conn()
+            conn = self._writing()
             conn.execute("BEGIN IMMEDIATE")
             try:
                 self._delete_ids(conn, [c.id for c in chunks])
@@ -122,7 +143,7 @@ class LexicalIndex:
 
     def delete(self, ids: Iterable[str]) -> int:
         with self._write_lock:
-            conn = self._conn()
+            conn = self._writing()
             conn.execute("BEGIN IMMEDIATE")
             try:
                 n = self._delete_ids(conn, list(ids))
@@ -148,7 +169,7 @@ class LexicalIndex:
 
     def clear(self) -> None:
         with self._write_lock:
-            conn = self._conn()
+            conn = self._writing()
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("DELETE FROM fts")
             conn.execute("DELETE FROM chunks")
@@ -245,7 +266,7 @@ class LexicalIndex:
         """Store unit float32 vectors of ``terms`` (rows of ``vectors``)."""
         rows = [(t, v.astype("float32").tobytes()) for t, v in zip(terms, vectors)]
         with self._write_lock:
-            conn = self._conn()
+            conn = self._writing()
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany("INSERT OR REPLACE INTO term_vectors VALUES (?, ?)", rows)
             conn.execute("COMMIT")
@@ -253,7 +274,7 @@ class LexicalIndex:
     def prune_term_vectors(self) -> int:
         """Forget the vectors of terms no chunk holds any more."""
         with self._write_lock:
-            cur = self._conn().execute("DELETE FROM term_vectors WHERE term NOT IN (SELECT term FROM fts_vocab)")
+            cur = self._writing().execute("DELETE FROM term_vectors WHERE term NOT IN (SELECT term FROM fts_vocab)")
             return int(cur.rowcount or 0)
 
     def term_vectors(self) -> tuple[list[str], bytes, int]:
@@ -280,7 +301,7 @@ class LexicalIndex:
 
     def put_unit_vectors(self, vectors: dict[str, np.ndarray]) -> None:
         with self._write_lock:
-            conn = self._conn()
+            conn = self._writing()
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany("INSERT OR REPLACE INTO unit_vectors VALUES (?, ?, ?)",
                              [(cid, len(v), np.asarray(v, dtype=np.float16).tobytes()) for cid, v in vectors.items()])
@@ -291,7 +312,7 @@ class LexicalIndex:
     # ---- documents and meta ---------------------------------------------------
     def put_document(self, row: dict[str, Any]) -> None:
         with self._write_lock:
-            self._conn().execute(
+            self._writing().execute(
                 "INSERT OR REPLACE INTO documents (source, office, office_named, title, sha256, format, encoding,"
                 " sections, chunk_ids, aliases, ingested_at) VALUES (:source, :office, :office_named, :title,"
                 " :sha256, :format, :encoding, :sections, :chunk_ids, :aliases, :ingested_at)",
@@ -302,7 +323,7 @@ class LexicalIndex:
 
     def delete_document(self, source: str) -> None:
         with self._write_lock:
-            self._conn().execute("DELETE FROM documents WHERE source = ?", (source,))
+            self._writing().execute("DELETE FROM documents WHERE source = ?", (source,))
 
     def documents(self) -> list[dict[str, Any]]:
         rows = self._conn().execute("SELECT * FROM documents ORDER BY source")
@@ -322,13 +343,25 @@ class LexicalIndex:
 
     def set_meta(self, key: str, value: str) -> None:
         with self._write_lock:
-            self._conn().execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+            self._writing().execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection: through the write-ahead log when SQLite can share it, else immutable
+    (no lock, no journal: the file as it is)."""
+    uri = f"file:{path.resolve()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+        conn.execute("SELECT count(*) FROM meta").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=30, isolation_level=None)
 
 
 def _row_to_chunk(row: sqlite3.Row) -> Chunk:

@@ -18,7 +18,7 @@ from ingest.index import DOCUMENTS_VERSION, EMBEDDING_KEY, PlanIndex
 from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.prepare import parser_fingerprint, prepare_many
 from ingest.writelock import index_write_lock
-from planqa.errors import ConfigError, UnreadableDocument
+from planqa.errors import ConfigError, DiskFull, ReadOnlyIndex, UnreadableDocument, is_disk_full
 from planqa.settings import CATALOGUE_NAME, Settings
 from planqa.types import Chunk, Conflict, IngestReport, ParsedDoc, Progress, Skipped, SourceDoc
 
@@ -165,13 +165,25 @@ def run(
     """
     if dry_run:
         return _run(settings, paths, full, dry_run, repair, progress, plan_index)
+    if settings.index_dir.is_dir() and not os.access(settings.index_dir, os.W_OK):
+        raise ReadOnlyIndex(f"the index folder {settings.index_dir} is read-only: it can be served, not written; "
+                            "ingest into a writable PLANQA_INDEX_DIR")
 
     def waiting(message: str) -> None:
         if progress:
             progress(0, 0, message)
 
-    with index_write_lock(settings.index_dir, wait=wait, on_wait=waiting):
-        return _run(settings, paths, full, dry_run, repair, progress, plan_index)
+    try:
+        with index_write_lock(settings.index_dir, wait=wait, on_wait=waiting):
+            return _run(settings, paths, full, dry_run, repair, progress, plan_index)
+    except Exception as exc:
+        if is_disk_full(exc):
+            raise DiskFull(f"the disk holding {settings.index_dir} is full: free some space, then run "
+                           "`python -m ingest` again (the run was marked unfinished and is repaired then; "
+                           "what was indexed before is kept)") from exc
+        raise
+
+
 
 
 def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool, repair: bool,
@@ -235,6 +247,7 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
         ix.lexical.set_meta(DOCUMENTS_VERSION, uuid.uuid4().hex)  # readers reload the office list
         if not paths:  # a partial run did not re-parse the other files
             ix.lexical.set_meta(FINGERPRINT_KEY, fingerprint)
+        ix.lexical.checkpoint()
     report.conflicts = office_conflicts(ix.lexical.documents())
     for c in report.conflicts:
         log.warning("%d documents claim to be the plan of %s: %s", len(c.files), c.office, ", ".join(c.files))

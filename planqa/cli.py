@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from planqa.errors import PlanQAError
+from planqa.errors import PlanQAError, is_disk_full
 from planqa.settings import Settings
 
 
@@ -40,6 +40,12 @@ def guarded(main: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         print("interrupted; the index is repaired on the next run", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if is_disk_full(exc):
+            print("error: the disk holding the index is full; free some space and run again "
+                  "(an unfinished ingest run is repaired by the next)", file=sys.stderr)
+            return 2
+        raise
 
 
 def add_settings_args(parser: Any) -> None:

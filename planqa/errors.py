@@ -1,5 +1,9 @@
 """Small domain exceptions; entry points turn them into one readable line."""
 
+from __future__ import annotations
+
+import errno
+
 
 class PlanQAError(Exception):
     """Base class: the message says what went wrong and what to do next."""
@@ -36,3 +40,21 @@ class InvalidInput(PlanQAError):
 
 class DiskFull(PlanQAError):
     """The disk holding the index is full."""
+
+
+class ReadOnlyIndex(PlanQAError):
+    """The index folder cannot be written: it can be served, not ingested into."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """An error (SQLite's, Chroma's, the OS's) that says the disk is full, anywhere in its chain."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return True
+        text = str(exc).lower()
+        if "disk is full" in text or "no space left" in text or "disk full" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        seen += 1
+    return False

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     auth_user: str | None = None
     auth_password: str | None = None
     max_upload_mb: int = Field(default=20, ge=1)
+    login_attempts: int = Field(default=5, ge=1)  # failed logins allowed per client ...
+    login_window_s: float = Field(default=60, gt=0)  # ... within this many seconds
 
     @field_validator("chroma_host", "llm", "llm_base_url", "auth_user", "auth_password", mode="before")
     @classmethod

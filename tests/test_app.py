@@ -430,3 +430,32 @@ def test_questions_are_answered_while_a_reingest_runs(fresh_settings) -> None:  
     assert OLD_VISION in history[1]["content"]
     assert took < run_took / 3, (took, run_took)  # not held up by the run's embedding
     assert services.docs.state.report is not None and services.docs.state.report.updated == 2
+
+
+@pytest.mark.slow
+def test_a_running_app_answers_right_after_a_cli_full_rebuild(server: AppServer, client) -> None:  # type: ignore[no-untyped-def]
+    """A CLI `ingest --full` drops and recreates the Chroma collection under the running app: the app
+    notices (the index's version changed) and reopens it before the next question."""
+    question = "วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร"
+    assert "004_324aff1e68aa4ee5.txt" in _sources(client.predict(question, api_name="/ask"))
+    env = app_env(server.corpus, server.index, server.log.parent)
+    out = subprocess.run([sys.executable, "-m", "ingest", "--full", "--json"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    answer = client.predict(question, api_name="/ask")
+    assert not answer["abstained"] and "004_324aff1e68aa4ee5.txt" in _sources(answer)
+    assert "NotFoundError" not in server.log.read_text(errors="replace")
+
+
+@pytest.mark.slow
+def test_api_parameters_are_checked_with_thai_messages(client) -> None:  # type: ignore[no-untyped-def]
+    from gradio_client.exceptions import AppError
+
+    for kwargs, thai in (({"offices": "สพม.4"}, "ตัวกรองสำนักงานต้องเป็นรายการ"),
+                         ({"offices": ["ไม่มีสำนักงานนี้"]}, "ไม่พบสำนักงาน"),
+                         ({"history": ["x" * 50]}, None)):
+        if thai is None:
+            assert client.predict("วิสัยทัศน์ของเขต 4", api_name="/ask", **kwargs)["citations"]
+            continue
+        with pytest.raises(AppError, match=thai):
+            client.predict("วิสัยทัศน์ของเขต 4", api_name="/ask", **kwargs)

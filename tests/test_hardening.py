@@ -49,11 +49,11 @@ elif point == "chroma":
     index_mod._PairedStore.add_documents = add
 elif point == "lexical":
     original = LexicalIndex.upsert
-    def upsert(self, chunks, tokens=None):
+    def upsert(self, chunks, tokens=None, unit_vectors=None):
         calls["n"] += 1
         if calls["n"] == 2:
             die()
-        return original(self, chunks, tokens)
+        return original(self, chunks, tokens, unit_vectors)
     LexicalIndex.upsert = upsert
 elif point == "records":
     original = pipeline._record_document

@@ -23,6 +23,7 @@ from planqa.errors import PlanQAError
 from planqa.settings import Settings
 from planqa.types import Progress
 from retrieval.hybrid import RETRIEVERS
+from webui.render import markdown_text
 
 log = logging.getLogger(__name__)
 # (summary key, column header)
@@ -91,8 +92,7 @@ def worst_questions(report: dict[str, Any], n: int = 5) -> str:
         else:
             mrr = s.get("mrr@10")
             what = "ไม่พบข้อความที่ถูกใน 10 อันดับแรก" if mrr == 0 else f"MRR {mrr:.2f}" if mrr is not None else "—"
-        question = q["question"].replace("\n", " ")
-        lines.append(f"- `{q['id']}` {_escape(question)} — {what}")
+        lines.append(f"- {markdown_text(q['id'])}: {markdown_text(q['question'])} — {what}")
     return "\n".join(lines) if lines else "ไม่มีคำถามที่ผิด"
 
 
@@ -104,10 +104,6 @@ def _bad_set(exc: PlanQAError, path: Path) -> EvaluationRefused:
     if isinstance(exc.__cause__, UnicodeDecodeError):
         return EvaluationRefused(f"อ่านไฟล์ชุดคำถาม {path.name} ไม่ได้: ต้องเป็นข้อความ UTF-8")
     return EvaluationRefused(f"อ่านไฟล์ชุดคำถามไม่ได้: {text}")
-
-
-def _escape(text: str) -> str:
-    return text.replace("<", "&lt;").replace(">", "&gt;").replace("*", r"\*").replace("_", r"\_")
 
 
 class Evaluator:

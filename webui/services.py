@@ -50,8 +50,14 @@ def login(settings: Settings, host: str, share: bool) -> tuple[str, str] | None:
     """The (user, password) the app requires; none needed on a loopback address.
 
     Raises:
-        ConfigError: a public address or share link without a login configured.
+        ConfigError: a public address or share link without a login configured, or an IPv6 literal
+            (Gradio writes its own URLs without the brackets such an address needs).
     """
+    if ":" in host:
+        raise ConfigError(
+            f"cannot serve on the IPv6 address {host}: the web server builds its URLs without brackets; "
+            "use 127.0.0.1, localhost, or a host name that resolves to that address"
+        )
     if settings.auth_user and settings.auth_password:
         return settings.auth_user, settings.auth_password
     if share or not is_local(host):
