@@ -24,8 +24,8 @@ UNIT_FEATURES = (
 )
 OFFICE_FEATURES = (
     "best_soft", "best_exact", "best_min_word", "noun_cover", "min_noun", "soft_gap", "second_soft", "section_soft",
-    "unit_dense", "unit_dense_gap", "best_dense", "support_dense", "dense_gap", "best_lex", "inv_rank",
-    "n_supporting", "section_match", "n_terms", "n_offices",
+    "unit_dense", "unit_dense_gap", "unit_rank", "soft_rank", "top3_unit_dense", "unit_dense_vs_top10", "best_dense",
+    "support_dense", "dense_gap", "best_lex", "inv_rank", "n_supporting", "section_match", "n_terms", "n_offices",
 )
 QUESTION_FEATURES = (
     "best_soft", "best_exact", "best_min_word", "noun_cover", "min_noun", "unit_dense", "unit_dense_spread",
@@ -109,8 +109,25 @@ def unit_vector(c: Candidate, query: Query, terms: Sequence[Term], pool: PoolSta
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class PoolRanks:
+    """Every candidate unit of a "which office" pool, best first by unit dense and by soft support."""
+
+    dense: tuple[float, ...]
+    soft: tuple[float, ...]
+
+    @classmethod
+    def of(cls, candidates: Sequence[Candidate]) -> PoolRanks:
+        return cls(tuple(sorted((c.dense for c in candidates), reverse=True)),
+                   tuple(sorted((c.support.soft for c in candidates), reverse=True)))
+
+    @staticmethod
+    def rank(value: float, ordered: Sequence[float]) -> int:
+        return 1 + sum(1 for v in ordered if v > value)
+
+
 def office_vector(candidates: Sequence[Candidate], office_rank: int, query: Query, terms: Sequence[Term],
-                  pool: PoolStats, best_office_soft: float, n_offices: int) -> list[float]:
+                  pool: PoolStats, best_office_soft: float, n_offices: int, ranks: PoolRanks) -> list[float]:
     """An office judged on its own best evidence (and how it stands beside the best office)."""
     softs = sorted((c.support.soft for c in candidates), reverse=True)
     dense = max((c.hit.dense_score or 0.0 for c in candidates), default=0.0)
@@ -129,6 +146,10 @@ def office_vector(candidates: Sequence[Candidate], office_rank: int, query: Quer
         max(in_section, default=0.0) if query.section_kinds else best,  # support where the question asks for it
         max((c.dense for c in candidates), default=0.0),
         max((c.dense for c in candidates), default=0.0) - pool.best_unit_dense,
+        1.0 / PoolRanks.rank(max((c.dense for c in candidates), default=0.0), ranks.dense),
+        1.0 / PoolRanks.rank(best, ranks.soft),
+        float(np.mean(sorted((c.dense for c in candidates), reverse=True)[:3])) if candidates else 0.0,
+        max((c.dense for c in candidates), default=0.0) - (float(np.mean(ranks.dense[:10])) if ranks.dense else 0.0),
         dense,
         (strongest.hit.dense_score or 0.0) if strongest else 0.0,  # the chunk that holds the best support
         dense - pool.best_dense,

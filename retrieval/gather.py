@@ -22,6 +22,7 @@ from planqa.types import Chunk, Hit, Query
 from retrieval.evidence import Unit, asks_for_fact, content_tokens, missing_answer_type, units_of
 from retrieval.features import (
     Candidate,
+    PoolRanks,
     PoolStats,
     office_vector,
     question_vector,
@@ -132,8 +133,9 @@ class Gatherer:
         stats = PoolStats.of(candidates + [c for o in offices for c in o.candidates], pool_hits)
         unit_vectors = np.asarray([unit_vector(c, query, terms, stats) for c in candidates], dtype=np.float64)
         best_office = max((max((c.support.soft for c in o.candidates), default=0.0) for o in offices), default=0.0)
+        ranks = PoolRanks.of([c for o in offices for c in o.candidates])
         for o in offices:
-            o.vector = office_vector(o.candidates, o.rank, query, terms, stats, best_office, len(offices))
+            o.vector = office_vector(o.candidates, o.rank, query, terms, stats, best_office, len(offices), ranks)
             o.unit_vectors = np.asarray([unit_vector(c, query, terms, stats) for c in o.candidates], dtype=np.float64)
         office_vectors = np.asarray([o.vector for o in offices], dtype=np.float64)
         everything = candidates + [c for o in offices for c in o.candidates]
