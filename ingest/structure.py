@@ -68,10 +68,20 @@ def parse(doc: SourceDoc, catalogue: dict[str, dict[str, object]] | None = None)
     return ParsedDoc(doc=doc, office=office, office_named=named, title=title, sections=_sections(norm))
 
 
+UNNAMED = "แผนไม่ระบุสำนักงาน"
+TITLE_LABEL_CHARS = 48
+
+
 def fallback_office_label(source: str, title: str) -> str:
-    """A clear label for a plan that never names its office."""
-    stem = PurePath(source).stem
-    return f"ไม่ระบุหน่วยงาน ({stem})"
+    """A readable label for a plan that never names its office: from its own title (cut at a word),
+    or its file name when it has none. ``corpus/offices.toml`` sets the real office."""
+    title = " ".join(title.split())
+    if not title:
+        return f"{UNNAMED} ({PurePath(source).stem})"
+    if len(title) > TITLE_LABEL_CHARS:
+        cut = title.rfind(" ", 0, TITLE_LABEL_CHARS)
+        title = title[: cut if cut > TITLE_LABEL_CHARS // 2 else TITLE_LABEL_CHARS] + "…"
+    return f"{UNNAMED} “{title}”"
 
 
 def _sections(norm: list[str]) -> tuple[Section, ...]:

@@ -13,8 +13,8 @@ from typing import Any
 
 from ingest.normalize import normalize_query
 from ingest.offices import find_office_spans
-from ingest.tokens import tokenize
-from retrieval.query import section_intents, strip_section_phrases
+from retrieval.evidence import content_tokens
+from retrieval.query import SECTION_PHRASES, section_intents, strip_section_phrases
 
 _ELLIPTIC = re.compile(r"^(แล้ว|และ|ส่วน|ล่ะ|what about|and |how about)|(ล่ะ|ละ|หล่ะ|บ้างล่ะ)\s*[?？]?$", re.IGNORECASE)
 _FILLER = re.compile(r"^(แล้ว|และ|ส่วน|what about|how about|and)\s*|\s*(ล่ะ|ละ|หล่ะ)\s*[?？]?$", re.IGNORECASE)
@@ -35,27 +35,45 @@ def history_questions(history: Sequence[Any] | None) -> list[str]:
     return [q for q in out if q.strip()]
 
 
+def elliptic(question: str) -> bool:
+    """The question leans on an earlier one: it starts or ends like a follow-up ("แล้ว... ล่ะ",
+    "what about"), or names neither an office with a topic or section of its own nor two topic words."""
+    q = normalize_query(question)
+    if _ELLIPTIC.search(q):
+        return True
+    offices = [text for _, text in find_office_spans(q)]
+    topic = content_tokens(strip_section_phrases(_without(q, offices)), english=not re.search("[\u0e01-\u0e4e]", q))
+    if offices and (topic or section_intents(q)):
+        return False  # "งบประมาณปี 2568 ของ สพม. เขต 4 เท่าไร": a question of its own
+    return len(topic) < 2
+
+
 def rewrite(question: str, history: Sequence[Any] | None) -> str:
     """The question made self-contained, or unchanged when it already is."""
     previous = history_questions(history)
-    if not previous:
+    if not previous or not elliptic(question):
         return question
     q = normalize_query(question)
     offices = [text for _, text in find_office_spans(q)]
     has_office = bool(offices)
     has_section = bool(section_intents(q))
-    content = [t for t in tokenize(_without(q, offices)) if not t.isdigit()]
-    elliptic = bool(_ELLIPTIC.search(q)) or len(content) <= 3
-    if not elliptic or (has_office and has_section):
-        return question
     base = normalize_query(previous[-1])
     new_parts: list[str] = []
-    if has_office:  # the same question about another office
-        base = _without(base, [text for _, text in find_office_spans(base)])
-        new_parts.extend(offices)
+    if has_office:  # the same question about another office: it takes the earlier office's place
+        earlier = [text for _, text in find_office_spans(base)]
+        if earlier:
+            base = _without(base.replace(earlier[0], " ".join(offices), 1), earlier[1:])
+        else:
+            new_parts.extend(offices)
         q = _without(q, offices)
-    if has_section:  # the same office, another section
-        base = strip_section_phrases(base)
+    if has_section:  # the same office, another section: it takes the earlier section's place
+        asked = [m.group(0) for m in SECTION_PHRASES.finditer(q)]
+        earlier = [m.group(0) for m in SECTION_PHRASES.finditer(base)]
+        if earlier and asked:
+            base = strip_section_phrases(base.replace(earlier[0], "\x00", 1)).replace("\x00", " ".join(asked))
+            q = strip_section_phrases(q)
+        else:
+            base = strip_section_phrases(base)
     rest = _FILLER.sub("", q).strip(" ?？")
     return re.sub(r"\s+", " ", " ".join([base.strip(" ?？"), *new_parts, rest])).strip()
 

@@ -173,8 +173,7 @@ class Writer:
             lines.append(str(self.p["related"]))
             for h in related:
                 c = h.chunk
-                lines.append(f"- {self.office(c.office)} — {c.section} ({c.source} {self.p['lines']} "
-                             f"{c.start_line}–{c.end_line})")
+                lines.append(f"- {self.office(c.office)} — {c.section} ({self.p['lines']} {c.start_line}–{c.end_line})")
         return lines
 
     # ---- pieces ----------------------------------------------------------------------

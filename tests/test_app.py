@@ -7,6 +7,7 @@ the render and upload-name tests need no server.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -25,7 +26,7 @@ from planqa.types import Citation
 from tests.procs import stop
 from webui.chat import respond
 from webui.documents import UploadRefused, safe_filename
-from webui.render import answer_html, citation_html, citation_title, passage
+from webui.render import citation_html, citation_title, passage, plain
 from webui.services import Services, is_local, login
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,6 +141,19 @@ def test_first_start_ingests_the_corpus_and_logs_progress(server: AppServer, cli
 
 
 @pytest.mark.slow
+def test_a_question_during_the_first_ingest_waits_for_it_instead_of_a_false_not_found(tmp_path: Path) -> None:
+    """The page is served at once; an API question asked before the first ingest finished is answered
+    when it has (or told "indexing" with the progress), never "no plan of that office"."""
+    from gradio_client import Client
+
+    with serve_app(tmp_path) as fresh:
+        answer = Client(fresh.url, verbose=False).predict("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร", api_name="/ask")
+        assert "ไม่พบแผน" not in answer["text"]
+        assert MUKDAHAN in _sources(answer) or answer["abstain_reason"] == "indexing", answer
+        assert "กำลังนำเข้าเอกสาร" in fresh.log.read_text(errors="replace") or MUKDAHAN in _sources(answer)
+
+
+@pytest.mark.slow
 def test_ask_cites_the_mukdahan_plan(client) -> None:  # type: ignore[no-untyped-def]
     answer = client.predict("สำนักงานใดเน้นความปลอดภัยของนักเรียน", api_name="/ask")
     assert not answer["abstained"]
@@ -170,8 +184,7 @@ def test_upload_of_an_edited_plan_changes_the_answer(server: AppServer, client, 
     edited = tmp_path / MUKDAHAN
     edited.write_text(original.replace(edited_line, NEW_VISION), encoding="utf-8")
     result = client.predict([handle_file(str(edited))], None, api_name="/upload")
-    message = result[0]
-    assert "แทนที่ไฟล์เดิม" in message and "ปรับปรุง 1" in message, message
+    assert "แทนที่ไฟล์เดิม" in result[0] and "ปรับปรุง 1" in result[1], result[:2]
 
     after = client.predict(question, api_name="/ask")
     assert NEW_VISION in after["text"] and OLD_VISION not in after["text"]
@@ -222,14 +235,13 @@ def test_a_second_evaluation_is_refused_while_one_runs_and_the_chat_goes_on(clie
 @pytest.mark.parametrize("name", ["../evil.txt", "/etc/passwd", ".hidden.txt", "sub/../../evil.txt"])
 def test_upload_refuses_unsafe_names(server: AppServer, client, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
     from gradio_client import handle_file
-    from gradio_client.exceptions import AppError
 
     payload = tmp_path / "plan.txt"
     payload.write_text("วิสัยทัศน์\nไฟล์ทดสอบที่ไม่ควรถูกบันทึก\n", encoding="utf-8")
     before = sorted(p.name for p in server.corpus.iterdir())
     passwd = Path("/etc/passwd").stat().st_mtime_ns
-    with pytest.raises(AppError, match="ไม่ได้บันทึกไฟล์ใด"):
-        client.predict([handle_file(str(payload))], name, api_name="/upload")
+    refused = client.predict([handle_file(str(payload))], name, api_name="/upload")
+    assert "ไม่รับไฟล์" in refused[0] and refused[1] == {"__type__": "update"}  # one message, nothing else changed
     assert sorted(p.name for p in server.corpus.iterdir()) == before
     assert not (server.corpus.parent / "evil.txt").exists() and not (ROOT / "evil.txt").exists()
     assert Path("/etc/passwd").stat().st_mtime_ns == passwd
@@ -238,12 +250,11 @@ def test_upload_refuses_unsafe_names(server: AppServer, client, tmp_path: Path, 
 @pytest.mark.slow
 def test_upload_refuses_a_hidden_file_by_its_own_name(server: AppServer, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from gradio_client import handle_file
-    from gradio_client.exceptions import AppError
 
     hidden = tmp_path / ".hidden.txt"
     hidden.write_text("วิสัยทัศน์\nซ่อน\n", encoding="utf-8")
-    with pytest.raises(AppError, match="ไฟล์ซ่อน"):
-        client.predict([handle_file(str(hidden))], None, api_name="/upload")
+    refused = client.predict([handle_file(str(hidden))], None, api_name="/upload")
+    assert "ไฟล์ซ่อน" in refused[0]
     assert not (server.corpus / ".hidden.txt").exists()
 
 
@@ -257,15 +268,14 @@ def test_upload_new_plan_then_delete_it(server: AppServer, client, tmp_path: Pat
         encoding="utf-8",
     )
     added = client.predict([handle_file(str(new))], None, api_name="/upload")
-    assert "เพิ่มไฟล์" in added[0] and "เพิ่ม 1" in added[0], added[0]
-    row = next(r for r in added[1]["data"] if r[1] == new.name)
-    assert row[0] == "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 99" and row[2] >= 1 and "วิสัยทัศน์" in row[4]
+    assert "เพิ่มไฟล์" in added[0] and "เพิ่ม 1" in added[1], added[:2]
+    row = next(r for r in added[2]["data"] if r[2] == new.name)
+    assert row[0] == "สพม. เขต 99" and row[3] == "อยู่ในดัชนี" and row[4] >= 1 and row[5] >= 1
     hits = client.predict("โรงเรียนสีเขียว นักเรียนรักษ์โลก", 3, None, api_name="/search")
     assert hits[0]["source"] == new.name
 
     deleted = client.predict(new.name, api_name="/delete")
-    assert "ลบ 1" in deleted[0], deleted[0]
-    assert new.name not in [row[1] for row in deleted[1]["data"]]
+    assert deleted["deleted"] == 1, deleted
     assert not (server.corpus / new.name).exists()
     assert list((server.index / "deleted").glob(f"*{new.name}"))  # a copy is kept
     hits = client.predict("โรงเรียนสีเขียว นักเรียนรักษ์โลก", 3, None, api_name="/search")
@@ -337,8 +347,9 @@ def test_citation_shows_context_with_the_quote_marked_and_escaped(tmp_path: Path
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<mark>นักเรียน &lt;script&gt;alert(1)&lt;/script&gt; ปลอดภัย</mark>" in html
     assert "<mark>บรรทัด 6</mark>" in html and "<mark>บรรทัด 4</mark>" not in html
-    assert "สพม.ทดสอบ &lt;b&gt;" in html and "plan.txt" in html
-    assert "<b>" not in citation_title(c) and "plan.txt" in citation_title(c)
+    assert "สพม.ทดสอบ &lt;b&gt;" in html and "plan.txt" in html  # the file name, in the source's detail
+    assert "<b>" not in citation_title(c) and "plan.txt" not in citation_title(c)  # not in its title
+    assert 'class="planqa-source cite-1"' in html
 
 
 def test_citation_of_a_changed_or_missing_file_shows_the_quote_only(tmp_path: Path) -> None:
@@ -351,41 +362,49 @@ def test_citation_of_a_changed_or_missing_file_shows_the_quote_only(tmp_path: Pa
     assert outside.note and outside.rows == ((1, "หนึ่ง", True),)
 
 
-def test_answer_html_escapes_and_marks_citations() -> None:
-    html = answer_html("สพม. <i>x</i> — “ข้อความ” [1]\nบรรทัดสอง [12]\n")
-    assert html.count("<br>") == 1 and "<i>" not in html and "&lt;i&gt;" in html
-    assert '<span class="cite">[1]</span>' in html and '<span class="cite">[12]</span>' in html
+def test_answers_are_plain_text_that_markdown_shows_as_it_is() -> None:
+    text = plain("สพม. <i>x</i> — “ข้อความ” [1]\n1. ข้อแรก *สำคัญ* [12]\n# ไม่ใช่หัวข้อ")
+    assert "<i>" not in text and "\\<i\\>" in text  # no markup reaches the page (nor a screen reader)
+    assert "[1]" in text and "[12]" in text  # the markers stay for copying and for the chips
+    assert "1\\. ข้อแรก \\*สำคัญ\\*" in text and "\\# ไม่ใช่หัวข้อ" in text
 
 
 # ---- the chat handler in process (the shared seed index, read-only) -----------------------------
 def test_chat_streams_the_answer_then_adds_numbered_sources(seed_settings) -> None:  # type: ignore[no-untyped-def]
     services = Services.open(seed_settings)
-    steps = list(respond(services, "สำนักงานใดเน้นความปลอดภัยของนักเรียน", [], [], None))
+    steps = list(respond(services, "สำนักงานใดเน้นความปลอดภัยของนักเรียน", [], [], [], None))
     assert len(steps) >= 4  # the question, then the answer growing line by line, then the sources
     partial = [s[0][-1]["content"] for s in steps[1:-1]]
     assert all(len(a) <= len(b) for a, b in zip(partial, partial[1:]))
-    history, asked, box = steps[-1]
+    history, asked, box, turns = steps[-1]
     assert asked == ["สำนักงานใดเน้นความปลอดภัยของนักเรียน"] and box == ""
+    assert turns[-1]["citations"] and turns[-1]["citations"][0]["source"].endswith(".txt")  # for the export
+    answer = next(m["content"] for m in history if m["role"] == "assistant" and not m.get("metadata"))
+    assert "<" not in answer and "แหล่งอ้างอิง:" in answer and "[1]" in answer  # plain, copyable, with sources
+    assert ".txt" not in answer  # file names only in the source detail
     sources = [m for m in history if m.get("metadata")]
     assert sources and all(s["metadata"]["title"].startswith(f"\\[{n}\\]") for n, s in enumerate(sources, 1))
-    mukdahan = [s for s in sources if MUKDAHAN.replace("_", "\\_") in s["metadata"]["title"]]
-    assert mukdahan and "<mark>" in mukdahan[0]["content"] and "ปลอดภัย" in mukdahan[0]["content"]
+    mukdahan = [s for s in sources if "สพม.มุกดาหาร" in s["metadata"]["title"]]
+    assert mukdahan and "<mark>" in mukdahan[0]["content"] and MUKDAHAN in mukdahan[0]["content"]
 
 
 def test_chat_passes_earlier_questions_for_follow_ups(seed_settings) -> None:  # type: ignore[no-untyped-def]
     services = Services.open(seed_settings)
-    first = list(respond(services, "วิสัยทัศน์ของเขต 13 คืออะไร", [], [], None))[-1]
-    history, asked, _ = first
-    second = list(respond(services, "แล้วเขต 20 ล่ะ", history, asked, None))[-1]
+    first = list(respond(services, "วิสัยทัศน์ของเขต 13 คืออะไร", [], [], [], None))[-1]
+    history, asked, _, turns = first
+    second = list(respond(services, "แล้วเขต 20 ล่ะ", history, asked, turns, None))[-1]
     answer = next(m["content"] for m in second[0][len(history) :] if m["role"] == "assistant")
     assert "เขต 20" in answer and second[1] == ["วิสัยทัศน์ของเขต 13 คืออะไร", "แล้วเขต 20 ล่ะ"]
+    assert "ตีความคำถามว่า: “วิสัยทัศน์ของเขต 20 คืออะไร”" in answer  # how it was read, shown
+    alone = list(respond(services, "แล้วเขต 20 ล่ะ", [], [], [], None, alone=True))[-1]
+    assert "ตีความคำถามว่า" not in alone[0][-1]["content"]  # asked again without the history
 
 
 def test_chat_office_filter_and_escaped_question(seed_settings) -> None:  # type: ignore[no-untyped-def]
     services = Services.open(seed_settings)
     mukdahan = next(name for label, name in services.office_choices() if "มุกดาหาร" in label)
-    history, _, _ = list(respond(services, "วิสัยทัศน์ <img src=x onerror=alert(1)>", [], [], [mukdahan]))[-1]
-    assert "<img" not in history[0]["content"] and "&lt;img" in history[0]["content"]
+    history, _, _, _ = list(respond(services, "วิสัยทัศน์ <img src=x onerror=alert(1)>", [], [], [], [mukdahan]))[-1]
+    assert "\\<img" in history[0]["content"] and not re.search(r"(?<!\\)<", history[0]["content"])
     titles = [m["metadata"]["title"] for m in history if m.get("metadata")]
     assert titles and all("มุกดาหาร" in t for t in titles)
 
@@ -395,7 +414,7 @@ def test_login_is_required_off_loopback() -> None:
     from planqa.settings import Settings
 
     open_settings = Settings(auth_user=None, auth_password=None)
-    assert is_local("127.0.0.1") and is_local("::1") and is_local("localhost") and not is_local("0.0.0.0")
+    assert is_local("127.0.0.1") and is_local("localhost") and not is_local("0.0.0.0")
     assert login(open_settings, "127.0.0.1", share=False) is None
     for host, share in (("0.0.0.0", False), ("192.168.1.5", False), ("127.0.0.1", True)):
         with pytest.raises(ConfigError, match="PLANQA_AUTH_USER"):
@@ -422,7 +441,7 @@ def test_questions_are_answered_while_a_reingest_runs(fresh_settings) -> None:  
     while not services.docs.state.label.startswith(f"reading {MUKDAHAN}") and run.is_alive():
         time.sleep(0.005)
     asked = time.monotonic()
-    history, _, _ = list(respond(services, "วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร", [], [], None))[-1]
+    history, _, _, _ = list(respond(services, "วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร", [], [], [], None))[-1]
     took, answered_during_run = time.monotonic() - asked, services.docs.state.running
     run.join()
     run_took = time.monotonic() - run_started
@@ -459,3 +478,34 @@ def test_api_parameters_are_checked_with_thai_messages(client) -> None:  # type:
             continue
         with pytest.raises(AppError, match=thai):
             client.predict("วิสัยทัศน์ของเขต 4", api_name="/ask", **kwargs)
+
+
+def test_the_documents_tab_sets_an_office_in_offices_toml(fresh_settings) -> None:  # type: ignore[no-untyped-def]
+    import tomllib
+
+    from webui.documents import UploadRefused
+
+    services = Services.open(fresh_settings)
+    unnamed = "002_1f30bfc08ba12608.txt"
+    services.docs.set_office(unnamed, "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 99", ["เขต \"เก้าเก้า\"", " "])
+    data = tomllib.loads(fresh_settings.catalogue_path.read_text(encoding="utf-8"))
+    assert data[unnamed] == {"office": "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 99", "aliases": ['เขต "เก้าเก้า"']}
+    services.docs.reingest()
+    row = next(r for r in services.docs.rows() if r[2] == unnamed)
+    assert row[0] == "สพม. เขต 99" and row[3] == "อยู่ในดัชนี"
+    assert services.docs.office_entry(unnamed)[0].endswith("เขต 99")
+    answer = services.qa.answer("วิสัยทัศน์ของ สพม. เขต 99")
+    assert answer.citations and answer.citations[0].source == unnamed
+    services.docs.set_office(unnamed, "", [])  # empty: the plan names its office itself again
+    assert unnamed not in tomllib.loads(fresh_settings.catalogue_path.read_text(encoding="utf-8"))
+    with pytest.raises(UploadRefused):
+        services.docs.set_office("no-such.txt", "x", [])
+
+
+def test_a_comparison_shares_content_words_not_fillers(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    services = Services.open(seed_settings)
+    text = services.qa.answer("เปรียบเทียบวิสัยทัศน์ของเขต 13 กับเขต 20").text
+    shared = next(line for line in text.split("\n") if line.startswith("คำสำคัญ"))
+    words = [w.strip() for w in shared.split(":", 1)[1].split(",")]
+    assert words and not {"เป็น", "ความ", "และ", "การ", "ให้", "มี"} & set(words)
+    assert "ไทย" in words or "คุณภาพ" in words

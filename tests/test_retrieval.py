@@ -16,7 +16,7 @@ OFFICE_DOCS = [
     {"office": AREA.format(13), "office_named": True},
     {"office": AREA.format(20), "office_named": True},
     {"office": MUK, "office_named": True},
-    {"office": "ไม่ระบุหน่วยงาน (002_1f30bfc08ba12608)", "office_named": False},
+    {"office": "แผนไม่ระบุสำนักงาน “วิสัยทัศน์ ค่านิยมหลักองค์กร พันธกิจ…”", "office_named": False},
 ]
 
 

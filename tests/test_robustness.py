@@ -250,7 +250,7 @@ def test_a_document_that_names_no_office_is_never_given_one_it_mentions(tmp_path
     path = tmp_path / "notes.txt"
     path.write_text("บันทึกการประชุม\nพันธกิจ\n1. ประสานงานกับ สพม. เขต 4 ในการอบรมครู\n", encoding="utf-8")
     parsed = parse(load(path, "notes.txt"))
-    assert not parsed.office_named and parsed.office.startswith("ไม่ระบุหน่วยงาน")
+    assert not parsed.office_named and parsed.office.startswith("แผนไม่ระบุสำนักงาน")
 
 
 def test_two_documents_claiming_one_office_are_flagged_everywhere(fresh_settings) -> None:  # type: ignore[no-untyped-def]

@@ -32,7 +32,7 @@ EXPECTED: dict[str, tuple[str, bool, list[tuple[str, int]]]] = {
         [("vision", 0), ("mission", 3), ("identity", 0), ("goal", 8), ("strategy", 4), ("focus", 3)],
     ),
     "002_1f30bfc08ba12608.txt": (
-        "ไม่ระบุหน่วยงาน (002_1f30bfc08ba12608)",
+        "แผนไม่ระบุสำนักงาน “วิสัยทัศน์ ค่านิยมหลักองค์กร พันธกิจ…”",
         False,
         [("vision", 0), ("values", 0), ("mission", 5), ("goal", 6), ("strategy", 4), ("strategy", 4),
          ("strategy", 4), ("strategy", 3), ("strategy", 4), ("strategy", 3)],
@@ -204,7 +204,7 @@ def test_catalogue_matches_by_file_name_and_without_it_the_fallback_stays() -> N
     name = "002_1f30bfc08ba12608.txt"
     assert _parsed(name, {name: {"office": "สพม.ทดสอบ"}}).office == "สพม.ทดสอบ"
     assert _parsed(name, {"other.txt": {"office": "สพม.อื่น"}}).office_named is False
-    assert _parsed(name, {name: {"aliases": ["x"]}}).office.startswith("ไม่ระบุหน่วยงาน")
+    assert _parsed(name, {name: {"aliases": ["x"]}}).office.startswith("แผนไม่ระบุสำนักงาน")
 
 
 # ---- offices --------------------------------------------------------------------------
@@ -277,7 +277,7 @@ def test_office_names_round_trip() -> None:
         assert parse_office_name(key.full_name()) == key
         assert find_office_mentions(key.short_name()) == [key]
     assert OfficeKey("secondary", "", "4").short_name() == "สพม. เขต 4"
-    assert parse_office_name("ไม่ระบุหน่วยงาน (002_1f30bfc08ba12608)") is None
+    assert parse_office_name("แผนไม่ระบุสำนักงาน “วิสัยทัศน์ ค่านิยมหลักองค์กร พันธกิจ…”") is None
 
 
 def test_document_office_is_the_most_named_specific_office() -> None:

@@ -9,9 +9,11 @@ consistent).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -22,9 +24,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from ingest.index import PlanIndex
 from ingest.loaders import SUPPORTED_SUFFIXES, load
-from ingest.pipeline import discover, run
+from ingest.offices import parse_office_name
+from ingest.pipeline import discover, load_catalogue, office_conflicts, run
 from planqa.errors import PlanQAError, UnreadableDocument
 from planqa.settings import Settings
 from planqa.types import IngestReport, Progress
@@ -87,6 +92,15 @@ class IngestState:
     report: IngestReport | None = None
     error: str = ""
     finished_at: float = 0.0
+    step_started: float = 0.0  # when the current step (reading, embedding, writing) began
+    step: str = ""
+
+    def seconds_left(self) -> float | None:
+        """A rough estimate for the current step, from its pace so far (None until it has one)."""
+        if not self.running or not self.total or not self.done or self.done >= self.total:
+            return None
+        spent = time.monotonic() - self.step_started
+        return spent / self.done * (self.total - self.done)
 
 
 class DocumentManager:
@@ -109,16 +123,68 @@ class DocumentManager:
         return sorted(p.absolute().relative_to(self.corpus.absolute()).as_posix() for p in found)
 
     def rows(self) -> list[list[Any]]:
-        """The documents table: office, file, chunks, last ingested, sections."""
-        docs = {d["source"]: d for d in self.index.lexical.documents()}
+        """The documents table (ROW_HEADERS), read fresh: every corpus file and indexed plan, with its
+        status: indexed, not yet ingested, skipped with the reason, or claiming another plan's office."""
+        documents = self.index.lexical.documents()
+        docs = {d["source"]: d for d in documents}
+        skipped = {s.file: s.reason for s in (self.state.report.skipped if self.state.report else [])}
+        conflicted = {f for c in office_conflicts(documents) for f in c.files}
         out: list[list[Any]] = []
-        for source in sorted(set(docs) | set(self.files())):
+        for source in sorted(set(docs) | set(self.files()) | set(skipped)):
             d = docs.get(source)
+            status = "อยู่ในดัชนี" if d else "ยังไม่นำเข้า"
+            if source in skipped:
+                status = f"ข้าม: {thai_reason(skipped[source])}" + (" (ฉบับก่อนยังอยู่ในดัชนี)" if d else "")
+            elif source in conflicted:
+                status = "อยู่ในดัชนี — มีเอกสารอื่นระบุเป็นสำนักงานเดียวกัน"
             if d is None:
-                out.append(["—", source, 0, "ยังไม่อยู่ในดัชนี", ""])
+                out.append(["—", "", source, status, 0, 0, ""])
                 continue
-            out.append([d["office"], source, len(d["chunk_ids"]), _local_time(d["ingested_at"]), ", ".join(d["sections"])])
+            key = parse_office_name(d["office"]) if d["office_named"] else None
+            out.append([key.short_name() if key else d["office"], d["title"], source, status, len(d["chunk_ids"]),
+                        len(d["sections"]), _local_time(d["ingested_at"])])
         return out
+
+    def preview(self, source: str | None, limit: int = 160) -> str:
+        """The chunks of one indexed document, as Markdown: section, lines and the start of the text."""
+        if not source:
+            return "เลือกไฟล์เพื่อดูส่วนที่นำเข้า"
+        chunks = self.index.lexical.chunks_of(source)
+        if not chunks:
+            return f"ไฟล์ {markdown_safe(source)} ยังไม่มีส่วนในดัชนี"
+        lines = [f"**{markdown_safe(source)}** — {len(chunks)} ส่วน"]
+        for c in chunks:
+            body = " ".join(c.text.split())
+            body = body if len(body) <= limit else body[:limit] + "…"
+            span = f"บรรทัด {c.start_line}–{c.end_line}"
+            lines.append(f"- **{markdown_safe(c.section or 'ส่วนนำ')}** ({span}): {markdown_safe(body)}")
+        return "\n".join(lines)
+
+    def office_entry(self, source: str | None) -> tuple[str, str]:
+        """The office and aliases ``corpus/offices.toml`` sets for ``source`` ("" when none)."""
+        entry = load_catalogue(self.settings).get(source or "", {})
+        return str(entry.get("office", "")), ", ".join(str(a) for a in entry.get("aliases", []))
+
+    def set_office(self, source: str, office: str, aliases: Sequence[str]) -> None:
+        """Write (or with an empty office, remove) ``source``'s entry in ``corpus/offices.toml``.
+
+        Raises:
+            UploadRefused: the file is not in the corpus, or the office name is too long.
+        """
+        if source not in self.files():
+            raise UploadRefused(f"ไม่พบไฟล์ {source} ในโฟลเดอร์เอกสาร")
+        if len(office) > 200 or any(len(a) > 200 for a in aliases):
+            raise UploadRefused("ชื่อสำนักงานยาวเกิน 200 ตัวอักษร")
+        catalogue = load_catalogue(self.settings)
+        if office.strip():
+            catalogue[source] = {"office": office.strip(), "aliases": [a.strip() for a in aliases if a.strip()]}
+        else:
+            catalogue.pop(source, None)
+        path = self.settings.catalogue_path
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(catalogue_toml(catalogue), encoding="utf-8")
+        os.replace(tmp, path)
+        log.info("office of %s set to %r in %s", source, office, path)
 
     def is_empty(self) -> bool:
         return not self.index.lexical.documents()
@@ -195,9 +261,17 @@ class DocumentManager:
             self.state.running, self.state.done, self.state.total = True, 0, 0
             self.state.label, self.state.error = "เริ่มนำเข้า", ""
 
+            bar = tqdm(total=0, desc="ingest", unit="step", file=sys.stderr, disable=None)
+
             def step(done: int, total: int, label: str) -> None:
+                kind = label.split(" ")[0]
+                if kind != self.state.step:  # a new step: its own pace
+                    self.state.step, self.state.step_started = kind, time.monotonic()
                 self.state.done, self.state.total, self.state.label = done, total, label
-                log.info("ingest %d/%d %s", done, total, label)
+                bar.total, bar.n = total, done
+                bar.set_description(label[:40])
+                bar.refresh()
+                log.debug("ingest %d/%d %s", done, total, label)
                 if progress is not None:
                     progress(done, total, label)
 
@@ -207,6 +281,7 @@ class DocumentManager:
                 self.state.error = str(exc) if isinstance(exc, PlanQAError) else type(exc).__name__
                 raise
             finally:
+                bar.close()
                 self.state.running = False
                 self.state.finished_at = time.time()
             self.state.report = report
@@ -215,6 +290,51 @@ class DocumentManager:
                 report.seen, report.added, report.updated, report.deleted, len(report.skipped), report.seconds,
             )
             return report
+
+
+def catalogue_toml(catalogue: dict[str, dict[str, Any]]) -> str:
+    """``corpus/offices.toml``: one table per file (TOML strings written as JSON's, which TOML reads)."""
+    out = ["# office overrides by file: set in the web app's Documents tab or by hand (README)"]
+    for source, entry in sorted(catalogue.items()):
+        out.append(f"\n[{json.dumps(source, ensure_ascii=False)}]")
+        for key, value in entry.items():
+            if isinstance(value, list):
+                out.append(f"{key} = [{', '.join(json.dumps(str(v), ensure_ascii=False) for v in value)}]")
+            else:
+                out.append(f"{key} = {json.dumps(str(value), ensure_ascii=False)}")
+    return "\n".join(out) + "\n"
+
+
+_REASONS_TH = (
+    ("unsupported file type", "ไม่รองรับไฟล์ชนิดนี้"),
+    ("not a regular file", "ไม่ใช่ไฟล์ปกติ (เช่น FIFO หรืออุปกรณ์)"),
+    ("file name is not valid UTF-8", "ชื่อไฟล์ไม่ใช่ UTF-8 กรุณาเปลี่ยนชื่อไฟล์"),
+    ("folder cannot be read", "อ่านโฟลเดอร์ไม่ได้ แผนในโฟลเดอร์ยังอยู่ในดัชนี"),
+    ("file too large", "ไฟล์ใหญ่เกินกำหนด"),
+    ("empty file", "ไฟล์ว่าง"),
+    ("no text found", "ไม่พบข้อความในไฟล์"),
+    ("PDF has no text layer", "PDF ไม่มีชั้นข้อความ (เป็นภาพสแกน) ต้องทำ OCR ก่อน"),
+    ("duplicate of", "ซ้ำกับไฟล์อื่น"),
+    ("binary data", "เป็นข้อมูลไบนารีหรือไม่ทราบรหัสอักขระ"),
+    ("DOCX", "ไฟล์ DOCX ผิดปกติหรือใหญ่เกินไป"),
+    ("corrupt", "ไฟล์เสียหรืออ่านไม่ได้"),
+    ("outside the corpus", "ลิงก์ชี้ออกนอกโฟลเดอร์เอกสาร"),
+    ("broken link", "ลิงก์เสียหรืออ่านไม่ได้"),
+)
+
+
+def thai_reason(reason: str) -> str:
+    """A skip reason from the ingest run (English) in Thai, with the English kept for detail."""
+    for en, th in _REASONS_TH:
+        if en in reason:
+            return f"{th} ({reason})"
+    return reason
+
+
+def markdown_safe(text: str) -> str:
+    from webui.render import markdown_text
+
+    return markdown_text(text)
 
 
 def _local_time(iso: str) -> str:

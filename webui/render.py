@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,19 +47,44 @@ def markdown_text(value: object) -> str:
     return _MD_SPECIALS.sub(r"\\\1", html.escape(one_line, quote=False))
 
 
-def user_html(question: str) -> str:
-    return f'<div class="planqa-question">{text(question)}</div>'
+_MD_LINE_START = re.compile(r"^(\s*)(?:([#>+\-=|])|(\d+)([.)]))(?=\s)")
+_MD_INLINE = re.compile(r"([\\`*_<>|~\[\]])")
+_CITE_TOKEN = re.compile(r"(\[\d{1,3}\])")
 
 
-def answer_html(answer_text: str) -> str:
-    """The answer's lines, escaped, with the ``[n]`` markers picked out."""
-    lines = [_CITE.sub(r'<span class="cite">[\1]</span>', text(line)) for line in answer_text.strip("\n").split("\n")]
-    return '<div class="planqa-answer">' + "<br>".join(lines) + "</div>"
+def plain(value: str) -> str:
+    """Untrusted text as chat Markdown that shows exactly that text: the few characters Markdown
+    would act on are escaped, [n] markers are left as they are (copying a message gives them)."""
+    out = []
+    for line in value.split("\n"):
+        line = "".join(part if _CITE_TOKEN.fullmatch(part) else _MD_INLINE.sub(r"\\\1", part)
+                       for part in _CITE_TOKEN.split(line))
+        out.append(_MD_LINE_START.sub(_escape_line_start, line))
+    return "\n".join(out)
+
+
+def _escape_line_start(m: re.Match[str]) -> str:
+    """"1. x" stays "1. x", not a list numbered anew: "1\\. x"; "- x", "# x": "\\- x", "\\# x"."""
+    if m.group(2):
+        return m.group(1) + "\\" + m.group(2)
+    return m.group(1) + m.group(3) + "\\" + m.group(4)
+
+
+def lines_span(start: int, end: int) -> str:
+    return f"บรรทัด {start}" if start == end else f"บรรทัด {start}–{end}"
+
+
+def sources_footer(citations: Sequence[Citation], short: dict[str, str]) -> str:
+    """The answer's sources, one to a line: office, section and lines (the file is in the source detail)."""
+    if not citations:
+        return ""
+    rows = [f"[{c.n}] {short.get(c.office, c.office)} · {c.section or '—'} · {lines_span(c.start_line, c.end_line)}"
+            for c in citations]
+    return "แหล่งอ้างอิง:\n" + "\n".join(rows)
 
 
 def citation_title(c: Citation, office_short: str = "") -> str:
-    lines = f"บรรทัด {c.start_line}" if c.start_line == c.end_line else f"บรรทัด {c.start_line}–{c.end_line}"
-    parts = [office_short or c.office, c.section or "", f"{c.source} {lines}"]
+    parts = [office_short or c.office, c.section or "", lines_span(c.start_line, c.end_line)]
     return markdown_text(f"[{c.n}] " + " · ".join(p for p in parts if p))
 
 
@@ -89,7 +115,7 @@ def passage(c: Citation, corpus_dir: Path, context: int = CONTEXT_LINES) -> Pass
     return Passage(rows)
 
 
-def citation_html(c: Citation, corpus_dir: Path, context: int = CONTEXT_LINES) -> str:
+def citation_html(c: Citation, corpus_dir: Path, context: int = CONTEXT_LINES, plan_title: str = "") -> str:
     """One source: office, section, file and lines, then the passage in its context.
 
     Kept on one line: the chat renders Markdown, and an HTML block with no
@@ -97,8 +123,9 @@ def citation_html(c: Citation, corpus_dir: Path, context: int = CONTEXT_LINES) -
     """
     p = passage(c, corpus_dir, context)
     span = f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}–{c.end_line}"
+    plan = f"<b>แผน:</b> {text(plan_title)}<br>" if plan_title else ""
     meta = (
-        f"<b>สำนักงาน:</b> {text(c.office)}<br><b>หมวด:</b> {text(c.section or '—')}<br>"
+        f"<b>สำนักงาน:</b> {text(c.office)}<br>{plan}<b>หมวด:</b> {text(c.section or '—')}<br>"
         f"<b>ไฟล์:</b> <code>{text(c.source)}</code> · <b>บรรทัด</b> {span}"
     )
     rows = []
@@ -108,10 +135,13 @@ def citation_html(c: Citation, corpus_dir: Path, context: int = CONTEXT_LINES) -
             body = f"<mark>{body}</mark>"
         rows.append(f'<tr class="{"hit" if quoted else "ctx"}"><td class="ln">{n}</td><td>{body}</td></tr>')
     note = f'<div class="note">{text(p.note)}</div>' if p.note else ""
-    return f'<div class="planqa-source"><div class="meta">{meta}</div>{note}<table>{"".join(rows)}</table></div>'
+    # the number as a class: the chat's sanitizer keeps classes, not data- attributes
+    return (f'<div class="planqa-source cite-{c.n}"><div class="meta">{meta}</div>{note}'
+            f'<table>{"".join(rows)}</table></div>')
 
 
-_STEP_TH = (("reading ", "อ่าน "), ("indexed ", "บันทึกลงดัชนี "), ("embedding", "คำนวณเวกเตอร์"))
+_STEP_TH = (("reading ", "อ่าน "), ("indexed ", "บันทึกลงดัชนี "), ("embedding the vocabulary", "คำนวณเวกเตอร์คำศัพท์"),
+            ("embedding", "คำนวณเวกเตอร์"), ("waiting for another ingest run", "รอการนำเข้าอีกงานให้เสร็จก่อน"))
 
 
 def step_label(label: str) -> str:
@@ -136,11 +166,19 @@ def report_markdown(report: IngestReport) -> str:
     return "\n\n".join([head, "**ไฟล์ที่มีปัญหา (ข้าม):**", "\n".join(problems)])
 
 
+def progress_words(state: IngestState) -> str:
+    """An ingest run in progress, in Thai: the step, N/M, and an estimate of what is left."""
+    where = f" {state.done}/{state.total}" if state.total else ""
+    left = state.seconds_left()
+    estimate = f" (อีกประมาณ {left:.0f} วินาที)" if left is not None else ""
+    step = step_label(state.label)
+    return f"กำลังนำเข้าเอกสาร{where}{estimate}" + (f" — {step}" if step else "")
+
+
 def status_markdown(state: IngestState, documents: int, chunks: int) -> str:
     """The one-line index status shown above the chat."""
     if state.running:
-        where = f" {state.done}/{state.total}" if state.total else ""
-        return f"**กำลังนำเข้าเอกสาร{where}** — {markdown_text(step_label(state.label))}"
+        return f"**{markdown_text(progress_words(state))}**"
     if state.error:
         return f"**การนำเข้าครั้งล่าสุดล้มเหลว:** {markdown_text(state.error)} · ดัชนีมี {documents} แผน ({chunks} ส่วน)"
     if not documents:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 from dataclasses import dataclass
 
 from planqa.errors import ConfigError
@@ -10,7 +11,7 @@ from planqa.settings import Settings
 from retrieval.service import Service, get_service
 from webui.documents import DocumentManager
 from webui.evaluate import Evaluator
-from webui.render import status_markdown
+from webui.render import progress_words, status_markdown
 
 
 @dataclass(slots=True)
@@ -31,6 +32,25 @@ class Services:
         """The index status shown above the tabs (ingest progress while one runs)."""
         docs = self.qa.index.lexical.documents()
         return status_markdown(self.docs.state, len(docs), sum(len(d["chunk_ids"]) for d in docs))
+
+    def first_ingest_pending(self) -> bool:
+        """The index is still empty and an ingest run is filling it (questions should wait)."""
+        return self.docs.state.running and self.docs.is_empty()
+
+    def progress_text(self) -> str:
+        """"กำลังนำเข้าเอกสาร N/M (อีกประมาณ X วินาที)", for the chat and the API."""
+        return progress_words(self.docs.state)
+
+    def wait_for_first_ingest(self, timeout: float) -> bool:
+        """Wait (at most ``timeout`` seconds) for the first ingest; True when the index can answer."""
+        deadline = time.monotonic() + timeout
+        while self.first_ingest_pending() and time.monotonic() < deadline:
+            time.sleep(0.25)
+        return not self.first_ingest_pending()
+
+    def plan_titles(self) -> dict[str, str]:
+        """Document -> the plan's own title (its first line), for the source viewer."""
+        return {d["source"]: d["title"] for d in self.qa.index.lexical.documents()}
 
     def office_choices(self) -> list[tuple[str, str]]:
         """(label, office name) pairs for the office filter."""
