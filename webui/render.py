@@ -23,17 +23,6 @@ _CITE = re.compile(r"\[(\d{1,3})\]")
 _MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#!|~])")
 _SPACES = re.compile(r"[\s\u00a0]+")
 
-CSS = """
-.planqa-answer { line-height: 1.7; }
-.planqa-answer .cite { font-weight: 600; color: var(--color-accent); }
-.planqa-source .meta { margin-bottom: .4em; line-height: 1.6; }
-.planqa-source table { border-collapse: collapse; width: 100%; font-size: .95em; }
-.planqa-source td { border: none; padding: 1px 6px; vertical-align: top; white-space: pre-wrap; }
-.planqa-source td.ln { color: var(--body-text-color-subdued); text-align: right; width: 3.5em; user-select: none; }
-.planqa-source tr.hit td.ln { font-weight: 700; color: var(--body-text-color); }
-.planqa-source mark { background: #fde68a; color: #111; padding: 0 2px; }
-.planqa-source .note { color: var(--body-text-color-subdued); font-style: italic; }
-"""
 
 
 def text(value: object) -> str:
