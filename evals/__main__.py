@@ -1,4 +1,4 @@
-"""python -m evals run | external | scenario | bench
+"""python -m evals run | external | scenario | bench | calibrate | startup
 
 Each subcommand is one entry in ``COMMANDS``: (help, add its options, run it).
 """
@@ -196,6 +196,18 @@ def cmd_calibrate(args: Any) -> int:
     return 0
 
 
+def _startup_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--runs", type=int, default=3, help="fresh processes per figure; medians are reported (default 3)")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout instead of the table")
+    p.add_argument("--work-dir", type=Path, help="corpus copy and indexes go here (kept; default: a temporary folder)")
+
+
+def cmd_startup(args: Any) -> int:
+    from evals.startup import run
+
+    return run(args.runs, args.json, args.work_dir)
+
+
 COMMANDS: dict[str, Command] = {
     "calibrate": Command("fit the answer policy by cross-validation; print out-of-fold figures", _calibrate_args,
                          cmd_calibrate),
@@ -203,6 +215,8 @@ COMMANDS: dict[str, Command] = {
     "external": Command("passage retrieval on XQuAD-th / iApp Wiki QA", _external_args, cmd_external),
     "scenario": Command("edit a plan, re-ingest, and check that the answer follows", _scenario_args, cmd_scenario),
     "bench": Command("scale and speed benchmark (python -m evals bench --help)", _bench_args, cmd_bench),
+    "startup": Command("seconds to a first answer: the app, the CLI, and the app on an empty index", _startup_args,
+                       cmd_startup),
 }
 
 
@@ -212,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, command in COMMANDS.items():
         # a command may redefine a settings option ("resolve"): external's --index-dir is its own
         p = sub.add_parser(name, help=command.help, description=command.help, conflict_handler="resolve")
-        if name != "bench":
+        if name not in ("bench", "startup"):
             add_settings_args(p)
         command.add_arguments(p)
     return parser

@@ -173,10 +173,10 @@ def _standalone_province(m: re.Match[str], bounds: set[int]) -> bool:
 
 
 def _word_bounds(text: str) -> set[int]:
-    from pythainlp.tokenize import word_tokenize
+    from ingest.tokens import word_tokenize
 
     bounds, pos = {0}, 0
-    for token in word_tokenize(text, engine="newmm", keep_whitespace=True):
+    for token in word_tokenize(text, keep_whitespace=True):
         pos += len(token)
         bounds.add(pos)
     return bounds

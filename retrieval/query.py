@@ -101,10 +101,10 @@ _KEYWORDS = frozenset(k for k, _ in HEADING_KEYWORDS)
 def respell_sections(text: str) -> str:
     """Near-miss spellings of section keywords made right ("วิสัยทัศ", "พันธะกิจ", "กลยุธ"):
     one letter off once tone marks are set aside, over one to four adjacent words."""
-    from pythainlp.tokenize import word_tokenize
+    from ingest.tokens import word_tokenize
 
     keys = _respellable()
-    words = word_tokenize(text, engine="newmm", keep_whitespace=True)
+    words = word_tokenize(text, keep_whitespace=True)
     out: list[str] = []
     i = 0
     while i < len(words):

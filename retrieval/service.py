@@ -21,11 +21,12 @@ from retrieval.hybrid import FusionWeights, HybridSearcher, Retriever
 from retrieval.llm import make_chat_model
 from retrieval.policy import AnswerPolicy, load_policy
 from retrieval.query import KnownOffice, known_offices, parse_query
-from retrieval.support import Weigher
+from retrieval.support import Weigher, nouns
 from retrieval.terms import TermMatcher
 
 _SERVICES: dict[str, Service] = {}
 _LOCK = threading.Lock()
+WARM_UP_QUESTION = "สำนักงานใดเน้นความปลอดภัยของนักเรียน"  # a which-office question touches every part
 
 
 class OfficeDirectory:
@@ -72,10 +73,14 @@ class Service:
         return self._policy
 
     def warm_up(self) -> None:
-        """Load the model and open the stores now, not on the first question."""
+        """Everything a first question would load, loaded now: the model, the stores, the
+        word dictionary and the part-of-speech tagger (one whole answer when there is an index)."""
         self.index.embeddings.embed_query("warm up")
         if self.index.lexical.chunk_count():
-            self.search("วิสัยทัศน์", k=1)
+            with self.index.rw.read():  # the extractive answer only: an LLM is not called to warm up
+                self.answerer.extractive(self.ask(WARM_UP_QUESTION))
+        else:
+            nouns(WARM_UP_QUESTION)
 
     def check_model(self) -> None:
         self.index.ensure_current()

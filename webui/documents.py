@@ -33,6 +33,7 @@ from ingest.pipeline import discover, load_catalogue, office_conflicts, run
 from planqa.errors import PlanQAError, UnreadableDocument
 from planqa.settings import Settings
 from planqa.types import IngestReport, Progress
+from webui.escape import markdown_text
 
 log = logging.getLogger(__name__)
 MAX_NAME_BYTES = 200
@@ -332,8 +333,6 @@ def thai_reason(reason: str) -> str:
 
 
 def markdown_safe(text: str) -> str:
-    from webui.render import markdown_text
-
     return markdown_text(text)
 
 

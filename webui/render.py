@@ -17,10 +17,10 @@ from ingest.loaders import load
 from planqa.errors import UnreadableDocument
 from planqa.types import Citation, IngestReport
 from webui.documents import IngestState
+from webui.escape import markdown_text
 
 CONTEXT_LINES = 3
 _CITE = re.compile(r"\[(\d{1,3})\]")
-_MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#!|~])")
 _SPACES = re.compile(r"[\s\u00a0]+")
 
 
@@ -28,12 +28,6 @@ _SPACES = re.compile(r"[\s\u00a0]+")
 def text(value: object) -> str:
     """Untrusted text made safe for HTML."""
     return html.escape(str(value), quote=True)
-
-
-def markdown_text(value: object) -> str:
-    """Untrusted text made safe for Markdown (which also passes HTML through)."""
-    one_line = " ".join(str(value).splitlines())
-    return _MD_SPECIALS.sub(r"\\\1", html.escape(one_line, quote=False))
 
 
 _MD_LINE_START = re.compile(r"^(\s*)(?:([#>+\-=|])|(\d+)([.)]))(?=\s)")
