@@ -83,7 +83,8 @@ def _summary(d: dict[str, object]) -> str:
         f"files seen {d['seen']}: added {d['added']}, updated {d['updated']}, unchanged {d['unchanged']}, "
         f"deleted {d['deleted']}, skipped {len(d['skipped'])}",  # type: ignore[arg-type]
         f"chunks written {d['chunks']}, chunks deleted {d['chunks_deleted']}, {d['seconds']} s"
-        + (" (dry run: nothing written)" if d["dry_run"] else ""),
+        + (" (dry run: nothing written)" if d["dry_run"] else "")
+        + (f" (answerable after {d['answerable_s']} s)" if d["chunks"] else ""),
     ]
     for s in d["skipped"]:  # type: ignore[attr-defined]
         lines.append(f"  skipped {s['file']}: {s['reason']}")

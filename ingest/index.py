@@ -11,15 +11,12 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
-from langchain_core.indexing import index as lc_index
-from langchain_core.vectorstores import VectorStore
 
 from ingest.embeddings import document_embedder, embeddings_for, model_id
 from ingest.lexical import LexicalIndex
@@ -29,101 +26,16 @@ from ingest.vocabulary import embed_missing, missing_terms
 from planqa.errors import IndexMismatch, IndexNotReady
 from planqa.rwlock import RWLock
 from planqa.settings import Settings
-from planqa.types import Chunk, Progress, SectionKind
+from planqa.types import Chunk, Progress
+
+if TYPE_CHECKING:
+    from langchain_core.vectorstores import VectorStore
 
 log = logging.getLogger(__name__)
 DIRTY_MARKER = "ingest.dirty"
 EMBEDDING_KEY = "embedding_model"  # lexical meta key: the model the index was built with
 DOCUMENTS_VERSION = "documents_version"  # lexical meta key: changes after every ingest write
 WRITE_BATCH = 1000  # documents per index() batch: one lexical transaction, one record-manager update
-CHROMA_BATCH = 5000  # ids per Chroma upsert (the server's limit is larger)
-
-
-def chunk_to_document(chunk: Chunk) -> Document:
-    return Document(
-        id=chunk.id,
-        page_content=chunk.embed_text,
-        metadata={
-            "chunk_id": chunk.id,
-            "source": chunk.source,
-            "office": chunk.office,
-            "section": chunk.section,
-            "section_kind": chunk.section_kind,
-            "items": ",".join(chunk.items),
-            "start_line": chunk.start_line,
-            "end_line": chunk.end_line,
-            "text": chunk.text,
-            "content_hash": chunk.content_hash,
-        },
-    )
-
-
-def document_to_chunk(doc: Document) -> Chunk:
-    m = doc.metadata
-    return Chunk(
-        id=str(m["chunk_id"]),
-        source=str(m["source"]),
-        office=str(m["office"]),
-        section=str(m["section"]),
-        section_kind=SectionKind.parse(str(m["section_kind"])),
-        items=tuple(x for x in str(m["items"]).split(",") if x),
-        start_line=int(m["start_line"]),
-        end_line=int(m["end_line"]),
-        text=str(m["text"]),
-        content_hash=str(m["content_hash"]),
-    )
-
-
-class _PairedStore(VectorStore):
-    """Writes go to Chroma and the lexical index together, by the same ids.
-
-    LangChain's ``index()`` drives this store, so the record manager sees one
-    destination and both halves always receive the same adds and deletes.
-    """
-
-    def __init__(self, plan_index: PlanIndex) -> None:
-        self._ix = plan_index
-
-    @property
-    def embeddings(self) -> Embeddings:
-        return self._ix.embeddings
-
-    def add_documents(self, documents: list[Document], **kwargs: Any) -> list[str]:
-        ids = [str(i) for i in kwargs.get("ids") or [d.id for d in documents]]
-        chunks = [document_to_chunk(d) for d in documents]
-        texts = [d.page_content for d in documents]
-        vectors = self._ix.vectors_for(ids, texts)
-        # no documents= : Chroma would full-text index them (a third of the write time),
-        # and BM25 is the lexical index's job; the chunk text is in the metadata
-        for i in range(0, len(ids), CHROMA_BATCH):
-            self._ix.collection.upsert(
-                ids=ids[i : i + CHROMA_BATCH],
-                embeddings=vectors[i : i + CHROMA_BATCH],  # type: ignore[arg-type]
-                metadatas=[d.metadata for d in documents[i : i + CHROMA_BATCH]],
-            )
-        self._ix.lexical.upsert(chunks, self._ix.tokens_for(ids, texts), self._ix.unit_vectors_for(chunks))
-        self._ix.written += len(ids)
-        return ids
-
-    def add_texts(self, texts: Iterable[str], metadatas: list[dict[Any, Any]] | None = None, **kwargs: Any) -> list[str]:
-        docs = [Document(page_content=t, metadata=m) for t, m in zip(texts, metadatas or [{} for _ in texts])]
-        return self.add_documents(docs, **kwargs)
-
-    def delete(self, ids: list[str] | None = None, **kwargs: Any) -> bool | None:
-        if ids:
-            self._ix.delete_ids(ids)
-        return True
-
-    def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
-        """LangChain's dense search: ``PlanIndex.dense_search``, as Documents."""
-        found = self._ix.dense_search(query, k)
-        chunks = self._ix.lexical.get_chunks([cid for cid, _ in found])
-        return [chunk_to_document(chunks[cid]) for cid, _ in found if cid in chunks]
-
-    @classmethod
-    def from_texts(cls, texts: list[str], embedding: Embeddings, metadatas: list[dict[Any, Any]] | None = None,
-                   **kwargs: Any) -> _PairedStore:
-        raise TypeError("PairedStore is opened through PlanIndex, not built from texts")
 
 
 class PlanIndex:
@@ -267,27 +179,34 @@ class PlanIndex:
         return self._records
 
     def prepare_vectors(self, chunks: Sequence[Chunk], progress: Any = None, force: bool = False) -> int:
-        """Embed the chunks the index lacks (all with ``force``), and their quotable units,
-        ahead of the write and outside any lock. Chunks already indexed without unit
-        vectors (an index from before they were kept) get theirs too."""
+        """Embed the chunks the index lacks (all with ``force``) ahead of the write and
+        outside any lock. Their quotable units come later (``prepare_unit_vectors``): the
+        chunks alone make the index answerable."""
         known = set() if force else set(self.records.list_keys(group_ids=sorted({c.source for c in chunks})))
-        fresh = [c for c in chunks if c.id not in known]
-        todo = [c for c in fresh if c.id not in self._vectors]
+        todo = [c for c in chunks if c.id not in known and c.id not in self._vectors]
         if self.settings.chroma_host and not force:
             todo = self._reuse_server_vectors(todo)
-        unit_chunks = [c for c in fresh if c.id not in self._unit_vectors]
-        if not force:
-            missing = set(self.lexical.ids_without_unit_vectors()) - {c.id for c in unit_chunks}
-            unit_chunks += list(self.lexical.get_chunks(sorted(missing)).values())
-        # one stream of texts: chunks first, then every quotable unit of the chunks that need them
-        jobs: list[tuple[str, str, str]] = [("chunk", c.id, c.embed_text) for c in todo]
-        spans: dict[str, int] = {}
-        for c in unit_chunks:
-            units = quotable(c)
-            spans[c.id] = len(units)
-            jobs.extend(("unit", c.id, u.text) for u in units)
+        self._embed([("chunk", c.id, c.embed_text) for c in todo], progress, "embedding")
+        return len(todo)
+
+    def prepare_unit_vectors(self, progress: Any = None) -> int:
+        """Embed the quotable units of every indexed chunk that has none stored yet (the
+        chunks just written, and any an earlier run did not finish); outside any lock."""
+        missing = self.lexical.ids_without_unit_vectors()
+        chunks = self.lexical.get_chunks(missing)
+        jobs: list[tuple[str, str, str]] = []
+        for cid in missing:
+            if cid in chunks:
+                self._unit_vectors[cid] = np.zeros((0, 0), dtype=np.float32)  # a chunk with no units has none
+                jobs.extend(("unit", cid, u.text) for u in quotable(chunks[cid]))
+        self._embed(jobs, progress, "embedding quotable sentences")
+        return len(missing)
+
+    def _embed(self, jobs: list[tuple[str, str, str]], progress: Any, label: str) -> None:
+        """Embed (kind, chunk id, text) jobs in order; chunk vectors to ``_vectors``, unit rows
+        (in the chunk's unit order) to ``_unit_vectors``."""
         step = max(1, int(getattr(self.document_embeddings, "batch_size", 32))) * 4
-        unit_rows: dict[str, list[np.ndarray]] = {cid: [] for cid in spans}
+        rows: dict[str, list[np.ndarray]] = {}
         for i in range(0, len(jobs), step):
             batch = jobs[i : i + step]
             vectors = np.asarray(self.document_embeddings.embed_documents([t for _, _, t in batch]), dtype=np.float32)
@@ -295,27 +214,14 @@ class PlanIndex:
                 if kind == "chunk":
                     self._vectors[cid] = vec
                 else:
-                    unit_rows[cid].append(vec)
+                    rows.setdefault(cid, []).append(vec)
             if progress:
-                progress(min(i + step, len(jobs)), len(jobs), "embedding")
-        for cid, rows in unit_rows.items():
-            self._unit_vectors[cid] = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
-        return len(todo)
+                progress(min(i + step, len(jobs)), len(jobs), label)
+        for cid, vecs in rows.items():
+            self._unit_vectors[cid] = np.asarray(vecs, dtype=np.float32).reshape(len(vecs), -1)
 
-    def unit_vectors_for(self, chunks: Sequence[Chunk]) -> list[np.ndarray]:
-        """Prepared unit vectors where there are some, fresh ones for the rest."""
-        out = []
-        for c in chunks:
-            vecs = self._unit_vectors.pop(c.id, None)
-            if vecs is None:
-                texts = [u.text for u in quotable(c)]
-                vecs = np.asarray(self.document_embeddings.embed_documents(texts), dtype=np.float32).reshape(
-                    len(texts), -1) if texts else np.zeros((0, 0), dtype=np.float32)
-            out.append(vecs)
-        return out
-
-    def write_backfilled_unit_vectors(self) -> None:
-        """Store the unit vectors prepared for chunks that were already indexed (in the write phase)."""
+    def write_unit_vectors(self) -> None:
+        """Store the unit vectors ``prepare_unit_vectors`` made (in the write phase)."""
         if self._unit_vectors:
             self.lexical.put_unit_vectors(self._unit_vectors)
             self._unit_vectors = {}
@@ -372,11 +278,20 @@ class PlanIndex:
         self._term_vectors = ([], np.zeros((0, 0), dtype=np.float32))
 
     def store(self) -> VectorStore:
-        return _PairedStore(self)
+        """The index as one LangChain vector store (``ingest/paired_store.py``)."""
+        from ingest.paired_store import PairedStore
+
+        return PairedStore(self)
 
     # ---- writes -------------------------------------------------------------
     def index_chunks(self, chunks: Sequence[Chunk], batch_size: int = WRITE_BATCH) -> dict[str, int]:
         """Bring the given sources' chunks in line with ``chunks`` (incremental)."""
+        # LangChain's indexing API is imported here, not at the top: it costs ~0.5 s of
+        # every start, and only writes need it
+        from langchain_core.indexing import index as lc_index
+
+        from ingest.paired_store import chunk_to_document
+
         docs = [chunk_to_document(c) for c in chunks]
         result = lc_index(
             docs,

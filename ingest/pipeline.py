@@ -242,7 +242,7 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
     gone = sorted(set(known) - present - in_unreadable) if not paths else []
     report.deleted = len(gone)
     if not dry_run:
-        _write(ix, report, prepared, gone, catalogue, progress, full)
+        _write(ix, report, prepared, gone, catalogue, progress, full, started)
         ix.lexical.set_meta(EMBEDDING_KEY, ix.model_id)
         ix.lexical.set_meta(DOCUMENTS_VERSION, uuid.uuid4().hex)  # readers reload the office list
         if not paths:  # a partial run did not re-parse the other files
@@ -280,13 +280,18 @@ def _write(
     catalogue: dict[str, dict[str, Any]],
     progress: Progress | None,
     full: bool = False,
+    started: float = 0.0,
 ) -> None:
+    """Two phases. First the chunks (their vectors, tokens and records): after it the index
+    answers with the new plans. Then what refines the answers: the vectors of the chunks'
+    quotable sentences and of new vocabulary words (about as much embedding again); until
+    they are written an answer scores a sentence by its chunk and matches exact words only.
+    A run that dies in the second phase leaves them missing; the next run fills them in."""
     marker = ix.dirty_marker
     todo = [p for p in prepared if p.status != "unchanged"]
     # embedding is slow and needs no lock: questions go on meanwhile
     ix.prepare_vectors([c for p in todo for c in p.chunks], progress, force=full)
     ix.prepare_tokens({c.id: t for p in todo for c, t in zip(p.chunks, p.tokens)})
-    ix.prepare_term_vectors(progress, force=full)
     with ix.rw.write():  # readers see the old index or the new one, never half
         # the marker first: a run killed anywhere below, inside a --full reset too, is repaired by the next
         was_dirty = marker.exists()
@@ -311,11 +316,18 @@ def _write(
                 group = []
         if gone:
             report.chunks_deleted = ix.delete_sources(gone)
-        ix.write_term_vectors()
-        ix.write_backfilled_unit_vectors()
         report.chunks = ix.written
         marker.unlink(missing_ok=True)
     ix.clear_prepared()  # tokens of chunks index() found unchanged were not used
+    report.answerable_s = time.perf_counter() - started
+    if report.chunks:
+        log.info("%d chunks written after %.1f s: questions see them now; embedding their sentences and new words "
+                 "next", report.chunks, report.answerable_s)
+    ix.prepare_unit_vectors(progress)
+    ix.prepare_term_vectors(progress)
+    with ix.rw.write():
+        ix.write_unit_vectors()
+        ix.write_term_vectors()
 
 
 def _record_document(ix: PlanIndex, p: _Prepared, catalogue: dict[str, dict[str, Any]]) -> None:

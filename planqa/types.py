@@ -222,10 +222,12 @@ class IngestReport:
     chunks: int = 0  # chunks written (added to the stores)
     chunks_deleted: int = 0
     seconds: float = 0.0
+    answerable_s: float = 0.0  # when the written chunks could be asked about (before sentence and word vectors)
     dry_run: bool = False
     conflicts: list[Conflict] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["seconds"] = round(self.seconds, 3)
+        out["answerable_s"] = round(self.answerable_s, 3)
         return out
