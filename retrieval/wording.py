@@ -7,6 +7,7 @@ does), it only says what was decided.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,8 @@ from retrieval.decide import Decision, Named
 from retrieval.evidence import Unit
 from retrieval.gather import Evidence
 from retrieval.modes import Mode
+
+_ITEM_PREFIX = re.compile(r"^\s*(?:ข้อ\s*)?[0-9๐-๙]{1,3}\s*[.)]\s*")
 
 TH = {
     "empty": "กรุณาพิมพ์คำถามเกี่ยวกับแผนของสำนักงานเขตพื้นที่การศึกษา",
@@ -35,6 +38,7 @@ TH = {
     "related": "ที่เกี่ยวข้อง:",
     "which_intro": "สำนักงานที่แผนกล่าวถึงเรื่องนี้ ({n} แห่ง เรียงตามน้ำหนักของหลักฐาน):",
     "which_have_intro": "สำนักงานที่แผนมี{section} ({n} แห่ง):",
+    "offices_n": "{n} แห่ง",
     "compare_intro": "เปรียบเทียบ{section}:",
     "shared": "คำสำคัญที่ทุกแผนข้างต้นกล่าวถึงร่วมกัน: {words}",
     "differ": "ไม่พบถ้อยคำสำคัญที่ตรงกัน แต่ละแผนมีจุดเน้นต่างกันตามข้อความข้างต้น",
@@ -59,6 +63,7 @@ EN = {
     "related": "Related passages:",
     "which_intro": "Offices whose plans address this ({n}, strongest evidence first):",
     "which_have_intro": "Offices whose plans state their {section} ({n}):",
+    "offices_n": "{n} offices",
     "compare_intro": "Comparing the {section}:",
     "shared": "Key words all the plans above share: {words}",
     "differ": "The passages share no key words; each plan's emphasis is quoted above.",
@@ -78,6 +83,17 @@ def section_label(kind: str, english: bool) -> str:
 
 
 QUOTE_CHARS = 700  # a longer unit (a whole page pasted as one line) is shown cut; its citation has it all
+COMPACT_AFTER = 5  # a which-answer naming more offices lists them one line each
+SHORT_CHARS = 90  # a compact line's quote is cut here (its citation opens the whole passage)
+
+
+def _same_text(text: str) -> str:
+    """Quotes that differ only in spacing, numbering or digits' script are the same sentence."""
+    return " ".join(_ITEM_PREFIX.sub("", text).split())
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= SHORT_CHARS else text[:SHORT_CHARS].rstrip() + " …"
 
 
 def quote(unit: Unit) -> str:
@@ -117,10 +133,35 @@ class Writer:
 
     # ---- modes -----------------------------------------------------------------------
     def _which(self, named: Sequence[Named]) -> list[str]:
+        """Each office with its quotes; a long list compactly (``_which_compact``)."""
         out = [str(self.p["which_intro"]).format(n=len(named))]
+        if len(named) > COMPACT_AFTER:
+            return out + self._which_compact(named)
         for i, n in enumerate(named, 1):
             out.append(f"{i}. {self.office(n.office)}")
             out.extend(f"   • {self.where(u)}: “{quote(u)}” [{self.book.cite([u])}]" for u in n.quotes)
+        return out
+
+    def _which_compact(self, named: Sequence[Named]) -> list[str]:
+        """Many offices, one line each, in order of evidence: the office, where its plan says
+        it, the start of its best quote and its citation ([n] opens the whole passage). A
+        sentence several plans share is quoted once, with every office that holds it."""
+        by_text: dict[str, list[Named]] = {}
+        for n in named:
+            by_text.setdefault(_same_text(n.quotes[0].text), []).append(n)
+        out: list[str] = []
+        done: set[str] = set()
+        for n in named:
+            if n.office in done:
+                continue
+            group = by_text[_same_text(n.quotes[0].text)]
+            if len(group) > 1:
+                members = ", ".join(f"{self.office(g.office)} [{self.book.cite(g.quotes[:1])}]" for g in group)
+                out.append(f"• “{quote(n.quotes[0])}” — {str(self.p['offices_n']).format(n=len(group))}: {members}")
+            else:
+                u = n.quotes[0]
+                out.append(f"• {self.office(n.office)} — {self.where(u)}: “{_short(u.text)}” [{self.book.cite([u])}]")
+            done.update(g.office for g in group)
         return out
 
     def _which_have(self, named: Sequence[Named]) -> list[str]:

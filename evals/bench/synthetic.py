@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,8 +33,8 @@ class Office:
     english: str  # province in English, "" for numbered areas
 
 
-def offices() -> list[Office]:
-    """About 350 offices: secondary areas 1-42, secondary and primary (areas 1-3) by province."""
+@lru_cache(maxsize=1)
+def _offices() -> tuple[Office, ...]:
     from pythainlp.corpus import provinces
 
     rows = sorted((p["name_th"], p["name_en"]) for p in provinces(details=True))  # type: ignore[index]
@@ -45,7 +46,21 @@ def offices() -> list[Office]:
         for n in (1, 2, 3)
     ]
     random.Random(8).shuffle(out)  # every size gets every kind of office
-    return out
+    # then more primary areas per province (4-12; the real ones stop earlier): 1,000+ distinct
+    # offices, for the which-office bench at 1,000 plans; the first ~350 keep their order
+    more = [
+        Office(f"สำนักงานเขตพื้นที่การศึกษาประถมศึกษา{th} เขต {n}", f"สพป.{th} เขต {n}", en)
+        for th, en in rows
+        for n in range(4, 13)
+    ]
+    random.Random(9).shuffle(more)
+    return tuple(out + more)
+
+
+def offices() -> list[Office]:
+    """About 1,000 distinct offices: secondary areas 1-42, secondary by province, primary by
+    province and area (1-3 first, then 4-12)."""
+    return list(_offices())
 
 
 @lru_cache(maxsize=4)
@@ -81,8 +96,9 @@ class PlanWriter:
     def short_clause(self, rng: random.Random) -> str:
         return min((rng.choice(self.clauses) for _ in range(3)), key=len)
 
-    def plan(self, n: int) -> str:
-        """Plan number ``n``: its office is ``offices[n % len]``, its year from ``n``."""
+    def plan(self, n: int, extra_focus: Sequence[str] = ()) -> str:
+        """Plan number ``n``: its office is ``offices[n % len]``, its year from ``n``;
+        ``extra_focus``: sentences added as the last items of its focus points."""
         rng = random.Random(self.seed * 1_000_003 + n)
         office = self.offices[n % len(self.offices)]
         thai = rng.random() < 0.3  # a third of the plans number in Thai digits
@@ -102,24 +118,27 @@ class PlanWriter:
         for s in range(1, rng.randint(3, 5) + 1):
             head = f"กลยุทธ์ที่ {s}".translate(_TO_THAI) if thai else f"กลยุทธ์ที่ {s}"
             lines += self._numbered(f"{head} {self.short_clause(rng)}", rng, rng.randint(2, 4), thai)
-        lines += self._numbered("จุดเน้น", rng, rng.randint(3, 5), thai)
+        lines += self._numbered("จุดเน้น", rng, rng.randint(3, 5), thai, extra_focus)
         lines += self._numbered("ตัวชี้วัดความสำเร็จ", rng, rng.randint(2, 4), thai)
         lines += ["ค่านิยม (Core Values)", f"“{self.sentence(rng)}”", ""]
         return "\n".join(lines) + "\n"
 
-    def _numbered(self, heading: str, rng: random.Random, count: int, thai: bool) -> list[str]:
+    def _numbered(self, heading: str, rng: random.Random, count: int, thai: bool,
+                  extra: Sequence[str] = ()) -> list[str]:
         out = [heading]
-        for i in range(1, count + 1):
+        items = [self.sentence(rng) for _ in range(count)] + list(extra)
+        for i, item in enumerate(items, 1):
             num = str(i).translate(_TO_THAI) if thai else str(i)
-            out.append(f"   {num}. {self.sentence(rng)}")
+            out.append(f"   {num}. {item}")
         return out + [""]
 
-    def write(self, dest: Path, n_docs: int) -> list[Path]:
+    def write(self, dest: Path, n_docs: int, extra_focus: dict[int, list[str]] | None = None) -> list[Path]:
+        """``n_docs`` plans as plan_NNNNNN.txt; ``extra_focus``: plan number -> sentences it adds."""
         dest.mkdir(parents=True, exist_ok=True)
         paths = []
         for n in range(n_docs):
             path = dest / f"plan_{n:06d}.txt"
-            path.write_text(self.plan(n), encoding="utf-8")
+            path.write_text(self.plan(n, (extra_focus or {}).get(n, ())), encoding="utf-8")
             paths.append(path)
         return paths
 
