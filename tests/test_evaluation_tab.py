@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def test_a_question_set_gives_a_table_per_kind_a_chart_and_the_worst_questions(e
     assert lookup["ระบุสำนักงานถูก"] == "—"  # office accuracy is for which/compare only
     assert view.chart.exists() and view.report_md.exists() and view.report_json.exists()
     assert view.report_json.is_relative_to(evaluator.settings.index_dir / "evals")
-    assert view.worst.startswith("- `t")
+    assert all(re.match(r"- t\d: \S", line) for line in view.worst.splitlines())  # "- <id>: <question> — <what>"
 
 
 def test_rows_round_and_mark_what_does_not_apply() -> None:
