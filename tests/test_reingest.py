@@ -326,3 +326,42 @@ def test_another_embedding_model_is_refused_until_full(indexed: Settings) -> Non
     assert ix.lexical.get_meta("embedding_model") == "hash:384"
     with pytest.raises(IndexMismatch, match="--full"):
         run(indexed)  # and now the bundled model is the stranger
+
+
+def test_groups_are_embedded_while_the_one_before_is_written(fresh_settings: Settings,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small groups: every plan's chunks still land once in every store, plans whole in
+    their group, the next group embedded while this one is written, and phase two fills in
+    every chunk's sentence vectors and the vocabulary."""
+    import threading
+
+    from ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "GROUP_CHUNKS", 8)
+    second_embedding = threading.Event()
+    embeds: list[int] = []
+    writes: list[int] = []
+    overlapped: list[bool] = []
+    embed, write = pipeline._GroupWriter.embed, pipeline._GroupWriter.write
+
+    def logged_embed(self: pipeline._GroupWriter, group: list[pipeline._Prepared]) -> None:
+        embeds.append(len(group))
+        if len(embeds) == 2:
+            second_embedding.set()
+        embed(self, group)
+
+    def logged_write(self: pipeline._GroupWriter, group: list[pipeline._Prepared]) -> None:
+        if not writes:  # the first group's write: the second group is being embedded meanwhile
+            overlapped.append(second_embedding.wait(timeout=30))
+        writes.append(len(group))
+        write(self, group)
+
+    monkeypatch.setattr(pipeline._GroupWriter, "embed", logged_embed)
+    monkeypatch.setattr(pipeline._GroupWriter, "write", logged_write)
+    report = run(fresh_settings)
+    assert report.added == len(list(fresh_settings.corpus_dir.glob("*.txt"))) and 0 < report.answerable_s < report.seconds
+    _assert_index_matches_corpus(fresh_settings)
+    assert len(writes) >= 3 and sum(writes) == report.added and embeds == writes  # whole plans, each group once
+    assert overlapped == [True]
+    ix = PlanIndex(fresh_settings)
+    assert ix.lexical.ids_without_unit_vectors() == [] and len(ix.lexical.vector_terms()) > 100
