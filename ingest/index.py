@@ -21,7 +21,7 @@ from langchain_core.embeddings import Embeddings
 from ingest.embeddings import document_embedder, embeddings_for, model_id
 from ingest.lexical import LexicalIndex
 from ingest.tokens import tokenize
-from ingest.units import quotable
+from ingest.units import quotable, unit_words
 from ingest.vocabulary import embed_missing, missing_terms
 from planqa.errors import IndexMismatch, IndexNotReady
 from planqa.rwlock import RWLock
@@ -62,6 +62,7 @@ class PlanIndex:
         self._tokens: dict[str, str] = {}
         self._term_vectors: tuple[list[str], np.ndarray] = ([], np.zeros((0, 0), dtype=np.float32))
         self._unit_vectors: dict[str, np.ndarray] = {}
+        self._unit_words: dict[str, tuple[str, ...]] = {}
         self._query_vectors: OrderedDict[str, list[float]] = OrderedDict()
         self._seen_version: str | None = None
 
@@ -191,14 +192,19 @@ class PlanIndex:
 
     def prepare_unit_vectors(self, progress: Any = None) -> int:
         """Embed the quotable units of every indexed chunk that has none stored yet (the
-        chunks just written, and any an earlier run did not finish); outside any lock."""
+        chunks just written, and any an earlier run did not finish), and tokenise the units
+        of those with no words stored; outside any lock."""
         missing = self.lexical.ids_without_unit_vectors()
-        chunks = self.lexical.get_chunks(missing)
+        wordless = self.lexical.ids_without_unit_words()
+        chunks = self.lexical.get_chunks(sorted(set(missing) | set(wordless)))
         jobs: list[tuple[str, str, str]] = []
         for cid in missing:
             if cid in chunks:
                 self._unit_vectors[cid] = np.zeros((0, 0), dtype=np.float32)  # a chunk with no units has none
                 jobs.extend(("unit", cid, u.text) for u in quotable(chunks[cid]))
+        for cid in wordless:
+            if cid in chunks:
+                self._unit_words[cid] = unit_words(chunks[cid])
         self._embed(jobs, progress, "embedding quotable sentences")
         return len(missing)
 
@@ -221,10 +227,11 @@ class PlanIndex:
             self._unit_vectors[cid] = np.asarray(vecs, dtype=np.float32).reshape(len(vecs), -1)
 
     def write_unit_vectors(self) -> None:
-        """Store the unit vectors ``prepare_unit_vectors`` made (in the write phase)."""
-        if self._unit_vectors:
-            self.lexical.put_unit_vectors(self._unit_vectors)
+        """Store the unit vectors and words ``prepare_unit_vectors`` made (in the write phase)."""
+        if self._unit_vectors or self._unit_words:
+            self.lexical.put_unit_vectors(self._unit_vectors, self._unit_words)
             self._unit_vectors = {}
+            self._unit_words = {}
 
     def _reuse_server_vectors(self, chunks: list[Chunk]) -> list[Chunk]:
         """Take the vectors another instance already wrote to the shared Chroma server
@@ -275,6 +282,7 @@ class PlanIndex:
         self._vectors.clear()
         self._tokens.clear()
         self._unit_vectors.clear()
+        self._unit_words.clear()
         self._term_vectors = ([], np.zeros((0, 0), dtype=np.float32))
 
     def store(self) -> VectorStore:

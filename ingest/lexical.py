@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS term_vectors (term TEXT PRIMARY KEY, vec BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS unit_vectors (chunk_id TEXT PRIMARY KEY, rows INTEGER NOT NULL, vecs BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS unit_words (chunk_id TEXT PRIMARY KEY, words TEXT NOT NULL);
 """
 
 
@@ -75,6 +76,7 @@ class LexicalIndex:
             raise ReadOnlyIndex(f"{path} does not exist and its folder is read-only; ingest somewhere writable first")
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._rows_sql: str | None = None
         if not read_only:
             with self._conn() as conn:
                 conn.executescript(_SCHEMA)
@@ -164,6 +166,7 @@ class LexicalIndex:
                 conn.execute("DELETE FROM fts WHERE rowid = ?", (rowid,))
             conn.execute(f"DELETE FROM chunks WHERE id IN ({marks})", batch)
             conn.execute(f"DELETE FROM unit_vectors WHERE chunk_id IN ({marks})", batch)
+            conn.execute(f"DELETE FROM unit_words WHERE chunk_id IN ({marks})", batch)
             n += len(rows)
         return n
 
@@ -176,6 +179,7 @@ class LexicalIndex:
             conn.execute("DELETE FROM documents")
             conn.execute("DELETE FROM term_vectors")
             conn.execute("DELETE FROM unit_vectors")
+            conn.execute("DELETE FROM unit_words")
             conn.execute("DELETE FROM meta WHERE key != 'schema'")
             conn.execute("COMMIT")
 
@@ -220,12 +224,19 @@ class LexicalIndex:
         for i in range(0, len(ids), 500):
             batch = list(ids[i : i + 500])
             marks = ",".join("?" * len(batch))
-            for row in self._conn().execute(f"SELECT * FROM chunks WHERE id IN ({marks})", batch):
+            for row in self._conn().execute(f"{self._chunk_rows()} WHERE c.id IN ({marks})", batch):
                 out[row["id"]] = _row_to_chunk(row)
         return out
 
+    def _chunk_rows(self) -> str:
+        """The chunk query: with the units' words, unless the file predates them (read-only, old)."""
+        if self._rows_sql is None:
+            has = self._conn().execute("SELECT 1 FROM sqlite_master WHERE name = 'unit_words'").fetchone()
+            self._rows_sql = _CHUNK_ROWS if has else "SELECT c.*, NULL AS unit_words FROM chunks c"
+        return self._rows_sql
+
     def chunks_of(self, source: str) -> list[Chunk]:
-        rows = self._conn().execute("SELECT * FROM chunks WHERE source = ? ORDER BY start_line", (source,))
+        rows = self._conn().execute(f"{self._chunk_rows()} WHERE c.source = ? ORDER BY c.start_line", (source,))
         return [_row_to_chunk(r) for r in rows]
 
     def doc_freq(self, token: str) -> int:
@@ -299,14 +310,22 @@ class LexicalIndex:
         return [r[0] for r in self._conn().execute(
             "SELECT id FROM chunks WHERE id NOT IN (SELECT chunk_id FROM unit_vectors)")]
 
-    def put_unit_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+    def ids_without_unit_words(self) -> list[str]:
+        return [r[0] for r in self._conn().execute(
+            "SELECT id FROM chunks WHERE id NOT IN (SELECT chunk_id FROM unit_words)")]
+
+    def put_unit_vectors(self, vectors: dict[str, np.ndarray], words: dict[str, tuple[str, ...]] | None = None) -> None:
+        """Store units' vectors (and their words: one string a unit, see ``Chunk.unit_words``)."""
         with self._write_lock:
             conn = self._writing()
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany("INSERT OR REPLACE INTO unit_vectors VALUES (?, ?, ?)",
                              [(cid, len(v), np.asarray(v, dtype=np.float16).tobytes()) for cid, v in vectors.items()])
-            # vectors prepared for chunks that were not written after all have no chunk to belong to
+            conn.executemany("INSERT OR REPLACE INTO unit_words VALUES (?, ?)",
+                             [(cid, "\n".join(w)) for cid, w in (words or {}).items()])
+            # what was prepared for chunks that were not written after all has no chunk to belong to
             conn.execute("DELETE FROM unit_vectors WHERE chunk_id NOT IN (SELECT id FROM chunks)")
+            conn.execute("DELETE FROM unit_words WHERE chunk_id NOT IN (SELECT id FROM chunks)")
             conn.execute("COMMIT")
 
     # ---- documents and meta ---------------------------------------------------
@@ -364,7 +383,12 @@ def _read_only(path: Path) -> sqlite3.Connection:
         return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=30, isolation_level=None)
 
 
+# a chunk's row with its units' words (NULL where none are stored)
+_CHUNK_ROWS = "SELECT c.*, w.words AS unit_words FROM chunks c LEFT JOIN unit_words w ON w.chunk_id = c.id"
+
+
 def _row_to_chunk(row: sqlite3.Row) -> Chunk:
+    words = row["unit_words"]
     return Chunk(
         id=row["id"],
         source=row["source"],
@@ -376,5 +400,6 @@ def _row_to_chunk(row: sqlite3.Row) -> Chunk:
         end_line=row["end_line"],
         text=row["text"],
         content_hash=row["content_hash"],
+        unit_words=None if words is None else tuple(words.split("\n")),
     )
 

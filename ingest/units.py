@@ -69,6 +69,9 @@ def _units(chunk: Chunk) -> tuple[Unit, ...]:
             groups.append([i])
         else:
             groups[-1].append(i)
+    # the words ingest stored (tokenising a thousand plans' units per question is what a
+    # "which office" question over them would otherwise spend its time on)
+    stored = chunk.unit_words if chunk.unit_words is not None and len(chunk.unit_words) == len(groups) else None
     units = []
     for gi, g in enumerate(groups):
         raw_lines = lines[g[0] : g[-1] + 1]
@@ -82,7 +85,7 @@ def _units(chunk: Chunk) -> tuple[Unit, ...]:
                 text=text,
                 raw=raw,
                 item=item_number(heads[g[0]]),
-                tokens=frozenset(tokenize(text[:TOKEN_CHARS], drop_stopwords=False)),
+                tokens=frozenset(stored[gi].split() if stored is not None else _words(text)),
                 title_tokens=_title_tokens(chunk.section),
                 is_heading=gi in label_groups,
             )
@@ -90,6 +93,17 @@ def _units(chunk: Chunk) -> tuple[Unit, ...]:
     return tuple(units)
 
 
+def _words(text: str) -> list[str]:
+    return tokenize(text[:TOKEN_CHARS], drop_stopwords=False)
+
+
+def unit_words(chunk: Chunk) -> tuple[str, ...]:
+    """What the index stores as ``Chunk.unit_words``: each unit's words, space-separated, in
+    unit order."""
+    return tuple(" ".join(sorted(u.tokens)) for u in _units(chunk))
+
+
+@lru_cache(maxsize=4096)
 def _title_tokens(title: str) -> frozenset[str]:
     """A section title's words support its items ("กลยุทธ์ที่ 4 การสร้างความปลอดภัย")."""
     return frozenset(tokenize(title)) if title else frozenset()

@@ -106,6 +106,10 @@ class Chunk:
     end_line: int
     text: str  # the original text of those lines, for quoting
     content_hash: str
+    # the words of each of its units (ingest/units.py) as ingest tokenised them, one string a
+    # unit, words space-separated; None where the index has not stored them (then tokenised
+    # when needed). Not part of the chunk's identity.
+    unit_words: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def embed_text(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from ingest.tokens import tokenize
 from ingest.units import Unit, units_of
@@ -37,9 +38,15 @@ def content_tokens(question: str, exclude: Sequence[str] = (), english: bool = F
         thai = english_to_thai(text)
         text = re.sub(r"[A-Za-z][A-Za-z0-9-]*", lambda m: " " if m.group(0).lower() in EN_TH else m.group(0), text)
         text += " " + thai
-    skip = {t for name in exclude for t in tokenize(name)}
+    skip = _name_tokens(tuple(exclude))
     toks = [t for t in tokenize(text) if t not in _QUESTION_WORDS and t not in skip and not t.isdigit()]
     return list(dict.fromkeys(toks))
+
+
+@lru_cache(maxsize=16)
+def _name_tokens(names: tuple[str, ...]) -> frozenset[str]:
+    """The words of the office names (tokenised once per set of known offices, not per question)."""
+    return frozenset(t for name in names for t in tokenize(name))
 
 
 # a figure asked for must be in the quote: money needs an amount of money,

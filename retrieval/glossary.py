@@ -9,6 +9,7 @@ support a line that says "ผู้เรียน".
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 EN_TH: dict[str, str] = {
     "student": "นักเรียน ผู้เรียน", "students": "นักเรียน ผู้เรียน", "learner": "ผู้เรียน", "learners": "ผู้เรียน",
@@ -49,7 +50,9 @@ def english_to_thai(text: str) -> str:
     return " ".join(dict.fromkeys(EN_TH[w] for w in words if w in EN_TH))
 
 
+@lru_cache(maxsize=50_000)
 def equivalents(token: str) -> frozenset[str]:
+    """The group of words that spell the same thing as ``token`` (itself alone if none)."""
     for group in TH_EQUIVALENT:
         if token in group:
             return group

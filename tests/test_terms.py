@@ -71,3 +71,43 @@ def test_unit_vectors_are_stored_for_every_quotable_unit(seed_settings) -> None:
     assert set(vectors) == set(chunks)
     for cid, chunk in chunks.items():
         assert len(vectors[cid]) == len(quotable(chunk))
+
+
+def test_units_words_stored_at_ingest_are_the_words_a_fresh_tokenisation_gives(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    """A "which office" question reads the units' words from the index instead of
+    tokenising thousands of units; they must be the same words."""
+    from dataclasses import replace
+
+    from ingest.lexical import LexicalIndex
+    from ingest.units import units_of
+
+    lexical = LexicalIndex(seed_settings.lexical_path)
+    chunks = lexical.get_chunks(sorted(lexical.all_ids()))
+    assert lexical.ids_without_unit_words() == []
+    for chunk in chunks.values():
+        assert chunk.unit_words is not None
+        stored = units_of(chunk)
+        fresh = [u.tokens for u in _fresh_units(replace(chunk, unit_words=None))]
+        assert [u.tokens for u in stored] == fresh
+        assert sum(1 for t in stored if t.tokens) > 0
+
+
+def _fresh_units(chunk):  # type: ignore[no-untyped-def]
+    from ingest import units
+
+    return units._units.__wrapped__(chunk)
+
+
+def test_an_index_without_units_words_gets_them_at_the_next_ingest(fresh_settings) -> None:  # type: ignore[no-untyped-def]
+    from ingest.lexical import LexicalIndex
+    from ingest.pipeline import run
+
+    run(fresh_settings)
+    lexical = LexicalIndex(fresh_settings.lexical_path)
+    with lexical._conn() as conn:  # an index built before the words were stored
+        conn.execute("DELETE FROM unit_words")
+    assert len(lexical.ids_without_unit_words()) == lexical.chunk_count()
+    assert all(c.unit_words is None for c in lexical.get_chunks(sorted(lexical.all_ids())).values())
+    report = run(fresh_settings)
+    assert (report.added, report.updated) == (0, 0)
+    assert lexical.ids_without_unit_words() == []
