@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from planqa.cli import add_settings_args, guarded, settings_from_args, setup_logging
 
@@ -79,6 +80,8 @@ class _progress_bar:
 
 
 def _summary(d: dict[str, object]) -> str:
+    from ingest.pipeline import SHOWN_CONFLICTS
+
     lines = [
         f"files seen {d['seen']}: added {d['added']}, updated {d['updated']}, unchanged {d['unchanged']}, "
         f"deleted {d['deleted']}, skipped {len(d['skipped'])}",  # type: ignore[arg-type]
@@ -88,9 +91,13 @@ def _summary(d: dict[str, object]) -> str:
     ]
     for s in d["skipped"]:  # type: ignore[attr-defined]
         lines.append(f"  skipped {s['file']}: {s['reason']}")
-    for c in d["conflicts"]:  # type: ignore[attr-defined]
+    conflicts: list[dict[str, Any]] = d["conflicts"]  # type: ignore[assignment]
+    for c in conflicts[:SHOWN_CONFLICTS]:
         lines.append(f"  warning: {len(c['files'])} documents claim to be the plan of {c['office']}: "
                      f"{', '.join(c['files'])}")
+    if len(conflicts) > SHOWN_CONFLICTS:
+        lines.append(f"  ... and {len(conflicts) - SHOWN_CONFLICTS} more offices claimed by several documents "
+                     "(`python -m ingest --check --json` lists them all)")
     return "\n".join(lines)
 
 

@@ -24,6 +24,7 @@ from planqa.settings import CATALOGUE_NAME, Settings
 from planqa.types import Chunk, Conflict, IngestReport, ParsedDoc, Progress, Skipped, SourceDoc
 
 log = logging.getLogger(__name__)
+SHOWN_CONFLICTS = 10  # a run's log and summary name this many offices claimed twice; --check names all
 GROUP_CHUNKS = 2000  # chunks per index() call: bounds memory, keeps batches full
 FINGERPRINT_KEY = "parser_fingerprint"
 
@@ -250,8 +251,11 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
             ix.lexical.set_meta(FINGERPRINT_KEY, fingerprint)
         ix.lexical.checkpoint()
     report.conflicts = office_conflicts(ix.lexical.documents())
-    for c in report.conflicts:
+    for c in report.conflicts[:SHOWN_CONFLICTS]:
         log.warning("%d documents claim to be the plan of %s: %s", len(c.files), c.office, ", ".join(c.files))
+    if len(report.conflicts) > SHOWN_CONFLICTS:
+        log.warning("... and %d more offices claimed by several documents (`python -m ingest --check --json` "
+                    "lists them all)", len(report.conflicts) - SHOWN_CONFLICTS)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -374,3 +374,17 @@ def test_an_ipv6_host_is_a_clear_refusal(tmp_path: Path) -> None:
                                            "PLANQA_INDEX_DIR": str(tmp_path / "index")})
     assert out.returncode == 2
     assert out.stderr.strip().splitlines()[-1].startswith("error: cannot serve on the IPv6 address ::1")
+
+
+def test_a_run_names_ten_offices_claimed_twice_and_counts_the_rest() -> None:
+    """A corpus that repeats many offices (10,000 plans of 1,043 offices in the bench) must not bury
+    the summary under a warning an office; --check --json lists them all."""
+    from ingest.__main__ import _summary
+    from ingest.pipeline import SHOWN_CONFLICTS
+    from planqa.types import IngestReport
+
+    d = IngestReport(seen=30).to_dict()
+    d["conflicts"] = [{"office": f"สพป.ทดสอบ เขต {i}", "files": [f"a{i}.txt", f"b{i}.txt"]} for i in range(12)]
+    lines = _summary(d).splitlines()
+    assert sum("documents claim to be the plan of" in x for x in lines) == SHOWN_CONFLICTS
+    assert lines[-1].strip().startswith("... and 2 more offices claimed by several documents")
