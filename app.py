@@ -19,18 +19,25 @@ from webui.services import Services, login
 log = logging.getLogger("webui.app")
 
 
-def _start(services: Services) -> None:
-    """Warm the answering side, then ingest the corpus if the index is empty: in the
-    background, so the page is served at once and shows the progress."""
+def _start(services: Services, empty: bool) -> None:
+    """Warm the answering side, then ingest the corpus if the index was ``empty``: in the
+    background, so the page is served at once and shows the progress. Questions wait while
+    ``services.docs.state.running``: ``main`` sets it for an empty index, ``reingest`` clears it,
+    and so does this when start-up fails before the ingest begins."""
+    ingesting = False
     try:
         services.qa.warm_up()
-        if services.docs.is_empty():
+        if empty:
             log.info("the index is empty: ingesting %s", services.settings.corpus_dir)
+            ingesting = True
             services.docs.reingest()
     except PlanQAError as exc:  # shown on the status line too
         log.error("start-up ingest failed: %s", exc)
     except Exception:
         log.exception("start-up failed")
+    finally:
+        if empty and not ingesting:
+            services.docs.state.running = False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,10 +57,11 @@ def main(argv: list[str] | None = None) -> int:
         auth = login(settings, settings.host, args.share)
         services = Services.open(settings)
         services.qa.check_model()
-        if services.docs.is_empty():
+        empty = services.docs.is_empty()
+        if empty:
             services.docs.state.running = True  # questions wait for the ingest that starts below
             services.docs.state.label = "เริ่มนำเข้า"
-        threading.Thread(target=_start, args=(services,), name="start-up", daemon=True).start()
+        threading.Thread(target=_start, args=(services, empty), name="start-up", daemon=True).start()
         from webui import ui  # Gradio: ~4 s of imports, while the thread above warms up
 
         ui.launch(services, share=args.share, auth=auth)

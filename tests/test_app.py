@@ -509,3 +509,21 @@ def test_a_comparison_shares_content_words_not_fillers(seed_settings) -> None:  
     words = [w.strip() for w in shared.split(":", 1)[1].split(",")]
     assert words and not {"เป็น", "ความ", "และ", "การ", "ให้", "มี"} & set(words)
     assert "ไทย" in words or "คุณภาพ" in words
+
+
+def test_a_start_up_that_fails_before_its_first_ingest_does_not_leave_questions_waiting(
+        fresh_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """main() marks an empty index as being ingested; if warming up fails first, the mark
+    must go, or every question would wait for an ingest that never comes."""
+    import app
+
+    services = Services.open(fresh_settings)
+    assert services.docs.is_empty()
+    services.docs.state.running = True  # as main() sets it
+
+    def broken() -> None:
+        raise RuntimeError("the model did not load")
+
+    monkeypatch.setattr(services.qa, "warm_up", broken)
+    app._start(services, empty=True)
+    assert not services.docs.state.running
