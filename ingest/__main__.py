@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from planqa.cli import add_settings_args, guarded, settings_from_args, setup_logging
 
@@ -28,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def _main() -> int:
         from ingest.index import PlanIndex
-        from ingest.pipeline import office_conflicts, run
+        from ingest.pipeline import conflict_lines, office_conflicts, run
         from planqa.settings import CATALOGUE_NAME
 
         settings = settings_from_args(args)
@@ -42,9 +41,8 @@ def main(argv: list[str] | None = None) -> int:
                                  ensure_ascii=False))
             for p in problems:
                 print(f"inconsistent: {p}; run `python -m ingest --repair` to repair", file=sys.stderr)
-            for c in conflicts:
-                print(f"warning: {len(c.files)} documents claim to be the plan of {c.office}: {', '.join(c.files)}; "
-                      f"set the right office in {CATALOGUE_NAME}", file=sys.stderr)
+            for line in conflict_lines(conflicts, limit=None):
+                print(f"warning: {line}; set the right office in {CATALOGUE_NAME}", file=sys.stderr)
             if not problems and not args.json:
                 print("index consistent")
             return 1 if problems else 0
@@ -80,7 +78,8 @@ class _progress_bar:
 
 
 def _summary(d: dict[str, object]) -> str:
-    from ingest.pipeline import SHOWN_CONFLICTS
+    from ingest.pipeline import conflict_lines
+    from planqa.types import Conflict
 
     lines = [
         f"files seen {d['seen']}: added {d['added']}, updated {d['updated']}, unchanged {d['unchanged']}, "
@@ -91,13 +90,9 @@ def _summary(d: dict[str, object]) -> str:
     ]
     for s in d["skipped"]:  # type: ignore[attr-defined]
         lines.append(f"  skipped {s['file']}: {s['reason']}")
-    conflicts: list[dict[str, Any]] = d["conflicts"]  # type: ignore[assignment]
-    for c in conflicts[:SHOWN_CONFLICTS]:
-        lines.append(f"  warning: {len(c['files'])} documents claim to be the plan of {c['office']}: "
-                     f"{', '.join(c['files'])}")
-    if len(conflicts) > SHOWN_CONFLICTS:
-        lines.append(f"  ... and {len(conflicts) - SHOWN_CONFLICTS} more offices claimed by several documents "
-                     "(`python -m ingest --check --json` lists them all)")
+    conflicts = [Conflict(c["office"], tuple(c["files"])) for c in d["conflicts"]]  # type: ignore[attr-defined]
+    for line in conflict_lines(conflicts):
+        lines.append(f"  {line}" if line.startswith("...") else f"  warning: {line}")
     return "\n".join(lines)
 
 

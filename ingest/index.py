@@ -38,6 +38,11 @@ DOCUMENTS_VERSION = "documents_version"  # lexical meta key: changes after every
 WRITE_BATCH = 1000  # documents per index() batch: one lexical transaction, one record-manager update
 
 
+def index_read_only(settings: Settings) -> bool:
+    """The index folder exists and cannot be written (a read-only mount): served, never ingested."""
+    return settings.index_dir.is_dir() and not os.access(settings.index_dir, os.W_OK)
+
+
 class PlanIndex:
     """Handles to the three stores of one index, opened from Settings."""
 
@@ -47,7 +52,7 @@ class PlanIndex:
         self._document_embeddings: Embeddings | None = None  # ingest runs: see document_embeddings
         self.model_id = model_id(self.embeddings)
         # a folder that exists but cannot be written (a read-only disk or mount) is served as it is
-        self.read_only = settings.index_dir.is_dir() and not os.access(settings.index_dir, os.W_OK)
+        self.read_only = index_read_only(settings)
         if not self.read_only:
             settings.index_dir.mkdir(parents=True, exist_ok=True)
         self.lexical = LexicalIndex(settings.lexical_path, read_only=self.read_only)
@@ -259,13 +264,11 @@ class PlanIndex:
         """Prepared tokens where there are some, fresh tokenisation for the rest."""
         return [self._tokens.pop(i).split() if i in self._tokens else tokenize(t) for i, t in zip(ids, texts)]
 
-    def prepare_term_vectors(self, progress: Progress | None = None, force: bool = False) -> int:
-        """Embed the vocabulary words the index will hold and has no vector for, ahead of
-        the write and outside any lock (``force``: all of them, for a rebuild)."""
-        held = {t for toks in self._tokens.values() for t in toks.split()}
-        if not force:
-            held |= set(self.lexical.terms())  # also fills in an index built before vectors were kept
-        terms = missing_terms(held, set() if force else self.lexical.vector_terms())
+    def prepare_term_vectors(self, progress: Progress | None = None) -> int:
+        """Embed the indexed vocabulary words that have no vector yet (new words; all of them
+        after a rebuild emptied the vectors, or in an index built before they were kept),
+        outside any lock."""
+        terms = missing_terms(set(self.lexical.terms()), self.lexical.vector_terms())
         self._term_vectors = (terms, embed_missing(self.document_embeddings, terms, progress))
         return len(terms)
 

@@ -106,9 +106,9 @@ class LexicalIndex:
         return self._conn()
 
     # ---- writes -----------------------------------------------------------
-    def upsert(self, chunks: Sequence[Chunk], tokens: Sequence[list[str]] | None = None,
-               unit_vectors: Sequence[np.ndarray | None] | None = None) -> None:
-        """Insert or replace chunks (their tokens, their units' vectors) by id, atomically."""
+    def upsert(self, chunks: Sequence[Chunk], tokens: Sequence[list[str]] | None = None) -> None:
+        """Insert or replace chunks (and their tokens) by id, atomically; their units' vectors and
+        words come later (``put_unit_vectors``)."""
         if tokens is None:
             tokens = [tokenize(c.embed_text) for c in chunks]
         with self._write_lock:
@@ -134,10 +134,6 @@ class LexicalIndex:
                         ),
                     )
                     conn.execute("INSERT INTO fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, " ".join(toks)))
-                for chunk, vecs in zip(chunks, unit_vectors or []):
-                    if vecs is not None:
-                        conn.execute("INSERT OR REPLACE INTO unit_vectors VALUES (?, ?, ?)",
-                                     (chunk.id, len(vecs), np.asarray(vecs, dtype=np.float16).tobytes()))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

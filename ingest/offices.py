@@ -55,7 +55,7 @@ class OfficeKey:
             return False
         if self.area and self.area != other.area:
             return False
-        return bool(self.province or self.area)
+        return self.specific
 
 
 @lru_cache(maxsize=1)
@@ -154,7 +154,7 @@ def find_office_spans(question: str) -> list[tuple[OfficeKey, str]]:
                 if not _standalone_province(m, bounds):
                     continue
             key = _key(groups.get("level"), groups.get("prov"), groups.get("area"))
-            if key.province or key.area:
+            if key.specific:
                 found.append((key, m.group(0)))
                 taken.append(m.span())
     return found

@@ -78,7 +78,7 @@ class PairedStore(VectorStore):
                 embeddings=vectors[i : i + CHROMA_BATCH],  # type: ignore[arg-type]
                 metadatas=[d.metadata for d in documents[i : i + CHROMA_BATCH]],
             )
-        self._ix.lexical.upsert(chunks, self._ix.tokens_for(ids, texts))  # unit vectors: a second phase
+        self._ix.lexical.upsert(chunks, self._ix.tokens_for(ids, texts))
         self._ix.written += len(ids)
         return ids
 

@@ -8,14 +8,14 @@ import stat
 import time
 import tomllib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ingest.index import DOCUMENTS_VERSION, EMBEDDING_KEY, PlanIndex
+from ingest.index import DOCUMENTS_VERSION, EMBEDDING_KEY, PlanIndex, index_read_only
 from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.prepare import parser_fingerprint, prepare_many
 from ingest.writelock import index_write_lock
@@ -167,7 +167,7 @@ def run(
     """
     if dry_run:
         return _run(settings, paths, full, dry_run, repair, progress, plan_index)
-    if settings.index_dir.is_dir() and not os.access(settings.index_dir, os.W_OK):
+    if index_read_only(settings):
         raise ReadOnlyIndex(f"the index folder {settings.index_dir} is read-only: it can be served, not written; "
                             "ingest into a writable PLANQA_INDEX_DIR")
 
@@ -251,13 +251,21 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
             ix.lexical.set_meta(FINGERPRINT_KEY, fingerprint)
         ix.lexical.checkpoint()
     report.conflicts = office_conflicts(ix.lexical.documents())
-    for c in report.conflicts[:SHOWN_CONFLICTS]:
-        log.warning("%d documents claim to be the plan of %s: %s", len(c.files), c.office, ", ".join(c.files))
-    if len(report.conflicts) > SHOWN_CONFLICTS:
-        log.warning("... and %d more offices claimed by several documents (`python -m ingest --check --json` "
-                    "lists them all)", len(report.conflicts) - SHOWN_CONFLICTS)
+    for line in conflict_lines(report.conflicts):
+        log.warning("%s", line)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def conflict_lines(conflicts: Sequence[Conflict], limit: int | None = SHOWN_CONFLICTS) -> list[str]:
+    """One line an office claimed by several documents, the first ``limit`` of them (None: all),
+    then how many more."""
+    shown = conflicts if limit is None else conflicts[:limit]
+    lines = [f"{len(c.files)} documents claim to be the plan of {c.office}: {', '.join(c.files)}" for c in shown]
+    if len(conflicts) > len(shown):
+        lines.append(f"... and {len(conflicts) - len(shown)} more offices claimed by several documents "
+                     "(`python -m ingest --check --json` lists them all)")
+    return lines
 
 
 def office_conflicts(documents: Iterable[dict[str, Any]]) -> list[Conflict]:

@@ -50,11 +50,11 @@ elif point == "chroma":
     paired_store.PairedStore.add_documents = add
 elif point == "lexical":
     original = LexicalIndex.upsert
-    def upsert(self, chunks, tokens=None, unit_vectors=None):
+    def upsert(self, chunks, tokens=None):
         calls["n"] += 1
         if calls["n"] == 2:
             die()
-        return original(self, chunks, tokens, unit_vectors)
+        return original(self, chunks, tokens)
     LexicalIndex.upsert = upsert
 elif point == "records":
     original = pipeline._record_document
