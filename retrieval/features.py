@@ -117,11 +117,13 @@ class PoolRanks:
 
     dense: tuple[float, ...]
     soft: tuple[float, ...]
+    top10_dense: float  # the mean of the ten best unit cosines (0 for an empty pool)
 
     @classmethod
     def of(cls, candidates: Sequence[Candidate]) -> PoolRanks:
-        return cls(tuple(sorted((c.dense for c in candidates), reverse=True)),
-                   tuple(sorted((c.support.soft for c in candidates), reverse=True)))
+        dense = tuple(sorted((c.dense for c in candidates), reverse=True))
+        return cls(dense, tuple(sorted((c.support.soft for c in candidates), reverse=True)),
+                   float(np.mean(dense[:10])) if dense else 0.0)
 
     @staticmethod
     def rank(value: float, ordered: Sequence[float]) -> int:
@@ -134,6 +136,8 @@ def office_vector(candidates: Sequence[Candidate], office_rank: int, query: Quer
                   pool: PoolStats, best_office_soft: float, n_offices: int, ranks: PoolRanks) -> list[float]:
     """An office judged on its own best evidence (and how it stands beside the best office)."""
     softs = sorted((c.support.soft for c in candidates), reverse=True)
+    unit_dense = sorted((c.dense for c in candidates), reverse=True)
+    best_unit = unit_dense[0] if unit_dense else 0.0
     dense = max((c.hit.dense_score or 0.0 for c in candidates), default=0.0)
     best = softs[0] if softs else 0.0
     strongest = max(candidates, key=lambda c: (c.support.soft, c.hit.dense_score or 0.0), default=None)
@@ -148,12 +152,12 @@ def office_vector(candidates: Sequence[Candidate], office_rank: int, query: Quer
         best - best_office_soft,
         softs[1] if len(softs) > 1 else 0.0,
         max(in_section, default=0.0) if query.section_kinds else best,  # support where the question asks for it
-        max((c.dense for c in candidates), default=0.0),
-        max((c.dense for c in candidates), default=0.0) - pool.best_unit_dense,
-        1.0 / PoolRanks.rank(max((c.dense for c in candidates), default=0.0), ranks.dense),
+        best_unit,
+        best_unit - pool.best_unit_dense,
+        1.0 / PoolRanks.rank(best_unit, ranks.dense),
         1.0 / PoolRanks.rank(best, ranks.soft),
-        float(np.mean(sorted((c.dense for c in candidates), reverse=True)[:3])) if candidates else 0.0,
-        max((c.dense for c in candidates), default=0.0) - (float(np.mean(ranks.dense[:10])) if ranks.dense else 0.0),
+        float(np.mean(unit_dense[:3])) if unit_dense else 0.0,
+        best_unit - ranks.top10_dense,
         dense,
         (strongest.hit.dense_score or 0.0) if strongest else 0.0,  # the chunk that holds the best support
         dense - pool.best_dense,

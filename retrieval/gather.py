@@ -133,15 +133,16 @@ class Gatherer:
         candidates = self._with_unit_dense(query, candidates)
         for o in offices:
             o.candidates = self._with_unit_dense(query, o.candidates)
-        stats = PoolStats.of(candidates + [c for o in offices for c in o.candidates], pool_hits)
+        pooled = [c for o in offices for c in o.candidates]
+        everything = candidates + pooled
+        stats = PoolStats.of(everything, pool_hits)
         unit_vectors = np.asarray([unit_vector(c, query, terms, stats) for c in candidates], dtype=np.float64)
         best_office = max((max((c.support.soft for c in o.candidates), default=0.0) for o in offices), default=0.0)
-        ranks = PoolRanks.of([c for o in offices for c in o.candidates])
+        ranks = PoolRanks.of(pooled)
         for o in offices:
             o.vector = office_vector(o.candidates, o.rank, query, terms, stats, best_office, len(offices), ranks)
             o.unit_vectors = np.asarray([unit_vector(c, query, terms, stats) for c in o.candidates], dtype=np.float64)
         office_vectors = np.asarray([o.vector for o in offices], dtype=np.float64)
-        everything = candidates + [c for o in offices for c in o.candidates]
         top_units = [c.unit for c in sorted(everything, key=lambda c: -c.support.soft)[:10]]
         fact = asks_for_fact(query.normalized)
         found = fact and missing_answer_type(query.normalized, top_units) is None

@@ -30,22 +30,35 @@ WARM_UP_QUESTION = "สำนักงานใดเน้นความปล
 
 
 class OfficeDirectory:
-    """The offices in the index, reloaded only after an ingest run changed it."""
+    """The offices in the index (and each plan's title), reloaded only after an ingest run
+    changed the catalogue."""
 
     def __init__(self, index: PlanIndex) -> None:
         self.index = index
         self._offices: list[KnownOffice] = []
+        self._titles: dict[str, str] = {}
         self._stamp: str | None = None
         self._lock = threading.Lock()
 
     def __call__(self) -> list[KnownOffice]:
+        with self._lock:
+            self._refresh()
+            return list(self._offices)
+
+    def titles(self) -> dict[str, str]:
+        """Document -> the plan's own title (its first line)."""
+        with self._lock:
+            self._refresh()
+            return dict(self._titles)
+
+    def _refresh(self) -> None:
         # one small read per question: the catalogue of 10,000 plans takes ~0.5 s to load
         stamp = self.index.lexical.get_meta(DOCUMENTS_VERSION)
-        with self._lock:
-            if stamp is None or stamp != self._stamp:
-                self._offices = known_offices(self.index.lexical.documents())
-                self._stamp = stamp
-            return list(self._offices)
+        if stamp is None or stamp != self._stamp:
+            documents = self.index.lexical.documents()
+            self._offices = known_offices(documents)
+            self._titles = {d["source"]: d["title"] for d in documents}
+            self._stamp = stamp
 
 
 class Service:
@@ -97,9 +110,10 @@ class Service:
         retriever: str = Retriever.HYBRID,
     ) -> list[Hit]:
         self.check_model()
-        query = self.parse(inputs.question(question))
-        offices = inputs.offices(offices, self.offices())
-        expansion = self.gatherer.expansion(self.gatherer.terms(query, self.offices()))
+        known = self.offices()
+        query = parse_query(inputs.question(question), known)
+        offices = inputs.offices(offices, known)
+        expansion = self.gatherer.expansion(self.gatherer.terms(query, known))
         with self.index.rw.read():
             return self.searcher.search(query, k=k or self.settings.top_k, retriever=retriever,
                                         offices=offices or (), sections=sections or (), expansion=expansion)

@@ -92,12 +92,12 @@ def _same_text(text: str) -> str:
     return " ".join(_ITEM_PREFIX.sub("", text).split())
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= SHORT_CHARS else text[:SHORT_CHARS].rstrip() + " …"
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rstrip() + " …"
 
 
 def quote(unit: Unit) -> str:
-    return unit.text if len(unit.text) <= QUOTE_CHARS else unit.text[:QUOTE_CHARS].rstrip() + " …"
+    return _cut(unit.text, QUOTE_CHARS)
 
 
 class Writer:
@@ -150,18 +150,14 @@ class Writer:
         for n in named:
             by_text.setdefault(_same_text(n.quotes[0].text), []).append(n)
         out: list[str] = []
-        done: set[str] = set()
-        for n in named:
-            if n.office in done:
-                continue
-            group = by_text[_same_text(n.quotes[0].text)]
+        for group in by_text.values():  # in the order of each group's first office
+            n = group[0]
             if len(group) > 1:
                 members = ", ".join(f"{self.office(g.office)} [{self.book.cite(g.quotes[:1])}]" for g in group)
                 out.append(f"• “{quote(n.quotes[0])}” — {str(self.p['offices_n']).format(n=len(group))}: {members}")
             else:
                 u = n.quotes[0]
-                out.append(f"• {self.office(n.office)} — {self.where(u)}: “{_short(u.text)}” [{self.book.cite([u])}]")
-            done.update(g.office for g in group)
+                out.append(f"• {self.office(n.office)} — {self.where(u)}: “{_cut(u.text, SHORT_CHARS)}” [{self.book.cite([u])}]")
         return out
 
     def _which_have(self, named: Sequence[Named]) -> list[str]:
