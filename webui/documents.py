@@ -123,15 +123,16 @@ class DocumentManager:
         found, _ = discover(self.corpus)
         return sorted(p.absolute().relative_to(self.corpus.absolute()).as_posix() for p in found)
 
-    def rows(self) -> list[list[Any]]:
-        """The documents table (ROW_HEADERS), read fresh: every corpus file and indexed plan, with its
-        status: indexed, not yet ingested, skipped with the reason, or claiming another plan's office."""
+    def rows(self, files: Sequence[str] | None = None) -> list[list[Any]]:
+        """The documents table (ROW_HEADERS), read fresh: every corpus file (``files``, when the caller
+        has just listed them) and indexed plan, with its status: indexed, not yet ingested, skipped
+        with the reason, or claiming another plan's office."""
         documents = self.index.lexical.documents()
         docs = {d["source"]: d for d in documents}
         skipped = {s.file: s.reason for s in (self.state.report.skipped if self.state.report else [])}
         conflicted = {f for c in office_conflicts(documents) for f in c.files}
         out: list[list[Any]] = []
-        for source in sorted(set(docs) | set(self.files()) | set(skipped)):
+        for source in sorted(set(docs) | set(self.files() if files is None else files) | set(skipped)):
             d = docs.get(source)
             status = "อยู่ในดัชนี" if d else "ยังไม่นำเข้า"
             if source in skipped:
@@ -152,13 +153,13 @@ class DocumentManager:
             return "เลือกไฟล์เพื่อดูส่วนที่นำเข้า"
         chunks = self.index.lexical.chunks_of(source)
         if not chunks:
-            return f"ไฟล์ {markdown_safe(source)} ยังไม่มีส่วนในดัชนี"
-        lines = [f"**{markdown_safe(source)}** — {len(chunks)} ส่วน"]
+            return f"ไฟล์ {markdown_text(source)} ยังไม่มีส่วนในดัชนี"
+        lines = [f"**{markdown_text(source)}** — {len(chunks)} ส่วน"]
         for c in chunks:
             body = " ".join(c.text.split())
             body = body if len(body) <= limit else body[:limit] + "…"
             span = f"บรรทัด {c.start_line}–{c.end_line}"
-            lines.append(f"- **{markdown_safe(c.section or 'ส่วนนำ')}** ({span}): {markdown_safe(body)}")
+            lines.append(f"- **{markdown_text(c.section or 'ส่วนนำ')}** ({span}): {markdown_text(body)}")
         return "\n".join(lines)
 
     def office_entry(self, source: str | None) -> tuple[str, str]:
@@ -330,10 +331,6 @@ def thai_reason(reason: str) -> str:
         if en in reason:
             return f"{th} ({reason})"
     return reason
-
-
-def markdown_safe(text: str) -> str:
-    return markdown_text(text)
 
 
 def _local_time(iso: str) -> str:

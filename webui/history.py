@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from planqa.types import Answer
+from webui.render import line_range
 
 MAX_CONVERSATIONS = 30  # kept in the browser; the oldest go first
 _CITE = re.compile(r"\[(\d{1,3})\]")
@@ -89,7 +90,7 @@ def markdown(turns: list[dict[str, Any]], title: str = "") -> str:
         out.append("\n".join(f"{line}  " for line in body.split("\n")))
         out.append("")
         for c in turn.get("citations", []):
-            lines = f"{c['start_line']}" if c["start_line"] == c["end_line"] else f"{c['start_line']}–{c['end_line']}"
+            lines = line_range(c["start_line"], c["end_line"])
             quote = " ".join(str(c["text"]).split())
             notes.append(f"[^{t}-{c['n']}]: {c['office']} · {c['section'] or '—'} · ไฟล์ {c['source']} "
                          f"บรรทัด {lines}: “{quote}”")

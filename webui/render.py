@@ -20,7 +20,6 @@ from webui.documents import IngestState
 from webui.escape import markdown_text
 
 CONTEXT_LINES = 3
-_CITE = re.compile(r"\[(\d{1,3})\]")
 _SPACES = re.compile(r"[\s\u00a0]+")
 
 
@@ -53,8 +52,13 @@ def _escape_line_start(m: re.Match[str]) -> str:
     return m.group(1) + m.group(3) + "\\" + m.group(4)
 
 
+def line_range(start: int, end: int) -> str:
+    """"5" or "5–7"."""
+    return f"{start}" if start == end else f"{start}–{end}"
+
+
 def lines_span(start: int, end: int) -> str:
-    return f"บรรทัด {start}" if start == end else f"บรรทัด {start}–{end}"
+    return f"บรรทัด {line_range(start, end)}"
 
 
 def sources_footer(citations: Sequence[Citation], short: dict[str, str]) -> str:
@@ -105,7 +109,7 @@ def citation_html(c: Citation, corpus_dir: Path, context: int = CONTEXT_LINES, p
     blank line inside is passed through as it is.
     """
     p = passage(c, corpus_dir, context)
-    span = f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}–{c.end_line}"
+    span = line_range(c.start_line, c.end_line)
     plan = f"<b>แผน:</b> {text(plan_title)}<br>" if plan_title else ""
     meta = (
         f"<b>สำนักงาน:</b> {text(c.office)}<br>{plan}<b>หมวด:</b> {text(c.section or '—')}<br>"

@@ -50,7 +50,7 @@ class Services:
 
     def plan_titles(self) -> dict[str, str]:
         """Document -> the plan's own title (its first line), for the source viewer."""
-        return {d["source"]: d["title"] for d in self.qa.index.lexical.documents()}
+        return self.qa.offices.titles()
 
     def office_choices(self) -> list[tuple[str, str]]:
         """(label, office name) pairs for the office filter."""

@@ -178,11 +178,11 @@ def _documents_tab(services: Services, refresh_outputs: Callable[[], tuple[Any, 
 
     def fresh() -> tuple[Any, ...]:
         names = docs.files()
-        return (docs.rows(), gr.update(choices=names), gr.update(choices=names))
+        return (docs.rows(names), gr.update(choices=names), gr.update(choices=names))
 
     def after(message: str) -> tuple[Any, ...]:
         names = docs.files()
-        return (message, docs.rows(), gr.update(choices=names, value=None),
+        return (message, docs.rows(names), gr.update(choices=names, value=None),
                 gr.update(choices=names, value=None), *refresh_outputs())
 
     @user_errors

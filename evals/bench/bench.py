@@ -92,7 +92,7 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _settings(corpus: Path, index: Path, embedding: str) -> Any:
+def bench_settings(corpus: Path, index: Path, embedding: str) -> Any:
     from planqa.settings import Settings
 
     return Settings(corpus_dir=corpus, index_dir=index, embedding=embedding)
@@ -136,7 +136,7 @@ def measure_size(chunks: int, work: Path, embedding: str, runs: int, n_questions
     with TreeRss() as tree:  # the parse workers live during ingest only
         for r in range(runs):
             _fresh(index)
-            report = ingest(_settings(corpus, index, embedding))
+            report = ingest(bench_settings(corpus, index, embedding))
             rates.append(report.chunks / report.seconds)
             seconds.append(report.seconds)
             answerable.append(report.answerable_s)
@@ -148,7 +148,7 @@ def measure_size(chunks: int, work: Path, embedding: str, runs: int, n_questions
     reingest_cli = [_reingest_cli(corpus, index, embedding, r) for r in range(runs)]
     _say(f"  {chunks:,}: re-ingest of one plan: {statistics.median(reingest):.2f} s, "
          f"python -m ingest {statistics.median(reingest_cli):.2f} s")  # fmt: skip
-    service = Service(_settings(corpus, index, embedding))
+    service = Service(bench_settings(corpus, index, embedding))
     service.warm_up()
     asks = questions(n_docs, n_questions)
     latency = {name: _latency_passes(_asker(service, name), asks, runs) for name in (*RETRIEVERS, "answer")}
@@ -173,18 +173,32 @@ def measure_size(chunks: int, work: Path, embedding: str, runs: int, n_questions
     }
 
 
+def _chunk_texts(corpus: Path, workers: int | None = None) -> list[str]:
+    """The corpus's chunk texts, as ingest embeds them."""
+    from ingest.loaders import load
+    from ingest.prepare import prepare_many
+
+    docs = [load(p, p.name) for p in sorted(corpus.glob("*.txt"))]
+    return [c.embed_text for p in prepare_many(docs, {}, workers=workers) for c in p.chunks]
+
+
+def _loaded_embedder(spec: str, texts: list[str]) -> Any:
+    """The embedder ``spec`` with the bench's settings, loaded outside any timing."""
+    from ingest.embeddings import embed_options, make_embeddings
+    from planqa.settings import Settings
+
+    model = make_embeddings(spec, options=embed_options(Settings()))
+    model.embed_documents(texts[:8])
+    return model
+
+
 def _raw_chunks_per_s(corpus: Path, spec: str) -> float:
     """The embedder alone on the corpus's chunk texts (as ingest embeds them): what ingest
     could reach if parsing, tokenising and writing cost nothing."""
-    from ingest.embeddings import document_embedder, embed_options, make_embeddings
-    from ingest.loaders import load
-    from ingest.prepare import prepare_many
-    from planqa.settings import Settings
+    from ingest.embeddings import document_embedder
 
-    docs = [load(p, p.name) for p in sorted(corpus.glob("*.txt"))]
-    texts = [c.embed_text for p in prepare_many(docs, {}) for c in p.chunks]
-    model = document_embedder(make_embeddings(spec, options=embed_options(Settings())))
-    model.embed_documents(texts[:8])
+    texts = _chunk_texts(corpus)
+    model = document_embedder(_loaded_embedder(spec, texts))
     started = time.perf_counter()
     model.embed_documents(texts)
     rate = len(texts) / (time.perf_counter() - started)
@@ -213,7 +227,7 @@ def _reingest_one(corpus: Path, index: Path, embedding: str, run_no: int) -> flo
     from ingest.pipeline import run as ingest
 
     name = _edit_one(corpus, run_no, "ทบทวนครั้งที่")
-    report = ingest(_settings(corpus, index, embedding))
+    report = ingest(bench_settings(corpus, index, embedding))
     if report.updated != 1:
         raise RuntimeError(f"re-ingest after editing {name} updated {report.updated} plans, expected 1")
     return report.seconds
@@ -253,17 +267,13 @@ def _latencies(fn: Callable[[str], object], asks: Sequence[str]) -> list[float]:
 def measure_real_embedder(work: Path, spec: str, sample: int, runs: int) -> dict[str, Any]:
     """Raw embedder speed on a sample's chunk texts against ingest of the same sample."""
     from evals.bench.synthetic import questions
-    from ingest.embeddings import embed_options, make_embeddings, model_id
-    from ingest.loaders import load
+    from ingest.embeddings import model_id
     from ingest.pipeline import run as ingest
-    from ingest.prepare import prepare_many
-    from planqa.settings import Settings
 
     corpus = make_corpus(work / "real", sample)
-    docs = [load(p, p.name) for p in sorted(corpus.glob("*.txt"))]
-    texts = [c.embed_text for p in prepare_many(docs, {}, workers=1) for c in p.chunks]
-    model = make_embeddings(spec, options=embed_options(Settings()))
-    model.embed_documents(texts[:8])  # load the model outside the timings
+    texts = _chunk_texts(corpus, workers=1)
+    asked = questions(len(list(corpus.glob("*.txt"))), 20)
+    model = _loaded_embedder(spec, texts)
     raw, rates, totals, query_ms = [], [], [], []
     for r in range(runs):
         t = time.perf_counter()
@@ -271,10 +281,10 @@ def measure_real_embedder(work: Path, spec: str, sample: int, runs: int) -> dict
         raw.append(len(texts) / (time.perf_counter() - t))
         index = work / "real" / "index"
         _fresh(index)
-        report = ingest(_settings(corpus, index, spec))
+        report = ingest(bench_settings(corpus, index, spec))
         rates.append(report.chunks / report.answerable_s)  # the chunks embedded and written: comparable to raw
         totals.append(report.chunks / report.seconds)  # with their sentences and new words embedded too
-        query_ms += _latencies(model.embed_query, questions(len(docs), 20))
+        query_ms += _latencies(model.embed_query, asked)
         _say(f"  real embedder run {r + 1}/{runs}: raw {raw[-1]:.1f} chunks/s, ingest {rates[-1]:.1f} chunks/s "
              f"to answerable, {totals[-1]:.1f} chunks/s with sentences and words")
     return {

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from evals.cases import SEED_PLANS
-from evals.metrics import percentile as _percentile
 
 # (what a question asks about, the sentence holder plans add to their focus points)
 TOPICS: tuple[tuple[str, str], ...] = (
@@ -48,13 +47,6 @@ TOPICS: tuple[tuple[str, str], ...] = (
 )
 # how many plans hold each topic's sentence (a which-answer may have to list 50 offices)
 HOLDERS = (1, 1, 2, 2, 3, 3, 4, 5, 5, 6, 8, 8, 10, 12, 15, 20, 25, 30, 40, 50)
-TARGETS = {"which_office_recall": 0.9, "which_office_precision": 0.9, "which_p95_ms": 1000.0}
-
-
-def percentile(values: list[float], q: float) -> float:
-    p = _percentile(values, q)
-    return float("nan") if p is None else p
-
 
 def question(topic: str) -> str:
     return f"สำนักงานใดเน้น{topic}"
@@ -82,17 +74,16 @@ def write_corpus(dest: Path, n_docs: int) -> dict[int, list[int]]:
 
 def measure(work: Path, n_docs: int, embedding: str, runs: int, say: Any) -> dict[str, Any]:
     """Build (or reuse) the index, ask the twenty questions ``runs`` times; the figures."""
+    from evals.bench.bench import bench_settings, percentile
     from evals.bench.synthetic import offices
     from ingest.pipeline import run as ingest
-    from planqa.settings import Settings
     from retrieval.service import Service
 
     if n_docs > len(offices()):
         raise ValueError(f"the which-office bench has {len(offices())} distinct offices; asked for {n_docs} plans")
     corpus = work / f"which-corpus-{n_docs}"
     held = write_corpus(corpus, n_docs)
-    settings = Settings(corpus_dir=corpus, index_dir=work / f"which-index-{n_docs}-{embedding.replace(':', '_')}",
-                        embedding=embedding)
+    settings = bench_settings(corpus, work / f"which-index-{n_docs}-{embedding.replace(':', '_')}", embedding)
     report = ingest(settings, progress=_progress(say))
     say(f"  which: index of {n_docs} plans ready ({report.chunks:,} chunks written, {report.seconds:.0f} s)")
     service = Service(settings)
