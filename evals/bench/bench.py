@@ -26,20 +26,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from evals import metrics
 from evals.bench.bench_report import check_targets, table
+from evals.bench.figures import bench_settings, percentile
 from evals.cases import SEED_PLANS
 from planqa.errors import PlanQAError
 from retrieval.hybrid import RETRIEVERS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """``evals.metrics.percentile``, NaN for no values (a figure the table prints as such)."""
-    p = metrics.percentile(values, q)
-    return float("nan") if p is None else p
 
 
 def _rss_mb(field: str = "VmHWM", status: Path = Path("/proc/self/status")) -> float:
@@ -90,12 +84,6 @@ def _du_mb(path: Path) -> float:
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def bench_settings(corpus: Path, index: Path, embedding: str) -> Any:
-    from planqa.settings import Settings
-
-    return Settings(corpus_dir=corpus, index_dir=index, embedding=embedding)
 
 
 def _drop_chroma_clients() -> None:

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from evals import external
-from evals.bench.bench import percentile
+from evals.bench.figures import percentile
 from evals.cases import SEED_PLANS
 from planqa.errors import PlanQAError
 from planqa.types import Chunk, SectionKind

@@ -74,7 +74,7 @@ def write_corpus(dest: Path, n_docs: int) -> dict[int, list[int]]:
 
 def measure(work: Path, n_docs: int, embedding: str, runs: int, say: Any) -> dict[str, Any]:
     """Build (or reuse) the index, ask the twenty questions ``runs`` times; the figures."""
-    from evals.bench.bench import bench_settings, percentile
+    from evals.bench.figures import bench_settings, percentile
     from evals.bench.synthetic import offices
     from ingest.pipeline import run as ingest
     from retrieval.service import Service
