@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ingest.thai_repair import repair_text
 from planqa.errors import UnreadableDocument
 from planqa.types import SourceDoc
 
@@ -252,6 +253,50 @@ MAX_DOCX_XML_BYTES = 25_000_000  # the document's XML, unpacked; a plan's is a f
 MAX_ZIP_RATIO = 100  # a member packed more than this is a decompression bomb
 
 
+def _pdfium_pages(raw: bytes, count: int) -> list[str]:
+    """Each page's text as pdfium reads it ('' where it cannot): it honours /ActualText."""
+    try:
+        import pypdfium2 as pdfium
+
+        document = pdfium.PdfDocument(raw)
+    except Exception:  # not installed, or a file pdfium cannot open: pypdf's reading stands
+        return [""] * count
+    pages = []
+    for i in range(min(count, len(document))):
+        try:
+            text = document[i].get_textpage().get_text_bounded()
+        except Exception:  # a damaged page: pypdf's reading of it stands
+            text = ""
+        pages.append(text.replace("\r\n", "\n").replace("\r", "\n"))
+    return pages + [""] * (count - len(pages))
+
+
+def thai_quality(text: str) -> float:
+    """How much of a text's Thai falls inside dictionary words (0..1; 1.0 for text with no Thai).
+
+    pypdf loses marks in lossy ToUnicode maps ("ผ้่เรียน"); pdfium repeats glyphs of
+    /ActualText spans in browser-made PDFs ("ยั่ที่ยั่ง"): both make out-of-dictionary
+    pieces, so the better reading of a page is the one whose Thai the dictionary covers.
+    """
+    from ingest.tokens import word_tokenize, words
+
+    vocabulary = words()
+    thai = covered = 0
+    for token in word_tokenize(text):
+        n = sum(1 for c in token if "\u0e00" <= c <= "\u0e7f")
+        thai += n
+        if n and token in vocabulary:
+            covered += n
+    return covered / thai if thai else 1.0
+
+
+def _best_reading(*readings: str) -> str:
+    candidates = [repair_text(r) for r in readings if r.strip()]
+    if not candidates:
+        return ""
+    return max(candidates, key=thai_quality)  # ties keep the first (pypdf's, as before)
+
+
 def _pdf_text(raw: bytes) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -275,7 +320,8 @@ def _pdf_text(raw: bytes) -> str:
         raise UnreadableDocument(f"corrupt or unreadable PDF: {type(exc).__name__}") from exc
     if not any(p.strip() for p in pages):
         raise UnreadableDocument("PDF has no text layer (scanned?): needs OCR before ingest")
-    return "\n".join(pages)
+    alternatives = _pdfium_pages(raw, len(pages))
+    return "\n".join(_best_reading(ours, theirs) for ours, theirs in zip(pages, alternatives))
 
 
 def check_zip(raw: bytes) -> None:

@@ -1,0 +1,120 @@
+"""The Thai repair step, code point by code point, and its no-op on clean text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.thai_repair import PUA_MAP, repair_line, repair_text
+
+SEEDS = Path(__file__).resolve().parents[1] / "evals" / "seeds"
+
+
+@pytest.mark.parametrize(
+    ("pua", "standard"),
+    [("\uf70a", "\u0e48"), ("\uf70b", "\u0e49"), ("\uf70e", "\u0e4c"), ("\uf710", "\u0e31"),
+     ("\uf711", "\u0e4d"), ("\uf712", "\u0e47"), ("\uf700", "\u0e10"), ("\uf70f", "\u0e0d"),
+     ("\uf701", "\u0e34"), ("\uf718", "\u0e38")],
+)
+def test_pua_marks_map_to_standard_characters(pua: str, standard: str) -> None:
+    assert repair_line("ก" + pua) == "ก" + standard
+
+
+def test_pua_map_covers_the_whole_block() -> None:
+    assert set(PUA_MAP) == set(range(0xF700, 0xF71B))
+    assert all(0x0E00 <= ord(c) <= 0x0E7F for c in PUA_MAP.values())
+
+
+def test_pua_heading_becomes_a_heading() -> None:
+    assert repair_line("วิส\uf710ยท\uf710ศน\uf70e") == "วิสัยทัศน์"
+
+
+@pytest.mark.parametrize(
+    ("broken", "fixed"),
+    [("ส\u0e33\u0e32น\u0e31กงาน", "สำนักงาน"),  # sara am + stray sara aa (lossy ToUnicode)
+     ("ส\u0e4d\u0e32น\u0e31กงาน", "สำนักงาน"),  # nikhahit + sara aa (Tesseract)
+     ("น\u0e4d\u0e49\u0e32", "น\u0e49\u0e33"),  # nikhahit, tone, sara aa -> tone, sara am
+     ("น\u0e4d\u0e32\u0e49", "น\u0e49\u0e33"),  # nikhahit, sara aa, tone
+     ("น\u0e49\u0e33\u0e32", "น\u0e49\u0e33")],
+)
+def test_sara_am_folded(broken: str, fixed: str) -> None:
+    assert repair_line(broken) == fixed
+
+
+@pytest.mark.parametrize(
+    ("spaced", "joined"),
+    [("ที \u0e48", "ที\u0e48"),
+     ("เป \u0e47 น", "เป\u0e47 น"),  # the mark rejoins its base; the word gap stays (no spelled run)
+     ("พื  \u0e49นที \u0e48", "พื\u0e49นที\u0e48"),
+     ("ส \u0e33คัญ", "สำคัญ")],
+)
+def test_a_spaced_mark_is_rejoined_never_dropped(spaced: str, joined: str) -> None:
+    out = repair_line(spaced)
+    assert out == joined
+    assert sorted(c for c in spaced if c != " ") == sorted(c for c in out if c != " ")
+
+
+def test_a_line_spelled_letter_by_letter_is_rejoined() -> None:
+    assert repair_line("ส ำ นั ก ง า น เขต") == "สำนักงาน เขต"
+    assert repair_line("ท ิ ศ ท า ง") == "ทิศทาง"
+
+
+def test_short_words_between_spaces_are_not_a_spelled_run() -> None:
+    for line in ("ก ข ค", "ข้อ 1 ก. ข. ค.", "เขต 4 และ เขต 13", "(Vision) วิสัยทัศน์"):
+        assert repair_line(line) == line
+
+
+def test_line_count_is_kept() -> None:
+    text = "ส ำ นั ก ง า น\n\nที \u0e48ตั้ง\n"
+    assert repair_text(text).count("\n") == text.count("\n")
+
+
+def test_seed_plans_come_out_byte_identical() -> None:
+    seeds = sorted(SEEDS.glob("*.txt"))
+    assert len(seeds) == 5
+    for path in seeds:
+        text = path.read_text(encoding="utf-8")
+        assert repair_text(text) == text, path.name
+
+
+# PDFs of seed plan 004 (สพม.มุกดาหาร) made by real producers: LibreOffice from a DOCX in
+# Laksaman and from the .txt, Chromium's print-to-pdf, reportlab with HarfBuzz shaping
+PDFS = Path(__file__).resolve().parent / "fixtures" / "thai_pdf"
+
+
+def _levenshtein(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+@pytest.mark.slow  # a pure-Python edit distance over ~10k characters a file
+@pytest.mark.parametrize("name", sorted(p.name for p in PDFS.glob("*.pdf")))
+def test_text_pdfs_read_within_one_percent_cer(name: str) -> None:
+    import re
+
+    from ingest.loaders import load
+    from ingest.normalize import normalize_text
+
+    truth = re.sub(r"\s+", "", normalize_text((SEEDS / "004_324aff1e68aa4ee5.txt").read_text(encoding="utf-8")))
+    text = load(PDFS / name, name).text
+    read = re.sub(r"\s+", "", normalize_text(text))
+    assert _levenshtein(read, truth) / len(truth) <= 0.01
+    assert not any(0xF700 <= ord(c) <= 0xF71A for c in text)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PDFS.glob("*.pdf")))
+def test_text_pdfs_keep_their_office_and_headings(name: str) -> None:
+    from ingest.loaders import load
+    from ingest.offices import find_office_in_document
+
+    lines = load(PDFS / name, name).text.split("\n")
+    office = find_office_in_document(lines)
+    assert office is not None and office.specific and "มุกดาหาร" in str(office.province)
+    assert any("วิสัยทัศน์" in line for line in lines)
+    assert not any("\u0e33\u0e32" in line for line in lines)
