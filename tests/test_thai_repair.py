@@ -118,3 +118,24 @@ def test_text_pdfs_keep_their_office_and_headings(name: str) -> None:
     assert office is not None and office.specific and "มุกดาหาร" in str(office.province)
     assert any("วิสัยทัศน์" in line for line in lines)
     assert not any("\u0e33\u0e32" in line for line in lines)
+
+
+@pytest.mark.slow  # one real ingest (bundled model) per producer
+@pytest.mark.parametrize("name", ["plan004_chromium_print.pdf", "plan004_libreoffice_docx_laksaman.pdf",
+                                  "plan004_reportlab_harfbuzz.pdf"])
+def test_a_producer_pdf_alone_answers_its_vision_question(tmp_path: Path, name: str) -> None:
+    import shutil
+
+    from ingest.pipeline import run
+    from planqa.settings import Settings
+    from retrieval.service import Service
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(PDFS / name, corpus / name)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    assert run(settings).added == 1
+    answer = Service(settings).answer("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร")
+    assert not answer.abstained, answer.abstain_reason
+    assert "องค์กรนวัตกรรม สร้างคุณภาพผู้เรียน สู่สังคมที่ยั่งยืน" in answer.text
+    assert answer.citations and all(c.source == name for c in answer.citations)
