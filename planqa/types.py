@@ -55,6 +55,26 @@ class AbstainReason(StrEnum):
     WEAK = "weak"  # the evidence does not support an answer
 
 
+# a line's rectangle on its page: (left, top, right, bottom) as fractions of the page's
+# width and height, origin at the top-left corner (so it scales to any rendering of the page)
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """One page of a paged document (PDF, image) and the lines of ``SourceDoc.lines`` it holds."""
+
+    number: int  # 1-based page number in the file
+    start_line: int  # 1-based first line of this page in SourceDoc.lines
+    end_line: int  # inclusive; start_line - 1 for a page that gave no text
+    ocr: bool = False  # the text came from OCR (no text layer)
+    confidence: float | None = None  # OCR pages: Tesseract's mean word confidence, 0-100
+
+    def line_on_page(self, line: int) -> int:
+        """The 1-based line number within this page of document line ``line``."""
+        return line - self.start_line + 1
+
+
 @dataclass(frozen=True, slots=True)
 class SourceDoc:
     """A document read from the corpus, before any normalisation.
@@ -65,9 +85,20 @@ class SourceDoc:
 
     source: str  # corpus-relative path, as cited
     lines: tuple[str, ...]
-    format: str  # txt, md, html, pdf, docx
-    encoding: str  # detected text encoding ("binary" for pdf/docx)
+    format: str  # txt, md, html, pdf, docx, image
+    encoding: str  # detected text encoding ("binary" for pdf/docx/image)
     sha256: str  # of the raw bytes
+    # paged formats only (PDF, images); empty for the rest. Pages cover the lines in order.
+    pages: tuple[PageInfo, ...] = ()
+    # paged formats: each line's rectangle on its page (None where unknown); empty otherwise
+    line_boxes: tuple[Box | None, ...] = ()
+
+    def page_of(self, line: int) -> PageInfo | None:
+        """The page holding 1-based ``line``, or None for an unpaged document."""
+        for page in self.pages:
+            if page.start_line <= line <= page.end_line:
+                return page
+        return None
 
     @property
     def text(self) -> str:
