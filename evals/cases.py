@@ -34,6 +34,7 @@ class Case:
     kind: str
     gold: tuple[Gold, ...]
     history: tuple[str, ...] = field(default=())
+    topic: str = ""  # frame-invariance sets: the same topic asked in several frames shares this id
 
     @property
     def should_abstain(self) -> bool:
@@ -67,6 +68,7 @@ def _case(row: object) -> Case:
         kind=str(row["kind"]),
         gold=tuple(Gold(str(g["doc"]), str(g.get("text") or "")) for g in gold),
         history=tuple(history),
+        topic=str(row.get("topic") or ""),
     )
     if case.kind not in KINDS:
         raise ValueError(f"kind {case.kind!r} is not one of {', '.join(KINDS)}")

@@ -76,3 +76,19 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 def mean(values: Sequence[float | None]) -> float | None:
     vals = [v for v in values if v is not None]
     return sum(vals) / len(vals) if vals else None
+
+
+def frame_invariance(groups: dict[str, list[frozenset[str] | None]]) -> float | None:
+    """Share of questions whose outcome agrees with their topic's most common outcome.
+
+    ``groups``: topic -> one outcome per question asked about it in some frame: the set of
+    offices named, or None for an abstention. The same topic asked in other words should name
+    the same offices; 1.0 when every frame agrees, None when no question has a topic.
+    """
+    from collections import Counter
+
+    total = sum(len(g) for g in groups.values())
+    if not total:
+        return None
+    agree = sum(Counter(g).most_common(1)[0][1] for g in groups.values() if g)
+    return agree / total

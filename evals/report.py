@@ -65,6 +65,13 @@ def _span(d: dict[str, Any]) -> str:
     return f"{d['source']}:{d['start_line']}-{d['end_line']}"
 
 
+def _invariance_line(summary: dict[str, Any]) -> list[str]:
+    value = summary["overall"].get("frame_invariance")
+    if value is None:
+        return []
+    return [f"Frame invariance (questions naming the same offices as their topic's majority): {value:.3f}", ""]
+
+
 def _is_bad(q: dict[str, Any]) -> bool:
     return badness(q)[0] < 0
 
@@ -78,6 +85,7 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         summary_table(report["summary"]),
         "",
+        *_invariance_line(report["summary"]),
         "## Questions, worst first",
         "",
         "| id | kind | question | expected | first relevant rank | top hit | abstained (should) | answer | cited |",

@@ -114,7 +114,20 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         return out
 
     kinds = sorted({r["kind"] for r in rows})
-    return {"overall": block(rows), "by_kind": {kd: block([r for r in rows if r["kind"] == kd]) for kd in kinds}}
+    overall = block(rows)
+    overall["frame_invariance"] = m.frame_invariance(_outcomes_by_topic(rows))
+    return {"overall": overall, "by_kind": {kd: block([r for r in rows if r["kind"] == kd]) for kd in kinds}}
+
+
+def _outcomes_by_topic(rows: Sequence[dict[str, Any]]) -> dict[str, list[frozenset[str] | None]]:
+    """topic -> what each of its questions named (offices, or None for an abstention)."""
+    groups: dict[str, list[frozenset[str] | None]] = {}
+    for r in rows:
+        if r.get("topic"):
+            a = r["answer"]
+            named = None if a["abstained"] else frozenset(c["office"] for c in a["citations"])
+            groups.setdefault(r["topic"], []).append(named)
+    return groups
 
 
 def evaluate(
@@ -170,6 +183,7 @@ def _row(case: Case, hits: Sequence[Hit], ans: Answer, latency: float, scores: d
         "id": case.id,
         "question": case.question,
         "kind": case.kind,
+        "topic": case.topic,
         "history": list(case.history),
         "gold": [{"doc": g.doc, "text": g.text} for g in case.gold],
         "should_abstain": case.should_abstain,

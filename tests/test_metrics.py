@@ -72,3 +72,11 @@ def test_short_rankings_and_means() -> None:
     assert m.mean([1.0, None, 0.0]) == 0.5 and m.mean([None]) is None
     assert m.jaccard(set(), set()) == 1.0 and m.jaccard({"a"}, set()) == 0.0
     assert m.percentile([3.0, 1.0, 2.0], 0.5) == 2.0
+
+
+def test_frame_invariance_counts_agreement_with_each_topics_majority() -> None:
+    a, b = frozenset({"เขต 4"}), frozenset({"เขต 4", "มุกดาหาร"})
+    groups = {"safety": [b, b, a, None], "english": [a, a]}
+    assert m.frame_invariance(groups) == pytest.approx(4 / 6)
+    assert m.frame_invariance({"x": [None, None]}) == 1.0
+    assert m.frame_invariance({}) is None
