@@ -19,7 +19,7 @@ import numpy as np
 
 from ingest.tokens import tokenize
 from planqa.errors import ReadOnlyIndex
-from planqa.types import Chunk, SectionKind
+from planqa.types import Chunk, PageInfo, SectionKind, SourceDoc, StoredLine
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -59,6 +59,14 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS term_vectors (term TEXT PRIMARY KEY, vec BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS unit_vectors (chunk_id TEXT PRIMARY KEY, rows INTEGER NOT NULL, vecs BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS unit_words (chunk_id TEXT PRIMARY KEY, words TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS document_lines (
+    source TEXT NOT NULL, line INTEGER NOT NULL, text TEXT NOT NULL, page INTEGER, box TEXT,
+    PRIMARY KEY (source, line)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS document_pages (
+    source TEXT NOT NULL, number INTEGER NOT NULL, start_line INTEGER NOT NULL, end_line INTEGER NOT NULL,
+    ocr INTEGER NOT NULL, confidence REAL, PRIMARY KEY (source, number)
+) WITHOUT ROWID;
 """
 
 
@@ -176,6 +184,8 @@ class LexicalIndex:
             conn.execute("DELETE FROM term_vectors")
             conn.execute("DELETE FROM unit_vectors")
             conn.execute("DELETE FROM unit_words")
+            conn.execute("DELETE FROM document_lines")
+            conn.execute("DELETE FROM document_pages")
             conn.execute("DELETE FROM meta WHERE key != 'schema'")
             conn.execute("COMMIT")
 
@@ -338,7 +348,45 @@ class LexicalIndex:
 
     def delete_document(self, source: str) -> None:
         with self._write_lock:
-            self._writing().execute("DELETE FROM documents WHERE source = ?", (source,))
+            conn = self._writing()
+            conn.execute("BEGIN IMMEDIATE")
+            for table in ("documents", "document_lines", "document_pages"):
+                conn.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
+            conn.execute("COMMIT")
+
+    def put_lines(self, doc: SourceDoc) -> None:
+        """Keep ``doc``'s lines (and pages, line boxes) so that passages are served without the file."""
+        page_of = {ln: p.number for p in doc.pages for ln in range(p.start_line, p.end_line + 1)}
+        boxes = doc.line_boxes
+        rows = [(doc.source, n, line, page_of.get(n),
+                 json.dumps(boxes[n - 1]) if n <= len(boxes) and boxes[n - 1] is not None else None)
+                for n, line in enumerate(doc.lines, 1)]
+        pages = [(doc.source, p.number, p.start_line, p.end_line, int(p.ocr), p.confidence) for p in doc.pages]
+        with self._write_lock:
+            conn = self._writing()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("DELETE FROM document_lines WHERE source = ?", (doc.source,))
+            conn.execute("DELETE FROM document_pages WHERE source = ?", (doc.source,))
+            conn.executemany("INSERT INTO document_lines VALUES (?, ?, ?, ?, ?)", rows)
+            conn.executemany("INSERT INTO document_pages VALUES (?, ?, ?, ?, ?, ?)", pages)
+            conn.execute("COMMIT")
+
+    def lines_of(self, source: str, first: int = 1, last: int | None = None) -> list[StoredLine]:
+        """The stored lines ``first``..``last`` of ``source`` ([] when the index keeps none for it)."""
+        rows = self._conn().execute(
+            "SELECT line, text, page, box FROM document_lines WHERE source = ? AND line BETWEEN ? AND ? ORDER BY line",
+            (source, first, last if last is not None else 2**62))
+        return [StoredLine(r[0], r[1], r[2], tuple(json.loads(r[3])) if r[3] else None) for r in rows]
+
+    def line_count(self, source: str) -> int:
+        row = self._conn().execute("SELECT MAX(line) FROM document_lines WHERE source = ?", (source,)).fetchone()
+        return int(row[0] or 0)
+
+    def pages_of(self, source: str) -> tuple[PageInfo, ...]:
+        """The pages of a paged document (() for the rest, or for one ingested before pages were kept)."""
+        rows = self._conn().execute("SELECT number, start_line, end_line, ocr, confidence FROM document_pages"
+                                    " WHERE source = ? ORDER BY number", (source,))
+        return tuple(PageInfo(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows)
 
     def documents(self) -> list[dict[str, Any]]:
         rows = self._conn().execute("SELECT * FROM documents ORDER BY source")

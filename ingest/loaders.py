@@ -22,7 +22,7 @@ from typing import Any
 
 from ingest.thai_repair import repair_text
 from planqa.errors import UnreadableDocument
-from planqa.types import SourceDoc
+from planqa.types import PageInfo, SourceDoc
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +52,28 @@ def load(path: Path, source: str, max_bytes: int | None = None) -> SourceDoc:
         raise UnreadableDocument("empty file")
     digest = hashlib.sha256(raw).hexdigest()
     fmt, read = READERS[suffix]
-    text, encoding = read(raw)
-    lines = tuple(_LINE_SPLIT.split(text))
+    if fmt == "pdf":
+        page_texts = _pdf_page_texts(raw)
+        lines, pages = _paged_lines(page_texts)
+        encoding = "binary"
+    else:
+        text, encoding = read(raw)
+        lines, pages = tuple(_LINE_SPLIT.split(text)), ()
     if all(_NO_TEXT.fullmatch(line) for line in lines):
         raise UnreadableDocument("no text found in file")
-    return SourceDoc(source=source, lines=lines, format=fmt, encoding=encoding, sha256=digest)
+    return SourceDoc(source=source, lines=lines, format=fmt, encoding=encoding, sha256=digest, pages=pages)
+
+
+def _paged_lines(page_texts: list[str]) -> tuple[tuple[str, ...], tuple[PageInfo, ...]]:
+    """The lines of pages joined by newlines (as a plain reading of the file gives them) and each
+    page's span of them."""
+    lines: list[str] = []
+    pages = []
+    for number, page in enumerate(page_texts, 1):
+        own = _LINE_SPLIT.split(page)
+        pages.append(PageInfo(number, len(lines) + 1, len(lines) + len(own)))
+        lines.extend(own)
+    return tuple(lines), tuple(pages)
 
 
 def _read_regular(path: Path, max_bytes: int | None) -> bytes:
@@ -298,6 +315,10 @@ def _best_reading(*readings: str) -> str:
 
 
 def _pdf_text(raw: bytes) -> str:
+    return "\n".join(_pdf_page_texts(raw))
+
+
+def _pdf_page_texts(raw: bytes) -> list[str]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -321,7 +342,7 @@ def _pdf_text(raw: bytes) -> str:
     if not any(p.strip() for p in pages):
         raise UnreadableDocument("PDF has no text layer (scanned?): needs OCR before ingest")
     alternatives = _pdfium_pages(raw, len(pages))
-    return "\n".join(_best_reading(ours, theirs) for ours, theirs in zip(pages, alternatives))
+    return [_best_reading(ours, theirs) for ours, theirs in zip(pages, alternatives)]
 
 
 def check_zip(raw: bytes) -> None:

@@ -417,3 +417,4 @@ def _record_document(ix: PlanIndex, p: _Prepared, catalogue: dict[str, dict[str,
             "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
     )
+    ix.lexical.put_lines(doc)

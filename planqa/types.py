@@ -6,8 +6,8 @@ retrieval: question -> Query -> list[Hit] -> Answer(text, citations)
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -73,6 +73,16 @@ class PageInfo:
     def line_on_page(self, line: int) -> int:
         """The 1-based line number within this page of document line ``line``."""
         return line - self.start_line + 1
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLine:
+    """One line of an ingested document as the index keeps it (passages are served from these)."""
+
+    line: int  # 1-based in SourceDoc.lines
+    text: str
+    page: int | None = None  # paged documents: the page holding it
+    box: Box | None = None  # its rectangle on that page, where known
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,9 +213,33 @@ class Citation:
     end_line: int
     text: str  # verbatim original lines start_line..end_line (stripped)
     chunk_id: str = ""
+    # paged sources (PDF, images): the page of start_line and the span's lines counted on that
+    # page (a span running onto the next page counts on from the first); None for the rest
+    page: int | None = None
+    page_start_line: int | None = None
+    page_end_line: int | None = None
+
+    def where(self, lines_word: str = "บรรทัด", page_word: str = "หน้า") -> str:
+        """"บรรทัด 5–7", or for a paged source "หน้า 3 บรรทัด 12–14" (lines counted on the page)."""
+        if self.page is None or self.page_start_line is None or self.page_end_line is None:
+            return f"{lines_word} {span_text(self.start_line, self.end_line)}"
+        return f"{page_word} {self.page} {lines_word} {span_text(self.page_start_line, self.page_end_line)}"
+
+    def on_pages(self, pages: Sequence[PageInfo]) -> Citation:
+        """This citation with its page filled in from its document's ``pages`` (unchanged when unpaged)."""
+        for page in pages:
+            if page.start_line <= self.start_line <= page.end_line:
+                return replace(self, page=page.number, page_start_line=page.line_on_page(self.start_line),
+                               page_end_line=page.line_on_page(self.end_line))
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def span_text(start: int, end: int) -> str:
+    """"5" or "5–7"."""
+    return f"{start}" if start == end else f"{start}–{end}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print(answer.text)
         for cit in answer.citations:
-            print(f"[{cit.n}] {cit.source}, {cit.section}, lines {cit.start_line}-{cit.end_line}")
+            where = (f"page {cit.page}, lines {cit.page_start_line}-{cit.page_end_line}" if cit.page is not None
+                     else f"lines {cit.start_line}-{cit.end_line}")
+            print(f"[{cit.n}] {cit.source}, {cit.section}, {where}")
         return 0
 
     return guarded(_main)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ingest.index import DOCUMENTS_VERSION, PlanIndex
@@ -136,7 +137,15 @@ class Service:
         ask = self.ask(question, **options)
         with self.index.rw.read():  # one consistent index for the evidence
             base = self.answerer.extractive(ask)
-        yield from self.answerer.finish(base, ask)
+        for piece in self.answerer.finish(base, ask):
+            yield self.paged(piece) if isinstance(piece, Answer) else piece
+
+    def paged(self, answer: Answer) -> Answer:
+        """``answer`` with each citation of a paged source (PDF, image) given its page."""
+        if not answer.citations:
+            return answer
+        pages = {s: self.index.lexical.pages_of(s) for s in {c.source for c in answer.citations}}
+        return replace(answer, citations=tuple(c.on_pages(pages[c.source]) for c in answer.citations))
 
     def answer(self, question: str, **options: Any) -> Answer:
         """The final Answer of ``stream`` (``options``: history, offices, retriever, k)."""

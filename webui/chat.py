@@ -115,6 +115,7 @@ def respond(services: Services, message: str, history: Sequence[Any] | None, ask
     titles = services.plan_titles()
     for c in answer.citations:
         title = render.citation_title(c, short.get(c.office, ""))
-        chat.append(_bot(render.citation_html(c, services.settings.corpus_dir, plan_title=titles.get(c.source, "")),
+        chat.append(_bot(render.citation_html(c, services.settings.corpus_dir, plan_title=titles.get(c.source, ""),
+                                              index=services.qa.index.lexical),
                          title))
     yield chat, [*asked, question], "", [*turns, history_store.turn_record(answer, short)]

@@ -35,7 +35,7 @@ def turn_record(answer: Answer, short: dict[str, str]) -> dict[str, Any]:
         "abstained": answer.abstained,
         "citations": [
             {"n": c.n, "office": short.get(c.office, c.office), "section": c.section, "source": c.source,
-             "start_line": c.start_line, "end_line": c.end_line, "text": c.text}
+             "start_line": c.start_line, "end_line": c.end_line, "text": c.text, "where": c.where()}
             for c in answer.citations
         ],
     }
@@ -90,10 +90,10 @@ def markdown(turns: list[dict[str, Any]], title: str = "") -> str:
         out.append("\n".join(f"{line}  " for line in body.split("\n")))
         out.append("")
         for c in turn.get("citations", []):
-            lines = line_range(c["start_line"], c["end_line"])
+            lines = c.get("where") or f"บรรทัด {line_range(c['start_line'], c['end_line'])}"
             quote = " ".join(str(c["text"]).split())
             notes.append(f"[^{t}-{c['n']}]: {c['office']} · {c['section'] or '—'} · ไฟล์ {c['source']} "
-                         f"บรรทัด {lines}: “{quote}”")
+                         f"{lines}: “{quote}”")
     return "\n".join(out + ["", *notes]) + "\n"
 
 

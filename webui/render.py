@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.lexical import LexicalIndex
 from ingest.loaders import load
 from planqa.errors import UnreadableDocument
-from planqa.types import Citation, IngestReport
+from planqa.types import Citation, IngestReport, span_text
 from webui.documents import IngestState
 from webui.escape import markdown_text
 
@@ -54,7 +55,7 @@ def _escape_line_start(m: re.Match[str]) -> str:
 
 def line_range(start: int, end: int) -> str:
     """"5" or "5–7"."""
-    return f"{start}" if start == end else f"{start}–{end}"
+    return span_text(start, end)
 
 
 def lines_span(start: int, end: int) -> str:
@@ -65,27 +66,43 @@ def sources_footer(citations: Sequence[Citation], short: dict[str, str]) -> str:
     """The answer's sources, one to a line: office, section and lines (the file is in the source detail)."""
     if not citations:
         return ""
-    rows = [f"[{c.n}] {short.get(c.office, c.office)} · {c.section or '—'} · {lines_span(c.start_line, c.end_line)}"
-            for c in citations]
+    rows = [f"[{c.n}] {short.get(c.office, c.office)} · {c.section or '—'} · {c.where()}" for c in citations]
     return "แหล่งอ้างอิง:\n" + "\n".join(rows)
 
 
 def citation_title(c: Citation, office_short: str = "") -> str:
-    parts = [office_short or c.office, c.section or "", lines_span(c.start_line, c.end_line)]
+    parts = [office_short or c.office, c.section or "", c.where()]
     return markdown_text(f"[{c.n}] " + " · ".join(p for p in parts if p))
 
 
 @dataclass(frozen=True, slots=True)
 class Passage:
-    """The cited lines with their neighbours, as read from the file now."""
+    """The cited lines with their neighbours (a paged source: the cited page), as the index keeps them."""
 
-    rows: tuple[tuple[int, str, bool], ...]  # (line number, line, quoted?)
+    rows: tuple[tuple[int, str, bool], ...]  # (line number, line, quoted?); on its page for a paged source
     note: str = ""  # why the file's own lines are not shown, if they are not
+    page: int | None = None  # the page shown, for a paged source
 
 
-def passage(c: Citation, corpus_dir: Path, context: int = CONTEXT_LINES) -> Passage:
-    """Read the cited file and cut the quoted lines with ``context`` lines around."""
+_CHANGED = "ไฟล์นี้เปลี่ยนไปหลังการนำเข้า แสดงเฉพาะข้อความที่อ้างอิง (กรุณานำเข้าใหม่)"
+
+
+def _same(lines: Sequence[str], quote: str) -> bool:
+    return _SPACES.sub(" ", "\n".join(lines)).strip() == _SPACES.sub(" ", quote).strip()
+
+
+def passage(c: Citation, corpus_dir: Path, context: int = CONTEXT_LINES, index: LexicalIndex | None = None) -> Passage:
+    """The quoted lines with ``context`` lines around, or the whole cited page of a paged source.
+
+    Served from ``index``'s own copy of the document's lines: the file is not read again per
+    citation (a big PDF took seconds). Only an index that keeps no lines for the source (one
+    ingested before lines were kept) falls back to reading the file.
+    """
     quoted_only = tuple((c.start_line + i, line, True) for i, line in enumerate(c.text.split("\n")))
+    if c.start_line < 1:
+        return Passage(quoted_only, _CHANGED)
+    if index is not None and (stored := _stored_passage(c, index, context)) is not None:
+        return stored if stored.rows else Passage(quoted_only, _CHANGED)
     path = corpus_dir / c.source
     if not path.resolve().is_relative_to(corpus_dir.resolve()):
         return Passage(quoted_only, "ไม่เปิดไฟล์นอกโฟลเดอร์เอกสาร")
@@ -93,27 +110,48 @@ def passage(c: Citation, corpus_dir: Path, context: int = CONTEXT_LINES) -> Pass
         lines = load(path, c.source).lines
     except UnreadableDocument:
         return Passage(quoted_only, "ไม่พบหรือเปิดไฟล์ต้นฉบับไม่ได้แล้ว แสดงเฉพาะข้อความที่อ้างอิง")
-    span = "\n".join(lines[c.start_line - 1 : c.end_line])
-    if c.start_line < 1 or _SPACES.sub(" ", span).strip() != _SPACES.sub(" ", c.text).strip():
-        return Passage(quoted_only, "ไฟล์นี้เปลี่ยนไปหลังการนำเข้า แสดงเฉพาะข้อความที่อ้างอิง (กรุณานำเข้าใหม่)")
+    if not _same(lines[c.start_line - 1 : c.end_line], c.text):
+        return Passage(quoted_only, _CHANGED)
     first = max(1, c.start_line - context)
     last = min(len(lines), c.end_line + context)
     rows = tuple((n, lines[n - 1], c.start_line <= n <= c.end_line) for n in range(first, last + 1))
     return Passage(rows)
 
 
-def citation_html(c: Citation, corpus_dir: Path, context: int = CONTEXT_LINES, plan_title: str = "") -> str:
+MAX_PAGE_LINES = 120  # a page shown whole up to this; longer ones are cut around the quote
+
+
+def _stored_passage(c: Citation, index: LexicalIndex, context: int) -> Passage | None:
+    """From the index: None when it keeps no lines for the source; no rows when the quote is not
+    what it keeps (the document changed since this answer)."""
+    quoted = index.lines_of(c.source, c.start_line, c.end_line)
+    if not quoted:
+        return None if index.line_count(c.source) == 0 else Passage(())
+    if not _same([s.text for s in quoted], c.text):
+        return Passage(())
+    page = next((p for p in index.pages_of(c.source) if p.start_line <= c.start_line <= p.end_line), None)
+    if page is None:
+        around = index.lines_of(c.source, max(1, c.start_line - context), c.end_line + context)
+        return Passage(tuple((s.line, s.text, c.start_line <= s.line <= c.end_line) for s in around))
+    first = max(page.start_line, min(c.start_line - context, page.end_line - MAX_PAGE_LINES + 1))
+    last = max(min(page.end_line, first + MAX_PAGE_LINES - 1), c.end_line)
+    rows = tuple((page.line_on_page(s.line), s.text, c.start_line <= s.line <= c.end_line)
+                 for s in index.lines_of(c.source, first, last))
+    return Passage(rows, page=page.number)
+
+
+def citation_html(c: Citation, corpus_dir: Path, context: int = CONTEXT_LINES, plan_title: str = "",
+                  index: LexicalIndex | None = None) -> str:
     """One source: office, section, file and lines, then the passage in its context.
 
     Kept on one line: the chat renders Markdown, and an HTML block with no
     blank line inside is passed through as it is.
     """
-    p = passage(c, corpus_dir, context)
-    span = line_range(c.start_line, c.end_line)
+    p = passage(c, corpus_dir, context, index)
     plan = f"<b>แผน:</b> {text(plan_title)}<br>" if plan_title else ""
     meta = (
         f"<b>สำนักงาน:</b> {text(c.office)}<br>{plan}<b>หมวด:</b> {text(c.section or '—')}<br>"
-        f"<b>ไฟล์:</b> <code>{text(c.source)}</code> · <b>บรรทัด</b> {span}"
+        f"<b>ไฟล์:</b> <code>{text(c.source)}</code> · {text(c.where())}"
     )
     rows = []
     for n, line, quoted in p.rows:

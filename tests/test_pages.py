@@ -1,0 +1,118 @@
+"""Citations by page: a PDF's chunks know their page, citations read "หน้า N บรรทัด a–b", the source
+viewer shows the cited page, and passages are served from the index's own lines (not the file)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from planqa.types import Citation, PageInfo
+
+PDFS = Path(__file__).parent / "fixtures" / "thai_pdf"
+VISION = "องค์กรนวัตกรรม สร้างคุณภาพผู้เรียน สู่สังคมที่ยั่งยืน"
+_GAPS = re.compile(r"[\s\u00a0]+")
+
+
+def _squash(text: str) -> str:
+    from ingest.thai_repair import repair_text
+
+    return _GAPS.sub("", repair_text(text))
+
+
+def _on_page(quote: str, path: Path, number: int) -> bool:
+    """``quote`` is on page ``number`` of the file, as pdfium or pypdf reads that page (repaired,
+    spaces removed): the two extractors the reader chooses between, read independently here."""
+    import pypdfium2 as pdfium
+    from pypdf import PdfReader
+
+    document = pdfium.PdfDocument(path)
+    try:
+        by_pdfium = str(document[number - 1].get_textpage().get_text_bounded())
+    finally:
+        document.close()
+    by_pypdf = PdfReader(path).pages[number - 1].extract_text() or ""
+    return any(_squash(quote) in _squash(text) for text in (by_pdfium, by_pypdf))
+
+
+def test_a_citation_reads_its_page_and_the_lines_on_that_page() -> None:
+    pages = (PageInfo(1, 1, 40), PageInfo(2, 41, 90), PageInfo(3, 91, 120))
+    c = Citation(1, "plan.pdf", "สพม.ทดสอบ", "วิสัยทัศน์", 52, 54, "ข้อความ").on_pages(pages)
+    assert (c.page, c.page_start_line, c.page_end_line) == (2, 12, 14)
+    assert c.where() == "หน้า 2 บรรทัด 12–14"
+    assert c.to_dict()["start_line"] == 52 and c.to_dict()["page"] == 2  # document lines kept, page added
+    plain = Citation(1, "plan.txt", "สพม.ทดสอบ", "วิสัยทัศน์", 5, 5, "ข้อความ")
+    assert plain.on_pages(()) == plain and plain.where() == "บรรทัด 5"
+
+
+def test_a_pdf_is_read_into_pages_that_cover_its_lines_in_order() -> None:
+    from ingest.loaders import load
+
+    for path in sorted(PDFS.glob("*.pdf")):
+        doc = load(path, path.name)
+        assert doc.pages and doc.pages[0].start_line == 1 and doc.pages[-1].end_line == len(doc.lines)
+        assert all(a.end_line + 1 == b.start_line for a, b in zip(doc.pages, doc.pages[1:]))
+        for page in doc.pages:  # each page's lines are on that page of the file
+            own = _squash("".join(doc.lines[page.start_line - 1 : page.end_line]))
+            assert _on_page(own[:30], path, page.number), (path.name, page.number)
+
+
+@pytest.fixture(scope="module")
+def pdf_index(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One index of every PDF fixture (each a copy of plan 004 by another producer)."""
+    from ingest.pipeline import run
+    from planqa.settings import Settings
+
+    base = tmp_path_factory.mktemp("pdf-pages")
+    corpus = base / "corpus"
+    shutil.copytree(PDFS, corpus)
+    settings = Settings(corpus_dir=corpus, index_dir=base / "index")
+    assert run(settings).added == len(list(PDFS.glob("*.pdf")))
+    return settings
+
+
+@pytest.mark.slow  # one real ingest of the PDF fixtures (bundled model), shared by the module
+def test_every_pdf_citation_quotes_its_own_page(pdf_index) -> None:  # type: ignore[no-untyped-def]
+    from retrieval.service import Service
+
+    svc = Service(pdf_index)
+    answer = svc.answer("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร")
+    assert VISION in answer.text
+    for path in sorted(PDFS.glob("*.pdf")):
+        pages = svc.index.lexical.pages_of(path.name)
+        assert pages, path.name
+        for chunk in svc.index.lexical.chunks_of(path.name):  # every chunk, cited as the answerer would
+            c = Citation(1, chunk.source, chunk.office, chunk.section, chunk.start_line, chunk.start_line,
+                         chunk.text.split("\n")[0]).on_pages(pages)
+            assert c.page is not None and c.page_start_line is not None and c.page_start_line >= 1
+            assert _on_page(c.text, path, c.page), (path.name, c.where())
+    for c in answer.citations:  # and the answer's own: the vision on its page
+        assert c.page is not None and c.where().startswith(f"หน้า {c.page} บรรทัด")
+        assert _on_page(c.text, PDFS / c.source, c.page)
+        assert answer.to_dict()["citations"][c.n - 1]["page"] == c.page
+
+
+@pytest.mark.slow
+def test_a_pdf_passage_is_served_from_the_index_after_its_file_is_gone(pdf_index, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from retrieval.service import Service
+    from webui.render import citation_html, passage
+
+    svc = Service(pdf_index)
+    answer = svc.answer("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร")
+    c = answer.citations[0]
+    assert c.page is not None
+    empty = tmp_path / "no-files-here"  # the file is not where the viewer could read it
+    empty.mkdir()
+    p = passage(c, empty, index=svc.index.lexical)
+    assert not p.note and p.page == c.page
+    quoted = [(n, line) for n, line, hit in p.rows if hit]
+    assert [n for n, _ in quoted] == list(range(c.page_start_line or 0, (c.page_end_line or 0) + 1))
+    assert _squash("".join(line for _, line in quoted)) == _squash(c.text)
+    page = next(pg for pg in svc.index.lexical.pages_of(c.source) if pg.number == c.page)
+    assert len(p.rows) == page.end_line - page.start_line + 1  # the whole page, numbered on the page
+    html = citation_html(c, empty, index=svc.index.lexical)
+    assert f"หน้า {c.page} บรรทัด" in html and "<mark>" in html
+    # without the index, the same viewer would have to read the file, and finds none
+    assert passage(c, empty).note
