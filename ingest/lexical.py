@@ -373,17 +373,30 @@ class LexicalIndex:
 
     def lines_of(self, source: str, first: int = 1, last: int | None = None) -> list[StoredLine]:
         """The stored lines ``first``..``last`` of ``source`` ([] when the index keeps none for it)."""
+        if not self._has_lines():
+            return []
         rows = self._conn().execute(
             "SELECT line, text, page, box FROM document_lines WHERE source = ? AND line BETWEEN ? AND ? ORDER BY line",
             (source, first, last if last is not None else 2**62))
         return [StoredLine(r[0], r[1], r[2], tuple(json.loads(r[3])) if r[3] else None) for r in rows]
 
+    def _has_lines(self) -> bool:
+        """False for a read-only index written before documents' lines were kept (no such tables)."""
+        if not self.read_only:
+            return True
+        row = self._conn().execute("SELECT 1 FROM sqlite_master WHERE name = 'document_pages'").fetchone()
+        return row is not None
+
     def line_count(self, source: str) -> int:
+        if not self._has_lines():
+            return 0
         row = self._conn().execute("SELECT MAX(line) FROM document_lines WHERE source = ?", (source,)).fetchone()
         return int(row[0] or 0)
 
     def pages_of(self, source: str) -> tuple[PageInfo, ...]:
         """The pages of a paged document (() for the rest, or for one ingested before pages were kept)."""
+        if not self._has_lines():
+            return ()
         rows = self._conn().execute("SELECT number, start_line, end_line, ocr, confidence FROM document_pages"
                                     " WHERE source = ? ORDER BY number", (source,))
         return tuple(PageInfo(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows)

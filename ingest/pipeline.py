@@ -232,6 +232,8 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
         seen_hashes[doc.sha256] = rel
         if same_parser and rel in known and known[rel]["sha256"] == doc.sha256:
             report.unchanged += 1
+            if not dry_run and not ix.lexical.line_count(rel):  # indexed before the index kept lines
+                ix.lexical.put_lines(doc)
         else:
             loaded.append(doc)
     prepared = [_Prepared(p.parsed, p.chunks, _status(p.parsed.doc, p.chunks, known.get(p.parsed.doc.source), full),

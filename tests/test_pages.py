@@ -116,3 +116,21 @@ def test_a_pdf_passage_is_served_from_the_index_after_its_file_is_gone(pdf_index
     assert f"หน้า {c.page} บรรทัด" in html and "<mark>" in html
     # without the index, the same viewer would have to read the file, and finds none
     assert passage(c, empty).note
+
+
+@pytest.mark.slow
+def test_an_index_from_before_lines_were_kept_gets_them_at_the_next_ingest(pdf_index) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from ingest.lexical import LexicalIndex
+    from ingest.pipeline import run
+
+    source = "plan004_libreoffice_txt.pdf"
+    lexical = LexicalIndex(pdf_index.index_dir / "lexical.sqlite3")
+    with sqlite3.connect(lexical.path) as conn:  # as an older version left it
+        conn.execute("DELETE FROM document_lines WHERE source = ?", (source,))
+        conn.execute("DELETE FROM document_pages WHERE source = ?", (source,))
+    assert lexical.line_count(source) == 0 and lexical.pages_of(source) == ()
+    report = run(pdf_index)
+    assert report.unchanged == len(list(PDFS.glob("*.pdf"))) and report.chunks == 0  # nothing re-embedded
+    assert lexical.line_count(source) > 0 and lexical.pages_of(source)[0].number == 1
