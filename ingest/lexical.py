@@ -380,6 +380,11 @@ class LexicalIndex:
             (source, first, last if last is not None else 2**62))
         return [StoredLine(r[0], r[1], r[2], tuple(json.loads(r[3])) if r[3] else None) for r in rows]
 
+    def document_sha256(self, source: str) -> str:
+        """The SHA-256 of the file as it was indexed ("" when it is not indexed)."""
+        row = self._conn().execute("SELECT sha256 FROM documents WHERE source = ?", (source,)).fetchone()
+        return str(row[0]) if row else ""
+
     def _has_lines(self) -> bool:
         """False for a read-only index written before documents' lines were kept (no such tables)."""
         if not self.read_only:

@@ -97,7 +97,7 @@ def test_every_pdf_citation_quotes_its_own_page(pdf_index) -> None:  # type: ign
 @pytest.mark.slow
 def test_a_pdf_passage_is_served_from_the_index_after_its_file_is_gone(pdf_index, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from retrieval.service import Service
-    from webui.render import citation_html, passage
+    from webui.render import NO_PAGE_IMAGE, citation_html, passage
 
     svc = Service(pdf_index)
     answer = svc.answer("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร")
@@ -114,6 +114,9 @@ def test_a_pdf_passage_is_served_from_the_index_after_its_file_is_gone(pdf_index
     assert len(p.rows) == page.end_line - page.start_line + 1  # the whole page, numbered on the page
     html = citation_html(c, empty, index=svc.index.lexical)
     assert f"หน้า {c.page} บรรทัด" in html and "<mark>" in html
+    assert NO_PAGE_IMAGE in html and "<img" not in html  # no file to render: the page's text alone, said so
+    shown = citation_html(c, pdf_index.corpus_dir, index=svc.index.lexical)
+    assert NO_PAGE_IMAGE not in shown and 'src="data:image/png;base64,' in shown and "<mark>" in shown
     # without the index, the same viewer would have to read the file, and finds none
     assert passage(c, empty).note
 
@@ -134,3 +137,49 @@ def test_an_index_from_before_lines_were_kept_gets_them_at_the_next_ingest(pdf_i
     report = run(pdf_index)
     assert report.unchanged == len(list(PDFS.glob("*.pdf"))) and report.chunks == 0  # nothing re-embedded
     assert lexical.line_count(source) > 0 and lexical.pages_of(source)[0].number == 1
+
+
+def _pixels(png: bytes):  # type: ignore[no-untyped-def]
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+@pytest.mark.parametrize("name", ["plan004_libreoffice_txt.pdf", "plan004_libreoffice_docx_laksaman.pdf",
+                                  "plan004_reportlab_harfbuzz.pdf"])
+def test_the_highlight_covers_the_quoted_line_on_the_rendered_page(name: str) -> None:
+    import pypdfium2 as pdfium
+
+    from ingest.loaders import load
+    from webui.pageimage import page_png
+
+    path = PDFS / name
+    doc = load(path, name)
+    page = doc.pages[0]
+    quoted = next(line for line in doc.lines[page.start_line - 1 : page.end_line] if VISION[:12] in line)
+    other = next(line for line in doc.lines[page.start_line - 1 : page.end_line] if "(Mission)" in line)
+    lit, plain = page_png(path, 1, [quoted], [None]), page_png(path, 1, [], [])
+    assert lit is not None and plain is not None
+    lit_px, plain_px = _pixels(lit), _pixels(plain)
+    # yellow: red well above blue (a grey page never is; palette noise between renderings is grey)
+    changed = (lit_px[..., 0] - lit_px[..., 2] > 50) & ~(plain_px[..., 0] - plain_px[..., 2] > 50)
+    h, w = changed.shape
+    document = pdfium.PdfDocument(path)
+    textpage = document[0].get_textpage()
+    width, height = document[0].get_size()
+
+    def region(word: str):  # type: ignore[no-untyped-def]
+        """pdfium's own boxes of ``word``'s characters, in the rendering's pixels (its search, not ours)."""
+        found = textpage.search(word).get_next()
+        assert found is not None, word
+        boxes = [textpage.get_charbox(i) for i in range(found[0], found[0] + found[1])]
+        left, right = min(b[0] for b in boxes) / width * w, max(b[2] for b in boxes) / width * w
+        top, bottom = (1 - max(b[3] for b in boxes) / height) * h, (1 - min(b[1] for b in boxes) / height) * h
+        return changed[int(top) : int(bottom) + 1, int(left) : int(right) + 1]
+
+    assert region("นวัตกรรม").mean() > 0.6  # the quote's characters lie under the highlight
+    assert region("Mission").mean() < 0.05 and other not in quoted  # a line not quoted stays as it was
+    document.close()

@@ -43,6 +43,7 @@ HARDCODED_TH = {
 
 CSS = """
 .planqa-source .meta { margin-bottom: .4em; line-height: 1.6; }
+.planqa-source .page-image img { display: block; max-width: 100%; height: auto; margin: .4em 0; border: 1px solid var(--border-color-primary); }
 .planqa-source table { border-collapse: collapse; width: 100%; font-size: .95em; }
 .planqa-source td { border: none; padding: 1px 6px; vertical-align: top; white-space: pre-wrap; }
 .planqa-source td.ln { color: var(--body-text-color-subdued); text-align: right; width: 3.5em; user-select: none; }

@@ -19,6 +19,7 @@ from planqa.errors import UnreadableDocument
 from planqa.types import Citation, IngestReport, span_text
 from webui.documents import IngestState
 from webui.escape import markdown_text
+from webui.pageimage import img_tag, page_png
 
 CONTEXT_LINES = 3
 _SPACES = re.compile(r"[\s\u00a0]+")
@@ -160,9 +161,27 @@ def citation_html(c: Citation, corpus_dir: Path, context: int = CONTEXT_LINES, p
             body = f"<mark>{body}</mark>"
         rows.append(f'<tr class="{"hit" if quoted else "ctx"}"><td class="ln">{n}</td><td>{body}</td></tr>')
     note = f'<div class="note">{text(p.note)}</div>' if p.note else ""
+    if p.page is not None and index is not None:
+        note += _page_figure(c, p.page, corpus_dir, index)
     # the number as a class: the chat's sanitizer keeps classes, not data- attributes
     return (f'<div class="planqa-source cite-{c.n}"><div class="meta">{meta}</div>{note}'
             f'<table>{"".join(rows)}</table></div>')
+
+
+NO_PAGE_IMAGE = "แสดงภาพหน้านี้ไม่ได้ (ไม่พบไฟล์ต้นฉบับ ไฟล์เปลี่ยนไปหลังการนำเข้า หรือเปิดหน้านี้ไม่ได้) จึงแสดงเฉพาะข้อความ"
+
+
+def _page_figure(c: Citation, page: int, corpus_dir: Path, index: LexicalIndex) -> str:
+    """The cited page's image with the quoted lines highlighted, or a note that says why not."""
+    path = corpus_dir / c.source
+    png = None
+    if path.resolve().is_relative_to(corpus_dir.resolve()) and path.suffix.lower() == ".pdf":
+        quoted = index.lines_of(c.source, c.start_line, c.end_line)
+        png = page_png(path, page, [s.text for s in quoted if s.page == page],
+                       [s.box for s in quoted if s.page == page], index.document_sha256(c.source))
+    if png is None:
+        return f'<div class="note">{text(NO_PAGE_IMAGE)}</div>'
+    return f'<div class="page-image">{img_tag(png, f"หน้า {page} ของ {c.source}")}</div>'
 
 
 _STEP_TH = (("reading ", "อ่าน "), ("indexed ", "บันทึกลงดัชนี "), ("embedding the vocabulary", "คำนวณเวกเตอร์คำศัพท์"),
