@@ -66,10 +66,10 @@ def app_env(corpus: Path, index: Path, tmp: Path) -> dict[str, str]:
 
 
 @contextmanager
-def serve_app(tmp: Path) -> Iterator[AppServer]:
-    """`python app.py --port N` over a copy of the seed corpus and an empty index."""
+def serve_app(tmp: Path, plans: Path = SEED_PLANS) -> Iterator[AppServer]:
+    """`python app.py --port N` over a copy of ``plans`` (the seed corpus) and an empty index."""
     corpus, index, log = tmp / "corpus", tmp / "index", tmp / "app.log"
-    shutil.copytree(SEED_PLANS, corpus)
+    shutil.copytree(plans, corpus)
     port = free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(

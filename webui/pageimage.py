@@ -63,6 +63,7 @@ def _render(path: str, mtime_ns: int, size: int, page: int, lines: tuple[str, ..
             found += [_find_box(pdf_page, line) for line in lines[len(boxes):]]
             scale = max_side / max(width, height)
             image = pdf_page.render(scale=scale).to_pil().convert("RGBA")
+            image.thumbnail((max_side, max_side))  # pdfium rounds up: 901 px for 900
         finally:
             document.close()
         overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
