@@ -183,3 +183,22 @@ def test_the_highlight_covers_the_quoted_line_on_the_rendered_page(name: str) ->
     assert region("นวัตกรรม").mean() > 0.6  # the quote's characters lie under the highlight
     assert region("Mission").mean() < 0.05 and other not in quoted  # a line not quoted stays as it was
     document.close()
+
+
+def test_an_image_source_is_shown_with_its_stored_ocr_boxes_highlighted(tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    from webui.pageimage import page_png
+
+    document = pdfium.PdfDocument(PDFS / "plan004_libreoffice_txt.pdf")
+    scan = tmp_path / "scan.png"
+    document[0].render(scale=1.5).to_pil().save(scan)
+    document.close()
+    box = (0.1, 0.3, 0.6, 0.35)  # as Tesseract's line box would be stored: fractions of the page
+    lit = page_png(scan, 1, ["ข้อความ"], [box])
+    assert lit is not None and page_png(scan, 2, ["ข้อความ"], [box]) is None  # an image has one page
+    px = _pixels(lit)
+    h, w = px.shape[:2]
+    yellow = px[..., 0] - px[..., 2] > 50
+    assert yellow[int(0.31 * h) : int(0.34 * h), int(0.11 * w) : int(0.59 * w)].mean() > 0.9
+    assert yellow[int(0.5 * h) :, :].mean() < 0.01 and max(h, w) <= 900

@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ingest.thai_repair import PUA_MAP
 from planqa.types import Box
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 MAX_SIDE = 900  # pixels, the page's longer side
 MAX_PNG_BYTES = 400_000  # a bigger rendering is not sent into the chat
 CACHE_PAGES = 64
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+RENDERABLE = (".pdf", *IMAGE_SUFFIXES)
 _GAPS = re.compile(r"[\s\u00a0\u200b]+")
 
 
@@ -47,25 +50,22 @@ def _render(path: str, mtime_ns: int, size: int, page: int, lines: tuple[str, ..
             sha256: str, max_side: int) -> bytes | None:
     del mtime_ns, size  # part of the cache key only: a changed file is rendered anew
     try:
-        import pypdfium2 as pdfium
         from PIL import Image, ImageDraw
 
         raw = Path(path).read_bytes()
         if sha256 and hashlib.sha256(raw).hexdigest() != sha256:
             return None
-        document = pdfium.PdfDocument(raw)
-        try:
-            if not 1 <= page <= len(document):
+        if Path(path).suffix.lower() in IMAGE_SUFFIXES:  # a photo or scan: one page, boxes from OCR only
+            if page != 1:
                 return None
-            pdf_page = document[page - 1]
-            width, height = pdf_page.get_size()
-            found = [box or _find_box(pdf_page, line) for line, box in zip(lines, boxes, strict=False)]
-            found += [_find_box(pdf_page, line) for line in lines[len(boxes):]]
-            scale = max_side / max(width, height)
-            image = pdf_page.render(scale=scale).to_pil().convert("RGBA")
-            image.thumbnail((max_side, max_side))  # pdfium rounds up: 901 px for 900
-        finally:
-            document.close()
+            image = Image.open(io.BytesIO(raw)).convert("RGBA")
+            image.thumbnail((max_side, max_side))
+            found = list(boxes)
+        else:
+            rendered = _render_pdf_page(raw, page, lines, boxes, max_side)
+            if rendered is None:
+                return None
+            image, found = rendered
         overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
         draw = ImageDraw.Draw(overlay)
         w, h = image.size
@@ -80,6 +80,25 @@ def _render(path: str, mtime_ns: int, size: int, page: int, lines: tuple[str, ..
         return None
     data = out.getvalue()
     return data if len(data) <= MAX_PNG_BYTES else None
+
+
+def _render_pdf_page(raw: bytes, page: int, lines: tuple[str, ...], boxes: tuple[Box | None, ...],
+                     max_side: int) -> tuple[Any, list[Box | None]] | None:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(raw)
+    try:
+        if not 1 <= page <= len(document):
+            return None
+        pdf_page = document[page - 1]
+        width, height = pdf_page.get_size()
+        found = [box or _find_box(pdf_page, line) for line, box in zip(lines, boxes, strict=False)]
+        found += [_find_box(pdf_page, line) for line in lines[len(boxes):]]
+        image = pdf_page.render(scale=max_side / max(width, height)).to_pil().convert("RGBA")
+        image.thumbnail((max_side, max_side))  # pdfium rounds up: 901 px for 900
+        return image, found
+    finally:
+        document.close()
 
 
 def _find_box(pdf_page: object, line: str) -> Box | None:

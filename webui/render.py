@@ -19,7 +19,7 @@ from planqa.errors import UnreadableDocument
 from planqa.types import Citation, IngestReport, span_text
 from webui.documents import IngestState
 from webui.escape import markdown_text
-from webui.pageimage import img_tag, page_png
+from webui.pageimage import RENDERABLE, img_tag, page_png
 
 CONTEXT_LINES = 3
 _SPACES = re.compile(r"[\s\u00a0]+")
@@ -175,7 +175,7 @@ def _page_figure(c: Citation, page: int, corpus_dir: Path, index: LexicalIndex) 
     """The cited page's image with the quoted lines highlighted, or a note that says why not."""
     path = corpus_dir / c.source
     png = None
-    if path.resolve().is_relative_to(corpus_dir.resolve()) and path.suffix.lower() == ".pdf":
+    if path.resolve().is_relative_to(corpus_dir.resolve()) and path.suffix.lower() in RENDERABLE:
         quoted = index.lines_of(c.source, c.start_line, c.end_line)
         png = page_png(path, page, [s.text for s in quoted if s.page == page],
                        [s.box for s in quoted if s.page == page], index.document_sha256(c.source))
