@@ -202,3 +202,21 @@ def test_an_image_source_is_shown_with_its_stored_ocr_boxes_highlighted(tmp_path
     yellow = px[..., 0] - px[..., 2] > 50
     assert yellow[int(0.31 * h) : int(0.34 * h), int(0.11 * w) : int(0.59 * w)].mean() > 0.9
     assert yellow[int(0.5 * h) :, :].mean() < 0.01 and max(h, w) <= 900
+
+
+@pytest.mark.slow
+def test_the_cli_cites_a_pdf_by_page(pdf_index) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PLANQA_CORPUS_DIR": str(pdf_index.corpus_dir), "PLANQA_INDEX_DIR": str(pdf_index.index_dir)}
+    root = Path(__file__).resolve().parent.parent
+    ask = [sys.executable, "-m", "retrieval", "ask", "วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร"]
+    text = subprocess.run(ask, cwd=root, env=env, capture_output=True, text=True, timeout=300, check=True).stdout
+    data = json.loads(subprocess.run([*ask[:4], "--json", ask[4]], cwd=root, env=env, capture_output=True, text=True,
+                                     timeout=300, check=True).stdout)
+    c = data["citations"][0]
+    assert c["page"] >= 1 and c["start_line"] >= c["page_start_line"] >= 1
+    assert f"[1] {c['source']}, {c['section']}, page {c['page']}, lines {c['page_start_line']}-{c['page_end_line']}" in text
