@@ -220,3 +220,21 @@ def test_the_cli_cites_a_pdf_by_page(pdf_index) -> None:  # type: ignore[no-unty
     c = data["citations"][0]
     assert c["page"] >= 1 and c["start_line"] >= c["page_start_line"] >= 1
     assert f"[1] {c['source']}, {c['section']}, page {c['page']}, lines {c['page_start_line']}-{c['page_end_line']}" in text
+
+
+def test_a_text_passage_comes_from_the_index_with_its_context_and_a_stale_quote_is_said(tmp_path: Path) -> None:
+    from ingest.lexical import LexicalIndex
+    from planqa.types import SourceDoc
+    from webui.render import passage
+
+    lines = tuple(f"บรรทัดที่ {n}" for n in range(1, 11))
+    lexical = LexicalIndex(tmp_path / "lexical.sqlite3")
+    lexical.put_lines(SourceDoc("plan.txt", lines, "txt", "utf-8", "0" * 64))
+    c = Citation(1, "plan.txt", "สพม.ทดสอบ", "วิสัยทัศน์", 5, 6, "บรรทัดที่ 5\nบรรทัดที่ 6")
+    p = passage(c, tmp_path / "no-corpus", index=lexical)  # no file anywhere: the index's lines
+    assert [n for n, _, _ in p.rows] == [2, 3, 4, 5, 6, 7, 8, 9] and not p.note and p.page is None
+    assert [line for _, line, quoted in p.rows if quoted] == ["บรรทัดที่ 5", "บรรทัดที่ 6"]
+    stale = passage(Citation(1, "plan.txt", "สพม.ทดสอบ", "", 5, 5, "ข้อความเดิม"), tmp_path, index=lexical)
+    assert stale.rows == ((5, "ข้อความเดิม", True),) and "เปลี่ยนไป" in stale.note
+    lexical.delete_document("plan.txt")
+    assert lexical.line_count("plan.txt") == 0 and passage(c, tmp_path / "no-corpus", index=lexical).note
