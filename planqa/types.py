@@ -213,25 +213,31 @@ class Citation:
     end_line: int
     text: str  # verbatim original lines start_line..end_line (stripped)
     chunk_id: str = ""
-    # paged sources (PDF, images): the page of start_line and the span's lines counted on that
-    # page (a span running onto the next page counts on from the first); None for the rest
+    # paged sources (PDF, images): the page of start_line and the lines counted on their pages
+    # (page_end_line on end_page when the span runs onto a later page); None for the rest
     page: int | None = None
     page_start_line: int | None = None
     page_end_line: int | None = None
+    end_page: int | None = None
 
     def where(self, lines_word: str = "บรรทัด", page_word: str = "หน้า") -> str:
-        """"บรรทัด 5–7", or for a paged source "หน้า 3 บรรทัด 12–14" (lines counted on the page)."""
+        """"บรรทัด 5–7"; for a paged source "หน้า 3 บรรทัด 12–14" (lines counted on the page), or
+        "หน้า 3 บรรทัด 40 – หน้า 4 บรรทัด 2" for a span across pages."""
         if self.page is None or self.page_start_line is None or self.page_end_line is None:
             return f"{lines_word} {span_text(self.start_line, self.end_line)}"
+        if self.end_page is not None and self.end_page != self.page:
+            return (f"{page_word} {self.page} {lines_word} {self.page_start_line} – "
+                    f"{page_word} {self.end_page} {lines_word} {self.page_end_line}")
         return f"{page_word} {self.page} {lines_word} {span_text(self.page_start_line, self.page_end_line)}"
 
     def on_pages(self, pages: Sequence[PageInfo]) -> Citation:
-        """This citation with its page filled in from its document's ``pages`` (unchanged when unpaged)."""
-        for page in pages:
-            if page.start_line <= self.start_line <= page.end_line:
-                return replace(self, page=page.number, page_start_line=page.line_on_page(self.start_line),
-                               page_end_line=page.line_on_page(self.end_line))
-        return self
+        """This citation with its pages filled in from its document's ``pages`` (unchanged when unpaged)."""
+        first = next((p for p in pages if p.start_line <= self.start_line <= p.end_line), None)
+        if first is None:
+            return self
+        last = next((p for p in pages if p.start_line <= self.end_line <= p.end_line), first)
+        return replace(self, page=first.number, page_start_line=first.line_on_page(self.start_line),
+                       page_end_line=last.line_on_page(self.end_line), end_page=last.number)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

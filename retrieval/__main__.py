@@ -50,8 +50,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print(answer.text)
         for cit in answer.citations:
-            where = (f"page {cit.page}, lines {cit.page_start_line}-{cit.page_end_line}" if cit.page is not None
-                     else f"lines {cit.start_line}-{cit.end_line}")
+            where = f"lines {cit.start_line}-{cit.end_line}"
+            if cit.page is not None:
+                where = (f"page {cit.page}, lines {cit.page_start_line}-{cit.page_end_line}" if cit.end_page == cit.page
+                         else f"page {cit.page} line {cit.page_start_line} - page {cit.end_page} line {cit.page_end_line}")
             print(f"[{cit.n}] {cit.source}, {cit.section}, {where}")
         return 0
 

@@ -43,6 +43,8 @@ def test_a_citation_reads_its_page_and_the_lines_on_that_page() -> None:
     assert (c.page, c.page_start_line, c.page_end_line) == (2, 12, 14)
     assert c.where() == "หน้า 2 บรรทัด 12–14"
     assert c.to_dict()["start_line"] == 52 and c.to_dict()["page"] == 2  # document lines kept, page added
+    across = Citation(1, "plan.pdf", "สพม.ทดสอบ", "วิสัยทัศน์", 39, 42, "ข้อความ").on_pages(pages)
+    assert across.where() == "หน้า 1 บรรทัด 39 – หน้า 2 บรรทัด 2" and across.end_page == 2
     plain = Citation(1, "plan.txt", "สพม.ทดสอบ", "วิสัยทัศน์", 5, 5, "ข้อความ")
     assert plain.on_pages(()) == plain and plain.where() == "บรรทัด 5"
 
@@ -238,3 +240,19 @@ def test_a_text_passage_comes_from_the_index_with_its_context_and_a_stale_quote_
     assert stale.rows == ((5, "ข้อความเดิม", True),) and "เปลี่ยนไป" in stale.note
     lexical.delete_document("plan.txt")
     assert lexical.line_count("plan.txt") == 0 and passage(c, tmp_path / "no-corpus", index=lexical).note
+
+
+def test_a_quote_across_a_page_break_is_numbered_on_each_page(tmp_path: Path) -> None:
+    from ingest.lexical import LexicalIndex
+    from planqa.types import SourceDoc
+    from webui.render import citation_html, passage
+
+    lines = tuple(f"บรรทัดที่ {n}" for n in range(1, 11))
+    pages = (PageInfo(1, 1, 5), PageInfo(2, 6, 10))
+    lexical = LexicalIndex(tmp_path / "lexical.sqlite3")
+    lexical.put_lines(SourceDoc("plan.pdf", lines, "pdf", "binary", "0" * 64, pages))
+    c = Citation(1, "plan.pdf", "สพม.ทดสอบ", "", 5, 6, "บรรทัดที่ 5\nบรรทัดที่ 6").on_pages(lexical.pages_of("plan.pdf"))
+    p = passage(c, tmp_path, index=lexical)
+    assert p.page == 1 and [(n, quoted) for n, _, quoted in p.rows] == [(1, False), (2, False), (3, False), (4, False),
+                                                                          (5, True), (1, True)]
+    assert "หน้า 1 บรรทัด 5 – หน้า 2 บรรทัด 1" in citation_html(c, tmp_path, index=lexical)

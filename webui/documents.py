@@ -32,7 +32,7 @@ from ingest.offices import parse_office_name
 from ingest.pipeline import discover, load_catalogue, office_conflicts, run
 from planqa.errors import PlanQAError, UnreadableDocument
 from planqa.settings import Settings
-from planqa.types import IngestReport, Progress
+from planqa.types import Citation, IngestReport, Progress
 from webui.escape import markdown_text
 
 log = logging.getLogger(__name__)
@@ -155,10 +155,13 @@ class DocumentManager:
         if not chunks:
             return f"ไฟล์ {markdown_text(source)} ยังไม่มีส่วนในดัชนี"
         lines = [f"**{markdown_text(source)}** — {len(chunks)} ส่วน"]
+        pages = self.index.lexical.pages_of(source)
         for c in chunks:
             body = " ".join(c.text.split())
             body = body if len(body) <= limit else body[:limit] + "…"
             span = f"บรรทัด {c.start_line}–{c.end_line}"
+            if pages:  # a PDF: where the reader finds it, page and lines on the page
+                span = Citation(0, source, c.office, c.section, c.start_line, c.end_line, "").on_pages(pages).where()
             lines.append(f"- **{markdown_text(c.section or 'ส่วนนำ')}** ({span}): {markdown_text(body)}")
         return "\n".join(lines)
 

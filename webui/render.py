@@ -131,12 +131,14 @@ def _stored_passage(c: Citation, index: LexicalIndex, context: int) -> Passage |
     if not _same([s.text for s in quoted], c.text):
         return Passage(())
     page = next((p for p in index.pages_of(c.source) if p.start_line <= c.start_line <= p.end_line), None)
+    # a span running onto the next page shows its lines there too, each numbered on its own page
     if page is None:
         around = index.lines_of(c.source, max(1, c.start_line - context), c.end_line + context)
         return Passage(tuple((s.line, s.text, c.start_line <= s.line <= c.end_line) for s in around))
     first = max(page.start_line, min(c.start_line - context, page.end_line - MAX_PAGE_LINES + 1))
     last = max(min(page.end_line, first + MAX_PAGE_LINES - 1), c.end_line)
-    rows = tuple((page.line_on_page(s.line), s.text, c.start_line <= s.line <= c.end_line)
+    pages = {p.number: p for p in index.pages_of(c.source)}
+    rows = tuple((pages.get(s.page or 0, page).line_on_page(s.line), s.text, c.start_line <= s.line <= c.end_line)
                  for s in index.lines_of(c.source, first, last))
     return Passage(rows, page=page.number)
 
