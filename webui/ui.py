@@ -289,7 +289,7 @@ def _api(services: Services) -> None:
     @user_errors
     def search(question: str, k: int = 10, offices: list[str] | None = None) -> list[dict[str, Any]]:
         """Ranked passages (Hit.to_dict())."""
-        return [h.to_dict() for h in services.qa.search(question, k=int(k), offices=offices)]
+        return [h.to_dict() for h in services.qa.search(question, k=k, offices=offices)]
 
     @user_errors
     def ingest(full: bool = False) -> dict[str, Any]:
