@@ -101,7 +101,8 @@ def _set_path(name: str) -> Path:
 
 
 def assign_folds(cases: Sequence[Case], folds: int, seed: int) -> dict[str, int]:
-    """Fold of each question: shuffled within its kind, dealt round-robin (stratified, grouped by question)."""
+    """Fold of each question: shuffled within its kind, dealt round-robin (stratified; each case id is
+    its own group, so paraphrases written as separate cases may land in different folds)."""
     rng = random.Random(seed)
     by_kind: dict[str, list[Case]] = {}
     for c in cases:
