@@ -290,9 +290,9 @@ class PlanIndex:
 
     def store(self) -> VectorStore:
         """The index as one LangChain vector store (``ingest/paired_store.py``)."""
-        from ingest.paired_store import PairedStore
+        from ingest.paired_store import IndexingTarget
 
-        return PairedStore(self)
+        return IndexingTarget(self)
 
     # ---- writes -------------------------------------------------------------
     def index_chunks(self, chunks: Sequence[Chunk], batch_size: int = WRITE_BATCH) -> dict[str, int]:
