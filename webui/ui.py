@@ -18,7 +18,7 @@ from starlette.middleware import Middleware
 
 from ingest.loaders import SUPPORTED_SUFFIXES
 from planqa.errors import PlanQAError
-from planqa.types import Progress
+from planqa.types import AbstainReason, Progress
 from retrieval.hybrid import RETRIEVERS
 from webui import history, page, render
 from webui.chat import respond, thai_error
@@ -282,7 +282,7 @@ def _api(services: Services) -> None:
         ingest runs it waits for it (up to a minute), then answers "indexing" with the progress."""
         if not services.wait_for_first_ingest(API_WAIT_S):
             return {"question": question, "text": services.progress_text(), "abstained": True,
-                    "abstain_reason": "indexing", "citations": [], "hits": [], "notes": ["indexing"],
+                    "abstain_reason": AbstainReason.INDEXING.value, "citations": [], "hits": [], "notes": [AbstainReason.INDEXING.value],
                     "rewritten_question": ""}
         return services.qa.answer(question, history=history or None, offices=offices).to_dict()
 
