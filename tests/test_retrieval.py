@@ -181,3 +181,12 @@ def test_cli_refuses_a_k_below_one_in_one_line(seed_settings, k: str) -> None:  
                          capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip().splitlines() == [f"error: k must be from 1 to {MAX_K}, not {k}"]
+
+
+def test_office_of_maps_every_indexed_file_to_the_office_its_chunks_carry(svc) -> None:  # type: ignore[no-untyped-def]
+    from evals.cases import SEED_PLANS
+
+    office_of = svc.index.office_of()
+    assert set(office_of) == {p.name for p in SEED_PLANS.iterdir() if p.is_file()}
+    hit = svc.search("วิสัยทัศน์ของ สพม.มุกดาหาร", k=1)[0]
+    assert office_of[hit.chunk.source] == hit.chunk.office == "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษามุกดาหาร"
