@@ -77,7 +77,7 @@ def gather_all(settings: Settings, sets: Sequence[str], folds: int, seed: int,
     ingest_run(settings)
     svc = Service(settings)
     svc.warm_up()
-    office_of = {d["source"]: d["office"] for d in svc.index.lexical.documents()}
+    office_of = svc.index.office_of()
     named = [(name, c) for name in sets for c in load_cases(_set_path(name))]
     fold_of = assign_folds([c for _, c in named], folds, seed)
     out = []
@@ -101,7 +101,8 @@ def _set_path(name: str) -> Path:
 
 
 def assign_folds(cases: Sequence[Case], folds: int, seed: int) -> dict[str, int]:
-    """Fold of each question: shuffled within its kind, dealt round-robin (stratified, grouped by question)."""
+    """Fold of each question: shuffled within its kind, dealt round-robin (stratified; each case id is
+    its own group, so paraphrases written as separate cases may land in different folds)."""
     rng = random.Random(seed)
     by_kind: dict[str, list[Case]] = {}
     for c in cases:

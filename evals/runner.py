@@ -211,7 +211,7 @@ def run_cases(
 
     svc = get_service(settings)
     svc.warm_up()
-    office_of = {d["source"]: d["office"] for d in svc.index.lexical.documents()}
+    office_of = svc.index.office_of()
     return evaluate(
         cases,
         lambda q, kk: svc.search(q, k=kk, retriever=retriever),

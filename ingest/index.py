@@ -288,11 +288,15 @@ class PlanIndex:
         self._unit_words.clear()
         self._term_vectors = ([], np.zeros((0, 0), dtype=np.float32))
 
+    def office_of(self) -> dict[str, str]:
+        """Each indexed file's office: corpus-relative source -> office name."""
+        return {d["source"]: d["office"] for d in self.lexical.documents()}
+
     def store(self) -> VectorStore:
         """The index as one LangChain vector store (``ingest/paired_store.py``)."""
-        from ingest.paired_store import PairedStore
+        from ingest.paired_store import IndexingTarget
 
-        return PairedStore(self)
+        return IndexingTarget(self)
 
     # ---- writes -------------------------------------------------------------
     def index_chunks(self, chunks: Sequence[Chunk], batch_size: int = WRITE_BATCH) -> dict[str, int]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -114,50 +115,48 @@ class LexicalIndex:
         return self._conn()
 
     # ---- writes -----------------------------------------------------------
-    def upsert(self, chunks: Sequence[Chunk], tokens: Sequence[list[str]] | None = None) -> None:
-        """Insert or replace chunks (and their tokens) by id, atomically; their units' vectors and
-        words come later (``put_unit_vectors``)."""
-        if tokens is None:
-            tokens = [tokenize(c.embed_text) for c in chunks]
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the write lock: committed at the end, rolled back on any error."""
         with self._write_lock:
             conn = self._writing()
             conn.execute("BEGIN IMMEDIATE")
             try:
-                self._delete_ids(conn, [c.id for c in chunks])
-                for chunk, toks in zip(chunks, tokens):
-                    cur = conn.execute(
-                        "INSERT INTO chunks (id, source, office, section, section_kind, items, start_line,"
-                        " end_line, text, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                        (
-                            chunk.id,
-                            chunk.source,
-                            chunk.office,
-                            chunk.section,
-                            chunk.section_kind,
-                            ",".join(chunk.items),
-                            chunk.start_line,
-                            chunk.end_line,
-                            chunk.text,
-                            chunk.content_hash,
-                        ),
-                    )
-                    conn.execute("INSERT INTO fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, " ".join(toks)))
+                yield conn
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
 
+    def upsert(self, chunks: Sequence[Chunk], tokens: Sequence[list[str]] | None = None) -> None:
+        """Insert or replace chunks (and their tokens) by id, atomically; their units' vectors and
+        words come later (``put_unit_vectors``)."""
+        if tokens is None:
+            tokens = [tokenize(c.embed_text) for c in chunks]
+        with self._transaction() as conn:
+            self._delete_ids(conn, [c.id for c in chunks])
+            for chunk, toks in zip(chunks, tokens):
+                cur = conn.execute(
+                    "INSERT INTO chunks (id, source, office, section, section_kind, items, start_line,"
+                    " end_line, text, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        chunk.id,
+                        chunk.source,
+                        chunk.office,
+                        chunk.section,
+                        chunk.section_kind,
+                        ",".join(chunk.items),
+                        chunk.start_line,
+                        chunk.end_line,
+                        chunk.text,
+                        chunk.content_hash,
+                    ),
+                )
+                conn.execute("INSERT INTO fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, " ".join(toks)))
+
     def delete(self, ids: Iterable[str]) -> int:
-        with self._write_lock:
-            conn = self._writing()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                n = self._delete_ids(conn, list(ids))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        return n
+        with self._transaction() as conn:
+            return self._delete_ids(conn, list(ids))
 
     @staticmethod
     def _delete_ids(conn: sqlite3.Connection, ids: list[str]) -> int:
@@ -175,9 +174,7 @@ class LexicalIndex:
         return n
 
     def clear(self) -> None:
-        with self._write_lock:
-            conn = self._writing()
-            conn.execute("BEGIN IMMEDIATE")
+        with self._transaction() as conn:
             conn.execute("DELETE FROM fts")
             conn.execute("DELETE FROM chunks")
             conn.execute("DELETE FROM documents")
@@ -187,7 +184,6 @@ class LexicalIndex:
             conn.execute("DELETE FROM document_lines")
             conn.execute("DELETE FROM document_pages")
             conn.execute("DELETE FROM meta WHERE key != 'schema'")
-            conn.execute("COMMIT")
 
     # ---- reads ------------------------------------------------------------
     def search(self, query_tokens: list[str], k: int, offices: Sequence[str] | None = None) -> list[tuple[str, float]]:
@@ -282,16 +278,13 @@ class LexicalIndex:
     def put_term_vectors(self, terms: Sequence[str], vectors: Any) -> None:
         """Store unit float32 vectors of ``terms`` (rows of ``vectors``)."""
         rows = [(t, v.astype("float32").tobytes()) for t, v in zip(terms, vectors)]
-        with self._write_lock:
-            conn = self._writing()
-            conn.execute("BEGIN IMMEDIATE")
+        with self._transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO term_vectors VALUES (?, ?)", rows)
-            conn.execute("COMMIT")
 
     def prune_term_vectors(self) -> int:
         """Forget the vectors of terms no chunk holds any more."""
-        with self._write_lock:
-            cur = self._writing().execute("DELETE FROM term_vectors WHERE term NOT IN (SELECT term FROM fts_vocab)")
+        with self._transaction() as conn:
+            cur = conn.execute("DELETE FROM term_vectors WHERE term NOT IN (SELECT term FROM fts_vocab)")
             return int(cur.rowcount or 0)
 
     def term_vectors(self) -> tuple[list[str], bytes, int]:
@@ -322,9 +315,7 @@ class LexicalIndex:
 
     def put_unit_vectors(self, vectors: dict[str, np.ndarray], words: dict[str, tuple[str, ...]] | None = None) -> None:
         """Store units' vectors (and their words: one string a unit, see ``Chunk.unit_words``)."""
-        with self._write_lock:
-            conn = self._writing()
-            conn.execute("BEGIN IMMEDIATE")
+        with self._transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO unit_vectors VALUES (?, ?, ?)",
                              [(cid, len(v), np.asarray(v, dtype=np.float16).tobytes()) for cid, v in vectors.items()])
             conn.executemany("INSERT OR REPLACE INTO unit_words VALUES (?, ?)",
@@ -332,7 +323,6 @@ class LexicalIndex:
             # what was prepared for chunks that were not written after all has no chunk to belong to
             conn.execute("DELETE FROM unit_vectors WHERE chunk_id NOT IN (SELECT id FROM chunks)")
             conn.execute("DELETE FROM unit_words WHERE chunk_id NOT IN (SELECT id FROM chunks)")
-            conn.execute("COMMIT")
 
     # ---- documents and meta ---------------------------------------------------
     def put_document(self, row: dict[str, Any]) -> None:

@@ -51,8 +51,11 @@ def document_to_chunk(doc: Document) -> Chunk:
     )
 
 
-class PairedStore(VectorStore):
+class IndexingTarget(VectorStore):
     """Writes go to Chroma and the lexical index together, by the same ids.
+
+    Not a public vector store: it is the target of LangChain's indexing API and nothing else
+    (documents must come from ``chunk_to_document``; see the README, "LangChain").
 
     LangChain's ``index()`` drives this store, so the record manager sees one
     destination and both halves always receive the same adds and deletes.
@@ -99,5 +102,5 @@ class PairedStore(VectorStore):
 
     @classmethod
     def from_texts(cls, texts: list[str], embedding: Embeddings, metadatas: list[dict[Any, Any]] | None = None,
-                   **kwargs: Any) -> PairedStore:
-        raise TypeError("PairedStore is opened through PlanIndex, not built from texts")
+                   **kwargs: Any) -> IndexingTarget:
+        raise TypeError("IndexingTarget is opened through PlanIndex, not built from texts")

@@ -29,9 +29,10 @@ class IndexBusy(PlanQAError):
     """Another process is writing the index."""
 
 
-class InvalidInput(PlanQAError):
+class InvalidInput(PlanQAError, ValueError):
     """A question or a parameter that cannot be used: the message says which and why,
-    in English (logs, CLI) and in Thai (``thai``, for the web app)."""
+    in English (logs, CLI) and in Thai (``thai``, for the web app). A ValueError too, as callers
+    through LangChain expect."""
 
     def __init__(self, message: str, thai: str) -> None:
         super().__init__(message)

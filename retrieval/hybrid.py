@@ -1,14 +1,14 @@
 """Hybrid retrieval: dense (Chroma, through PlanIndex) + BM25 (FTS5), in four stages:
 
-fuse (convex or RRF) -> boost (the asked section and item) -> rerank (a seam,
-empty by default) -> diversify (per office, for "which office ..." questions).
+fuse (convex or RRF) -> boost (the asked section and item) -> filter (an explicit section
+choice) -> diversify (per office, for "which office ..." questions).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -40,8 +40,6 @@ class Retriever(StrEnum):
 
 
 RETRIEVERS: tuple[str, ...] = tuple(r.value for r in Retriever)
-# (query, hits best first) -> hits best first: a cross-encoder would plug in here
-Reranker = Callable[[Query, list[Hit]], list[Hit]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +67,10 @@ class FusionWeights:
 class HybridSearcher:
     """Ranks chunks for a parsed Query with one of the three retrievers."""
 
-    def __init__(self, ix: PlanIndex, weights: FusionWeights | None = None, candidate_k: int = 50,
-                 reranker: Reranker | None = None) -> None:
+    def __init__(self, ix: PlanIndex, weights: FusionWeights | None = None, candidate_k: int = 50) -> None:
         self.ix = ix
         self.weights = weights or FusionWeights()
         self.candidate_k = candidate_k
-        self.reranker = reranker
 
     def search(
         self,
@@ -93,8 +89,6 @@ class HybridSearcher:
         hits = self._boost(query, self._fuse(dense, lexical, chunks), tuple(sections) or query.section_kinds)
         if sections:  # an explicit section choice is a filter, an asked section only a boost
             hits = [h for h in hits if h.chunk.section_kind in sections]
-        if self.reranker is not None:
-            hits = self.reranker(query, hits)
         if query.wants_many_offices and not scope:
             hits = diversify(hits, self.weights.per_office_cap)
         return hits[:k]

@@ -7,10 +7,12 @@ from typing import Any
 
 from planqa.errors import InvalidInput
 from retrieval.followup import history_questions
+from retrieval.hybrid import RETRIEVERS, Retriever
 from retrieval.query import KnownOffice
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY = 20  # earlier questions kept (the last ones); each is capped like a question
+MAX_K = 100  # passages one search may return (Settings.top_k has the same bound)
 
 
 def text(value: Any, what: str, thai: str) -> str:
@@ -23,6 +25,38 @@ def text(value: Any, what: str, thai: str) -> str:
         raise InvalidInput(f"the {what} is not valid Unicode text (it holds bytes that are not UTF-8)",
                            f"{thai}มีอักขระที่ไม่ถูกต้อง (ไม่ใช่ UTF-8)") from None
     return value
+
+
+def k(value: Any, default: int) -> int:
+    """How many passages: a whole number from 1 to ``MAX_K``; ``None`` means ``default``."""
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer() and 1 <= value <= MAX_K:
+            return int(value)
+        raise InvalidInput(f"k must be a whole number from 1 to {MAX_K}, not {str(value)[:40]!r}",
+                           f"จำนวนผลลัพธ์ (k) ต้องเป็นจำนวนเต็มตั้งแต่ 1 ถึง {MAX_K}")
+    if not 1 <= value <= MAX_K:
+        raise InvalidInput(f"k must be from 1 to {MAX_K}, not {value}",
+                           f"จำนวนผลลัพธ์ (k) ต้องอยู่ระหว่าง 1 ถึง {MAX_K} (ได้รับ {value})")
+    return value
+
+
+def retriever(value: Any) -> Retriever:
+    """Which ranking: one of ``RETRIEVERS``."""
+    if not isinstance(value, str) or value not in RETRIEVERS:
+        raise InvalidInput(f"retriever {str(value)[:40]!r} is not one of {', '.join(RETRIEVERS)}",
+                           f"วิธีค้นคืนต้องเป็นหนึ่งใน {', '.join(RETRIEVERS)}")
+    return Retriever(value)
+
+
+def sections(value: Any) -> tuple[str, ...]:
+    """A section filter: section headings, as text."""
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise InvalidInput("sections must be a list of section headings", "ตัวกรองหัวข้อต้องเป็นรายการชื่อหัวข้อ")
+    return tuple(dict.fromkeys(text(v, "section", "หัวข้อ") for v in value))
 
 
 def question(value: Any) -> str:

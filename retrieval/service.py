@@ -110,14 +110,15 @@ class Service:
         sections: Sequence[str] | None = None,
         retriever: str = Retriever.HYBRID,
     ) -> list[Hit]:
+        k, retriever, sections = inputs.k(k, self.settings.top_k), inputs.retriever(retriever), inputs.sections(sections)
         self.check_model()
         known = self.offices()
         query = parse_query(inputs.question(question), known)
         offices = inputs.offices(offices, known)
         expansion = self.gatherer.expansion(self.gatherer.terms(query, known))
         with self.index.rw.read():
-            return self.searcher.search(query, k=k or self.settings.top_k, retriever=retriever,
-                                        offices=offices or (), sections=sections or (), expansion=expansion)
+            return self.searcher.search(query, k=k, retriever=retriever, offices=offices, sections=sections,
+                                        expansion=expansion)
 
     def ask(
         self,
@@ -129,7 +130,7 @@ class Service:
     ) -> Ask:
         """The request, checked (InvalidInput says what is wrong), with this service's defaults filled in."""
         return Ask(inputs.question(question), inputs.history(history), inputs.offices(offices, self.offices()),
-                   Retriever.parse(retriever), k or self.settings.top_k)
+                   inputs.retriever(retriever), inputs.k(k, self.settings.top_k))
 
     def stream(self, question: str, **options: Any) -> Iterator[str | Answer]:
         """Answer text pieces as they are ready, then the final Answer (``options``: as for ``ask``)."""

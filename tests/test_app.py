@@ -172,6 +172,15 @@ def test_ask_follow_up_and_office_filter(client) -> None:  # type: ignore[no-unt
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("k", [0, -1, "abc", 1e300])
+def test_search_refuses_a_bad_k_with_a_clear_message(client, k: object) -> None:  # type: ignore[no-untyped-def]
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="จำนวนผลลัพธ์ \\(k\\) ต้อง"):
+        client.predict("วิสัยทัศน์", k, None, api_name="/search")
+
+
+@pytest.mark.slow
 def test_upload_of_an_edited_plan_changes_the_answer(server: AppServer, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from gradio_client import handle_file
 
@@ -527,3 +536,14 @@ def test_a_start_up_that_fails_before_its_first_ingest_does_not_leave_questions_
     monkeypatch.setattr(services.qa, "warm_up", broken)
     app._start(services, empty=True)
     assert not services.docs.state.running
+
+
+def test_each_error_kind_has_its_own_thai_text_and_an_unexpected_one_reveals_nothing() -> None:
+    from planqa.errors import DiskFull, IndexBusy, IndexNotReady, InvalidInput, PlanQAError
+    from webui.chat import INTERNAL_ERROR, thai_error
+
+    texts = [thai_error(e) for e in (IndexNotReady("x"), IndexBusy("x"), DiskFull("x"))]
+    assert len(set(texts)) == 3 and all(t != INTERNAL_ERROR and "x" not in t for t in texts)
+    assert thai_error(InvalidInput("bad k", "k ผิด")) == "k ผิด"
+    assert thai_error(PlanQAError("boom")) == "ดำเนินการไม่สำเร็จ: boom"
+    assert thai_error(KeyError("secret")) == INTERNAL_ERROR

@@ -41,13 +41,13 @@ if point == "embedding":
     index_mod.PlanIndex.prepare_vectors = prepare
 elif point == "chroma":
     from ingest import paired_store
-    original = paired_store.PairedStore.add_documents
+    original = paired_store.IndexingTarget.add_documents
     def add(self, documents, **kw):
         ids = kw.get("ids")
         self._ix.collection.upsert(ids=ids, embeddings=self._ix.vectors_for(ids, [d.page_content for d in documents]),
                                    documents=[d.page_content for d in documents], metadatas=[d.metadata for d in documents])
         die()
-    paired_store.PairedStore.add_documents = add
+    paired_store.IndexingTarget.add_documents = add
 elif point == "lexical":
     original = LexicalIndex.upsert
     def upsert(self, chunks, tokens=None):

@@ -137,9 +137,9 @@ def test_diversify_caps_hits_per_office(svc) -> None:  # type: ignore[no-untyped
 
 
 def test_unknown_retriever_is_refused(svc) -> None:  # type: ignore[no-untyped-def]
-    from planqa.errors import ConfigError
+    from planqa.errors import InvalidInput
 
-    with pytest.raises(ConfigError, match="not one of hybrid, dense, bm25"):
+    with pytest.raises(InvalidInput, match="not one of hybrid, dense, bm25"):
         svc.search("วิสัยทัศน์", retriever="tfidf")
 
 
@@ -165,3 +165,28 @@ def test_cli_search_json(seed_settings) -> None:  # type: ignore[no-untyped-def]
     )
     hits = json.loads(out.stdout)
     assert len(hits) == 2 and hits[0]["source"] == "000_85eb215d03d6bd52.txt"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", ["0", "-1"])
+def test_cli_refuses_a_k_below_one_in_one_line(seed_settings, k: str) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    from retrieval.inputs import MAX_K
+
+    env = {**os.environ, "PLANQA_INDEX_DIR": str(seed_settings.index_dir), "PLANQA_CORPUS_DIR": str(seed_settings.corpus_dir)}
+    out = subprocess.run([sys.executable, "-m", "retrieval", "search", "วิสัยทัศน์", f"--k={k}"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip().splitlines() == [f"error: k must be from 1 to {MAX_K}, not {k}"]
+
+
+def test_office_of_maps_every_indexed_file_to_the_office_its_chunks_carry(svc) -> None:  # type: ignore[no-untyped-def]
+    from evals.cases import SEED_PLANS
+
+    office_of = svc.index.office_of()
+    assert set(office_of) == {p.name for p in SEED_PLANS.iterdir() if p.is_file()}
+    hit = svc.search("วิสัยทัศน์ของ สพม.มุกดาหาร", k=1)[0]
+    assert office_of[hit.chunk.source] == hit.chunk.office == "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษามุกดาหาร"

@@ -111,3 +111,22 @@ def test_an_index_without_units_words_gets_them_at_the_next_ingest(fresh_setting
     report = run(fresh_settings)
     assert (report.added, report.updated) == (0, 0)
     assert lexical.ids_without_unit_words() == []
+
+
+def test_a_failed_lexical_write_rolls_back_and_the_next_write_works(tmp_path: Path) -> None:
+    import numpy as np
+
+    from ingest.lexical import LexicalIndex
+    from planqa.types import Chunk, SectionKind
+
+    lexical = LexicalIndex(tmp_path / "lexical.sqlite")
+    chunk = Chunk(id="c1", source="a.txt", office="สพม. เขต 1", section="วิสัยทัศน์", section_kind=SectionKind.NONE,
+                  items=(), start_line=1, end_line=1, text="โรงเรียนสีเขียว", content_hash="h")
+    lexical.upsert([chunk])
+    vec = np.ones((1, 4), dtype=np.float32)
+    with pytest.raises(TypeError):  # the words are not text: fails after the vectors were written
+        lexical.put_unit_vectors({"c1": vec}, words={"c1": (1,)})  # type: ignore[dict-item]
+    assert lexical.unit_vectors(["c1"]) == {}
+    lexical.put_term_vectors(["โรงเรียน"], vec)  # before: "cannot start a transaction within a transaction"
+    lexical.clear()
+    assert lexical.chunk_count() == 0

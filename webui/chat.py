@@ -29,18 +29,23 @@ FIRST_INGEST_WAIT = 120.0  # seconds a question waits for the first ingest befor
 Turn = tuple[list[Any], list[str], str, list[dict[str, Any]]]
 
 
+# what a user sees for each of our errors that has no message of its own in Thai (first match wins)
+_THAI_ERRORS: tuple[tuple[type[Exception], str], ...] = (
+    (IndexNotReady, "กำลังสร้างดัชนีใหม่ กรุณาถามอีกครั้งในอีกสักครู่"),
+    (IndexBusy, "มีการนำเข้าเอกสารอื่นกำลังทำงานอยู่ กรุณารอสักครู่แล้วลองใหม่"),
+    (DiskFull, "พื้นที่ดิสก์ของดัชนีเต็ม กรุณาแจ้งผู้ดูแลระบบ (ดัชนีเดิมยังใช้งานได้)"),
+)
+
+
 def thai_error(exc: Exception) -> str:
     """What a user sees for an exception: our own errors' message, never a trace."""
     if isinstance(exc, UploadRefused):
         return str(exc)
     if isinstance(exc, InvalidInput):
         return exc.thai
-    if isinstance(exc, IndexNotReady):
-        return "กำลังสร้างดัชนีใหม่ กรุณาถามอีกครั้งในอีกสักครู่"
-    if isinstance(exc, IndexBusy):
-        return "มีการนำเข้าเอกสารอื่นกำลังทำงานอยู่ กรุณารอสักครู่แล้วลองใหม่"
-    if isinstance(exc, DiskFull):
-        return "พื้นที่ดิสก์ของดัชนีเต็ม กรุณาแจ้งผู้ดูแลระบบ (ดัชนีเดิมยังใช้งานได้)"
+    for kind, text in _THAI_ERRORS:
+        if isinstance(exc, kind):
+            return text
     if isinstance(exc, PlanQAError):
         return f"ดำเนินการไม่สำเร็จ: {exc}"
     log.error("unexpected error", exc_info=exc)

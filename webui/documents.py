@@ -92,7 +92,6 @@ class IngestState:
     label: str = ""
     report: IngestReport | None = None
     error: str = ""
-    finished_at: float = 0.0
     step_started: float = 0.0  # when the current step (reading, embedding, writing) began
     step: str = ""
 
@@ -288,7 +287,6 @@ class DocumentManager:
             finally:
                 bar.close()
                 self.state.running = False
-                self.state.finished_at = time.time()
             self.state.report = report
             log.info(
                 "ingest done: %d seen, %d added, %d updated, %d deleted, %d skipped, %.1f s",

@@ -18,7 +18,7 @@ from starlette.middleware import Middleware
 
 from ingest.loaders import SUPPORTED_SUFFIXES
 from planqa.errors import PlanQAError
-from planqa.types import Progress
+from planqa.types import AbstainReason, Progress
 from retrieval.hybrid import RETRIEVERS
 from webui import history, page, render
 from webui.chat import respond, thai_error
@@ -282,14 +282,14 @@ def _api(services: Services) -> None:
         ingest runs it waits for it (up to a minute), then answers "indexing" with the progress."""
         if not services.wait_for_first_ingest(API_WAIT_S):
             return {"question": question, "text": services.progress_text(), "abstained": True,
-                    "abstain_reason": "indexing", "citations": [], "hits": [], "notes": ["indexing"],
+                    "abstain_reason": AbstainReason.INDEXING.value, "citations": [], "hits": [], "notes": [AbstainReason.INDEXING.value],
                     "rewritten_question": ""}
         return services.qa.answer(question, history=history or None, offices=offices).to_dict()
 
     @user_errors
     def search(question: str, k: int = 10, offices: list[str] | None = None) -> list[dict[str, Any]]:
         """Ranked passages (Hit.to_dict())."""
-        return [h.to_dict() for h in services.qa.search(question, k=int(k), offices=offices)]
+        return [h.to_dict() for h in services.qa.search(question, k=k, offices=offices)]
 
     @user_errors
     def ingest(full: bool = False) -> dict[str, Any]:

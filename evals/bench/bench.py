@@ -1,6 +1,6 @@
 """Scale and speed benchmark: ``python -m evals bench [--chunks N ...] [--json]``.
 
-For each size it writes a synthetic Thai corpus (``evals/synthetic.py``) and,
+For each size it writes a synthetic Thai corpus (``evals/bench/synthetic.py``) and,
 in a fresh child process (so peak memory is per size), measures ingest
 throughput, the re-ingest of one changed plan, query latency of the three
 retrievers and of full answers, peak RSS and the index size on disk; several

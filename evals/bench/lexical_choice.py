@@ -1,4 +1,4 @@
-"""Which BM25 engine: SQLite FTS5 (what ships, ``retrieval/lexical.py``) against bm25s, on the same tokens.
+"""Which BM25 engine: SQLite FTS5 (what ships, ``ingest/lexical.py``) against bm25s, on the same tokens.
 
 ``python -m evals.bench.lexical_choice [--sets xquad-th iapp-wiki-qa] [--synthetic 100000] [--runs 3] [--json]``
 
@@ -7,7 +7,7 @@ Both engines index exactly the token lists our index stores (``ingest.tokens.tok
 
 * the external sets (``shared/external-evals``): one passage = one document (its text, no labels);
   R@1, R@5, R@10 and MRR@10 scored as ``evals/external.py`` scores them;
-* a synthetic plan corpus of about N chunks (``evals/synthetic.py`` through our parser and chunker),
+* a synthetic plan corpus of about N chunks (``evals/bench/synthetic.py`` through our parser and chunker),
   asked ~200 clauses drawn from its own text, for speed and size only.
 
 Speed: index build, query latency p50/p95 (tokenising the query included, and the engine call alone),

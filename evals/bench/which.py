@@ -88,7 +88,7 @@ def measure(work: Path, n_docs: int, embedding: str, runs: int, say: Any) -> dic
     say(f"  which: index of {n_docs} plans ready ({report.chunks:,} chunks written, {report.seconds:.0f} s)")
     service = Service(settings)
     service.warm_up()
-    office_of = {d["source"]: d["office"] for d in service.index.lexical.documents()}
+    office_of = service.index.office_of()
     truth = {t: {office_of[f"plan_{n:06d}.txt"] for n in plans} for t, plans in held.items()}
     rows: list[dict[str, Any]] = []
     latencies: list[list[float]] = []
