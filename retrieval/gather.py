@@ -58,7 +58,7 @@ class OfficePool:
     target: Hit | None = None  # COMPARE: the chunk quoted for this office
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class Evidence:
     question: str  # as asked (capped)
     rewritten: str  # made self-contained against the history
@@ -147,9 +147,11 @@ class Gatherer:
         fact = asks_for_fact(query.normalized)
         found = fact and missing_answer_type(query.normalized, top_units) is None
         qvec = question_vector(query, mode, terms, everything, pool_hits, stats, fact, found)
-        return Evidence(question, rewritten, query, mode, terms, hits, candidates, unit_vectors, offices,
-                        office_vectors, qvec, section, section_hit, {o.name: o.short for o in known},
-                        {o.name: o.sources for o in known if len(o.sources) > 1})
+        return Evidence(
+            question=question, rewritten=rewritten, query=query, mode=mode, terms=terms, hits=hits,
+            candidates=candidates, unit_vectors=unit_vectors, offices=offices, office_vectors=office_vectors,
+            question_vector=qvec, section=section, section_hit=section_hit, short={o.name: o.short for o in known},
+            conflicts={o.name: o.sources for o in known if len(o.sources) > 1})
 
     def _with_unit_dense(self, query: Query, candidates: list[Candidate]) -> list[Candidate]:
         """The candidates with the cosine of the question and each unit."""

@@ -22,9 +22,11 @@ def _named(n: int, sentence: str, number: str = "3") -> Named:
 
 
 def _write(named: list[Named]) -> tuple[list[str], Writer]:
-    ev = Evidence("สำนักงานใดเน้นการป้องกันการจมน้ำ", "", Query("สำนักงานใดเน้นการป้องกันการจมน้ำ", "สำนักงานใดเน้นการป้องกันการจมน้ำ"), Mode.WHICH,
-                  [], [], [], np.zeros((0, 0)), [], np.zeros((0, 0)), [], [], None,
-                  {n.office: f"สพป.เลย เขต {i}" for i, n in enumerate(named, 1)})
+    question = "สำนักงานใดเน้นการป้องกันการจมน้ำ"
+    ev = Evidence(question=question, rewritten="", query=Query(question, question), mode=Mode.WHICH, terms=[],
+                  hits=[], candidates=[], unit_vectors=np.zeros((0, 0)), offices=[], office_vectors=np.zeros((0, 0)),
+                  question_vector=[], section=[], section_hit=None,
+                  short={n.office: f"สพป.เลย เขต {i}" for i, n in enumerate(named, 1)})
     writer = Writer(ev, english=False)
     d = Decision(Mode.WHICH, 0.9)
     d.offices = named
