@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ingest.index import DOCUMENTS_VERSION, PlanIndex
 from planqa.settings import Settings
@@ -23,6 +23,9 @@ from retrieval.policy import AnswerPolicy, load_policy
 from retrieval.query import KnownOffice, known_offices, parse_query
 from retrieval.support import Weigher, nouns
 from retrieval.terms import TermMatcher
+
+if TYPE_CHECKING:
+    from retrieval.stance import Stance
 
 _SERVICES: dict[str, Service] = {}
 _LOCK = threading.Lock()
@@ -137,6 +140,12 @@ class Service:
         with self.index.rw.read():  # one consistent index for the evidence
             base = self.answerer.extractive(ask)
         yield from self.answerer.finish(base, ask)
+
+    def support(self, office: str, topic: str) -> Stance:
+        """How far ``office``'s own plan supports ``topic`` (``retrieval.stance.support``)."""
+        from retrieval.stance import support
+
+        return support(self, office, topic)
 
     def answer(self, question: str, **options: Any) -> Answer:
         """The final Answer of ``stream`` (``options``: history, offices, retriever, k)."""
