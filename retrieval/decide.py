@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planqa.types import AbstainReason
-from retrieval.evidence import Unit, asks_for_fact, missing_answer_type
+from planqa.types import AbstainReason, Hit
+from retrieval.evidence import Unit
 from retrieval.features import Candidate
 from retrieval.gather import Evidence, OfficePool, whole
 from retrieval.modes import Mode
@@ -37,6 +37,10 @@ class Decision:
     absent: tuple[str, ...] = ()  # topic words in no plan (for AbstainReason.TOPIC)
     quotes: list[Unit] = field(default_factory=list)  # LOOKUP and SECTION
     offices: list[Named] = field(default_factory=list)  # WHICH, WHICH_HAVE, COMPARE
+    related: list[Hit] = field(default_factory=list)  # an abstention: the sections shown as close to the question
+
+
+RELATED_DENSE = 0.8  # an abstention names a top section as related when its chunk cosine reaches this
 
 
 def decide(ev: Evidence, policy: AnswerPolicy) -> Decision:
@@ -63,9 +67,8 @@ def decide(ev: Evidence, policy: AnswerPolicy) -> Decision:
 def _abstain(d: Decision, ev: Evidence) -> Decision:
     """Abstain, saying why: the kind of fact asked is in no quote, a topic is in no plan, or weak support."""
     absent = tuple(t.word for t in ev.terms if t.absent)
-    top = [c.unit for c in sorted(ev.candidates, key=lambda c: -c.support.soft)[:10]]
-    missing = missing_answer_type(ev.query.normalized, top) if asks_for_fact(ev.query.normalized) else None
-    d.abstain = missing or (AbstainReason.TOPIC if absent else AbstainReason.WEAK)
+    d.abstain = ev.missing_fact or (AbstainReason.TOPIC if absent else AbstainReason.WEAK)
+    d.related = [h for h in ev.hits[:2] if h.dense_score is None or h.dense_score >= RELATED_DENSE]
     d.absent = absent if d.abstain is AbstainReason.TOPIC else ()
     d.quotes, d.offices = [], []
     return d

@@ -75,6 +75,14 @@ class PoolStats:
         )
 
 
+def row(values: dict[str, float], names: tuple[str, ...]) -> list[float]:
+    """The values in the order of ``names``, refused unless they name exactly those features."""
+    if values.keys() != set(names):
+        missing, extra = sorted(set(names) - values.keys()), sorted(values.keys() - set(names))
+        raise ValueError(f"feature row does not match its names: missing {missing}, unexpected {extra}")
+    return [float(values[n]) for n in names]
+
+
 def _min_word(s: Support) -> float:
     return min(s.words) if s.words else 0.0
 
@@ -101,14 +109,24 @@ def _lex(hit: Hit, pool: PoolStats) -> float:
 def unit_vector(c: Candidate, query: Query, terms: Sequence[Term], pool: PoolStats) -> list[float]:
     s, hit = c.support, c.hit
     dense = hit.dense_score or 0.0
-    return [
-        s.exact, s.soft, s.title, s.soft - pool.best_soft, _min_word(s), noun_support(terms, [c])[0], c.dense,
-        c.dense - pool.best_unit_dense, dense, dense - pool.best_dense, _lex(hit, pool), 1.0 / c.rank,
-        float(bool(query.section_kinds) and hit.chunk.section_kind in query.section_kinds),
-        float(bool(query.section_kinds)),
-        float(bool(query.item_numbers) and c.unit.item in query.item_numbers),
-        math.log1p(len(terms)),
-    ]
+    return row({
+        "exact": s.exact,
+        "soft": s.soft,
+        "title": s.title,
+        "soft_gap": s.soft - pool.best_soft,
+        "min_word": _min_word(s),
+        "noun_cover": noun_support(terms, [c])[0],
+        "unit_dense": c.dense,
+        "unit_dense_gap": c.dense - pool.best_unit_dense,
+        "dense": dense,
+        "dense_gap": dense - pool.best_dense,
+        "lex": _lex(hit, pool),
+        "inv_rank": 1.0 / c.rank,
+        "section_match": float(bool(query.section_kinds) and hit.chunk.section_kind in query.section_kinds),
+        "asked_section": float(bool(query.section_kinds)),
+        "item_match": float(bool(query.item_numbers) and c.unit.item in query.item_numbers),
+        "n_terms": math.log1p(len(terms)),
+    }, UNIT_FEATURES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,31 +161,31 @@ def office_vector(candidates: Sequence[Candidate], office_rank: int, query: Quer
     strongest = max(candidates, key=lambda c: (c.support.soft, c.hit.dense_score or 0.0), default=None)
     in_section = [c.support.soft for c in candidates if c.hit.chunk.section_kind in query.section_kinds]
     cover, weakest = noun_support(terms, candidates)
-    return [
-        best,
-        max((c.support.exact for c in candidates), default=0.0),
-        max((_min_word(c.support) for c in candidates), default=0.0),
-        cover,
-        weakest,
-        best - best_office_soft,
-        softs[1] if len(softs) > 1 else 0.0,
-        max(in_section, default=0.0) if query.section_kinds else best,  # support where the question asks for it
-        best_unit,
-        best_unit - pool.best_unit_dense,
-        1.0 / PoolRanks.rank(best_unit, ranks.dense),
-        1.0 / PoolRanks.rank(best, ranks.soft),
-        float(np.mean(unit_dense[:3])) if unit_dense else 0.0,
-        best_unit - ranks.top10_dense,
-        dense,
-        (strongest.hit.dense_score or 0.0) if strongest else 0.0,  # the chunk that holds the best support
-        dense - pool.best_dense,
-        max((_lex(c.hit, pool) for c in candidates), default=0.0),
-        1.0 / office_rank,
-        math.log1p(sum(1 for x in softs if x >= 0.5)),
-        float(any(c.hit.chunk.section_kind in query.section_kinds for c in candidates) if query.section_kinds else 0),
-        math.log1p(len(terms)),
-        math.log(max(1, n_offices)),
-    ]
+    return row({
+        "best_soft": best,
+        "best_exact": max((c.support.exact for c in candidates), default=0.0),
+        "best_min_word": max((_min_word(c.support) for c in candidates), default=0.0),
+        "noun_cover": cover,
+        "min_noun": weakest,
+        "soft_gap": best - best_office_soft,
+        "second_soft": softs[1] if len(softs) > 1 else 0.0,
+        "section_soft": max(in_section, default=0.0) if query.section_kinds else best,  # support where the question asks for it
+        "unit_dense": best_unit,
+        "unit_dense_gap": best_unit - pool.best_unit_dense,
+        "unit_rank": 1.0 / PoolRanks.rank(best_unit, ranks.dense),
+        "soft_rank": 1.0 / PoolRanks.rank(best, ranks.soft),
+        "top3_unit_dense": float(np.mean(unit_dense[:3])) if unit_dense else 0.0,
+        "unit_dense_vs_top10": best_unit - ranks.top10_dense,
+        "best_dense": dense,
+        "support_dense": (strongest.hit.dense_score or 0.0) if strongest else 0.0,  # the chunk that holds the best support
+        "dense_gap": dense - pool.best_dense,
+        "best_lex": max((_lex(c.hit, pool) for c in candidates), default=0.0),
+        "inv_rank": 1.0 / office_rank,
+        "n_supporting": math.log1p(sum(1 for x in softs if x >= 0.5)),
+        "section_match": float(any(c.hit.chunk.section_kind in query.section_kinds for c in candidates) if query.section_kinds else 0),
+        "n_terms": math.log1p(len(terms)),
+        "n_offices": math.log(max(1, n_offices)),
+    }, OFFICE_FEATURES)
 
 
 def question_vector(query: Query, mode: Mode, terms: Sequence[Term], candidates: Sequence[Candidate],
@@ -177,30 +195,30 @@ def question_vector(query: Query, mode: Mode, terms: Sequence[Term], candidates:
     agree = any(h.chunk.id == top_dense_id and (h.lexical_rank or 99) <= 3 for h in hits)
     cover, weakest = noun_support(terms, candidates)
     nouns = [t for t in terms if t.noun]
-    return [
-        pool.best_soft,
-        max((c.support.exact for c in candidates), default=0.0),
-        max((_min_word(c.support) for c in candidates), default=0.0),
-        cover,
-        weakest,
-        pool.best_unit_dense,
-        pool.best_unit_dense - pool.mean_unit_dense,
-        pool.best_dense,
-        pool.best_dense - pool.mean_dense,
-        _lex(hits[0], pool) if hits else 0.0,
-        sum(t.weight * (1.0 - t.best_neighbour) for t in terms if t.unseen_noun) / weight,
-        sum(1.0 - t.best_neighbour for t in nouns if not t.in_corpus) / max(1, len(nouns)),
-        float(any(t.absent for t in terms)),
-        sum(t.weight for t in terms if t.in_corpus) / weight,
-        math.log1p(len(terms)),
-        math.log1p(len(nouns)),
-        float(bool(query.section_kinds)),
-        float(any(h.chunk.section_kind in query.section_kinds for h in hits[:5]) if query.section_kinds else 0),
-        float(asks_fact),
-        float(fact_found),
-        float(mode in (Mode.WHICH, Mode.WHICH_HAVE)),
-        float(mode is Mode.COMPARE),
-        float(mode is Mode.SECTION),
-        float(query.english),
-        float(agree),
-    ]
+    return row({
+        "best_soft": pool.best_soft,
+        "best_exact": max((c.support.exact for c in candidates), default=0.0),
+        "best_min_word": max((_min_word(c.support) for c in candidates), default=0.0),
+        "noun_cover": cover,
+        "min_noun": weakest,
+        "unit_dense": pool.best_unit_dense,
+        "unit_dense_spread": pool.best_unit_dense - pool.mean_unit_dense,
+        "top_dense": pool.best_dense,
+        "dense_spread": pool.best_dense - pool.mean_dense,
+        "best_lex": _lex(hits[0], pool) if hits else 0.0,
+        "absent_share": sum(t.weight * (1.0 - t.best_neighbour) for t in terms if t.unseen_noun) / weight,
+        "absent_nouns": sum(1.0 - t.best_neighbour for t in nouns if not t.in_corpus) / max(1, len(nouns)),
+        "any_absent": float(any(t.absent for t in terms)),
+        "in_corpus_share": sum(t.weight for t in terms if t.in_corpus) / weight,
+        "n_terms": math.log1p(len(terms)),
+        "n_nouns": math.log1p(len(nouns)),
+        "asked_section": float(bool(query.section_kinds)),
+        "section_found": float(any(h.chunk.section_kind in query.section_kinds for h in hits[:5]) if query.section_kinds else 0),
+        "asks_fact": float(asks_fact),
+        "fact_found": float(fact_found),
+        "mode_which": float(mode in (Mode.WHICH, Mode.WHICH_HAVE)),
+        "mode_compare": float(mode is Mode.COMPARE),
+        "mode_section": float(mode is Mode.SECTION),
+        "english": float(query.english),
+        "agree": float(agree),
+    }, QUESTION_FEATURES)

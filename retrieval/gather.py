@@ -18,7 +18,7 @@ import numpy as np
 
 from ingest.sections import WHOLE_KINDS
 from ingest.units import quotable
-from planqa.types import Chunk, Hit, Query
+from planqa.types import AbstainReason, Chunk, Hit, Query
 from retrieval.evidence import Unit, asks_for_fact, content_tokens, missing_answer_type, units_of
 from retrieval.features import (
     Candidate,
@@ -58,7 +58,7 @@ class OfficePool:
     target: Hit | None = None  # COMPARE: the chunk quoted for this office
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class Evidence:
     question: str  # as asked (capped)
     rewritten: str  # made self-contained against the history
@@ -75,6 +75,8 @@ class Evidence:
     section_hit: Hit | None
     short: dict[str, str]  # office name -> short name
     conflicts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # office -> the documents that claim it
+    asks_fact: bool = False  # the question asks for a figure, a person, a contact or a date
+    missing_fact: AbstainReason | None = None  # that kind of fact is in none of the best units of the pool
 
 
 class Gatherer:
@@ -145,11 +147,14 @@ class Gatherer:
         office_vectors = np.asarray([o.vector for o in offices], dtype=np.float64)
         top_units = [c.unit for c in sorted(everything, key=lambda c: -c.support.soft)[:10]]
         fact = asks_for_fact(query.normalized)
-        found = fact and missing_answer_type(query.normalized, top_units) is None
+        missing = missing_answer_type(query.normalized, top_units) if fact else None  # the one check, on one pool
+        found = fact and missing is None
         qvec = question_vector(query, mode, terms, everything, pool_hits, stats, fact, found)
-        return Evidence(question, rewritten, query, mode, terms, hits, candidates, unit_vectors, offices,
-                        office_vectors, qvec, section, section_hit, {o.name: o.short for o in known},
-                        {o.name: o.sources for o in known if len(o.sources) > 1})
+        return Evidence(
+            question=question, rewritten=rewritten, query=query, mode=mode, terms=terms, hits=hits,
+            candidates=candidates, unit_vectors=unit_vectors, offices=offices, office_vectors=office_vectors,
+            question_vector=qvec, section=section, section_hit=section_hit, short={o.name: o.short for o in known},
+            conflicts={o.name: o.sources for o in known if len(o.sources) > 1}, asks_fact=fact, missing_fact=missing)
 
     def _with_unit_dense(self, query: Query, candidates: list[Candidate]) -> list[Candidate]:
         """The candidates with the cosine of the question and each unit."""

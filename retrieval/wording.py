@@ -111,7 +111,7 @@ class Writer:
 
     def lines(self, d: Decision) -> list[str]:
         if d.abstain is not None:
-            return self.abstention(d.abstain, d.absent)
+            return self.abstention(d.abstain, d.absent, d.related)
         return self._answer(d) + self._conflict_notes()
 
     def _conflict_notes(self) -> list[str]:
@@ -201,11 +201,10 @@ class Writer:
             lines.append(str(self.p["more"]).format(n=len(rest), ref=self.book.cite(rest)))
         return lines
 
-    def abstention(self, why: AbstainReason, words: Sequence[str] = ()) -> list[str]:
+    def abstention(self, why: AbstainReason, words: Sequence[str] = (), related: Sequence[Hit] = ()) -> list[str]:
         missing = self.p["missing"]
         reason = missing.get(why.value, missing["weak"]).format(words=", ".join(f"“{w}”" for w in words))
         lines = [f"{self.p['abstain']} ({reason})"]
-        related = [h for h in self.ev.hits[:2] if h.dense_score is None or h.dense_score >= 0.8]
         if related:
             lines.append(str(self.p["related"]))
             for h in related:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from planqa.errors import ConfigError
-from retrieval.features import OFFICE_FEATURES, QUESTION_FEATURES, UNIT_FEATURES
+from retrieval.features import OFFICE_FEATURES, QUESTION_FEATURES, UNIT_FEATURES, row
 from retrieval.policy import DEFAULT_POLICY, AnswerPolicy, LogisticModel, Thresholds, load_policy
 
 
@@ -42,6 +42,26 @@ def test_a_policy_fitted_on_other_features_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ConfigError, match="unit model was fitted on other features.*python -m evals calibrate"):
         load_policy(path)
+
+
+@pytest.mark.parametrize("family", ["unit", "office", "answer"])
+def test_a_policy_with_the_same_features_in_another_order_is_refused(tmp_path: Path, family: str) -> None:
+    data = AnswerPolicy(_model(UNIT_FEATURES), _model(OFFICE_FEATURES), _model(QUESTION_FEATURES)).to_dict()
+    names = data["models"][family]["features"]
+    data["models"][family]["features"] = [names[1], names[0], *names[2:]]  # same names, weights now misread
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"{family} model was fitted on other features"):
+        load_policy(path)
+
+
+def test_a_feature_row_is_built_by_name_and_refuses_a_missing_or_unknown_name() -> None:
+    values = {name: float(i) for i, name in enumerate(reversed(UNIT_FEATURES))}
+    assert row(values, UNIT_FEATURES) == [values[n] for n in UNIT_FEATURES]
+    with pytest.raises(ValueError, match="missing \\['exact'\\]"):
+        row({n: 0.0 for n in UNIT_FEATURES if n != "exact"}, UNIT_FEATURES)
+    with pytest.raises(ValueError, match="unexpected \\['bogus'\\]"):
+        row({**values, "bogus": 1.0}, UNIT_FEATURES)
 
 
 @pytest.mark.parametrize("content", ["", "{", '{"version": 99}', '{"version": 1}'])

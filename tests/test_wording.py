@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ingest.units import quotable
-from planqa.types import Chunk, Query, SectionKind
+from planqa.types import AbstainReason, Chunk, Hit, Query, SectionKind
 from retrieval.decide import Decision, Named
 from retrieval.gather import Evidence
 from retrieval.modes import Mode
@@ -22,9 +22,11 @@ def _named(n: int, sentence: str, number: str = "3") -> Named:
 
 
 def _write(named: list[Named]) -> tuple[list[str], Writer]:
-    ev = Evidence("สำนักงานใดเน้นการป้องกันการจมน้ำ", "", Query("สำนักงานใดเน้นการป้องกันการจมน้ำ", "สำนักงานใดเน้นการป้องกันการจมน้ำ"), Mode.WHICH,
-                  [], [], [], np.zeros((0, 0)), [], np.zeros((0, 0)), [], [], None,
-                  {n.office: f"สพป.เลย เขต {i}" for i, n in enumerate(named, 1)})
+    question = "สำนักงานใดเน้นการป้องกันการจมน้ำ"
+    ev = Evidence(question=question, rewritten="", query=Query(question, question), mode=Mode.WHICH, terms=[],
+                  hits=[], candidates=[], unit_vectors=np.zeros((0, 0)), offices=[], office_vectors=np.zeros((0, 0)),
+                  question_vector=[], section=[], section_hit=None,
+                  short={n.office: f"สพป.เลย เขต {i}" for i, n in enumerate(named, 1)})
     writer = Writer(ev, english=False)
     d = Decision(Mode.WHICH, 0.9)
     d.offices = named
@@ -49,3 +51,12 @@ def test_a_long_list_is_one_line_an_office_with_a_shared_sentence_quoted_once() 
     assert lines[2].startswith("• สพป.เลย เขต 4 — จุดเน้น ข้อ 3:") and lines[2].endswith("…” [31]")
     assert len(writer.book.citations) == 31  # every office keeps a citation of its own
     assert {c.office for c in writer.book.citations} == {n.office for n in [*shared, *own]}
+
+
+def test_an_abstention_shows_the_related_sections_the_decision_chose_and_chooses_none_itself() -> None:
+    _, writer = _write([_named(1, SHARED)])
+    chunk = _named(1, SHARED).quotes[0].chunk
+    writer.ev.hits = [Hit(chunk, 1.0, dense_score=0.5)]  # far below any "related" cosine: the writer must not judge
+    shown = writer.lines(Decision(Mode.WHICH, 0.1, abstain=AbstainReason.WEAK, related=[writer.ev.hits[0]]))
+    assert any("สพป.เลย เขต 1 — จุดเน้น" in line for line in shown)
+    assert not any("จุดเน้น" in line for line in writer.lines(Decision(Mode.WHICH, 0.1, abstain=AbstainReason.WEAK)))
