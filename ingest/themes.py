@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
+from ingest.lexical import LexicalIndex
 from ingest.normalize import normalize_line
 from ingest.sections import SECTION_WORDS
 from ingest.tokens import _stopwords, tokenize
@@ -30,6 +32,7 @@ THEMES_KEY = "overview_themes"  # lexical meta key: {"fingerprint": ..., "themes
 MAX_WORDS = 3  # longest phrase, in words
 MIN_CHARS = 5  # shorter phrases are function words or fragments
 WIDE_SHARE = 0.8  # a phrase in more than this share of plans (of three or more) is not a theme
+log = logging.getLogger(__name__)
 _THAI_WORD = re.compile("^[\u0e01-\u0e4e]+$")
 _NOUN_PREFIXES = ("ความ", "การ")  # nominalisers: "ความปลอดภัย", "การประกัน…" are noun phrases
 
@@ -105,3 +108,22 @@ def stored(meta: str | None, plans_fingerprint: str) -> list[str] | None:
 
 def to_meta(themes: Sequence[str], plans_fingerprint: str) -> str:
     return json.dumps({"fingerprint": plans_fingerprint, "themes": list(themes)}, ensure_ascii=False)
+
+
+def refresh(lexical: LexicalIndex, limit: int = 30) -> list[str]:
+    """The default themes of the indexed plans, mined again only when a plan changed.
+
+    Args:
+        lexical: the index's lexical store (documents, chunks and meta).
+        limit: how many themes at most.
+    """
+    documents = lexical.documents()
+    stamp = fingerprint({d["source"]: d["sha256"] for d in documents})
+    kept = stored(lexical.get_meta(THEMES_KEY), stamp)
+    if kept is not None:
+        return kept
+    plans = {d["source"]: "\n".join(c.text for c in lexical.chunks_of(d["source"])) for d in documents}
+    themes = mine(plans, exclude={d["office"] for d in documents}, limit=limit)
+    lexical.set_meta(THEMES_KEY, to_meta(themes, stamp))
+    log.info("mined %d overview themes from %d plans", len(themes), len(plans))
+    return themes

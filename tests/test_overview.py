@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
+from evals.cases import SEED_PLANS
 from planqa.types import Citation
 from retrieval import overview
 from retrieval.__main__ import main
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS = SEED_PLANS
 SEEDS = sorted(p.name for p in CORPUS.glob("*.txt"))[:3]
 
 

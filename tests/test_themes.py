@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
-from pathlib import Path
+from typing import Any
 
 import pytest
 
+from evals.cases import SEED_PLANS
 from ingest.normalize import normalize_line
 from ingest.sections import SECTION_WORDS
 from ingest.themes import fingerprint, mine, stored, to_meta
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS = SEED_PLANS
 OFFICE_WORDS = ["สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา"]
 
 
@@ -54,3 +56,24 @@ def test_themes_are_refreshed_only_when_a_plan_changes(plans: dict[str, str], th
     assert fingerprint(changed) != stamp
     assert stored(meta, fingerprint(changed)) is None
     assert stored(None, stamp) is None
+
+
+@pytest.mark.slow
+def test_ingest_keeps_the_themes_with_the_index_and_mines_again_when_a_plan_changes(fresh_settings: Any) -> None:
+    from ingest.index import PlanIndex
+    from ingest.pipeline import run
+    from ingest.themes import THEMES_KEY, refresh
+
+    run(fresh_settings)
+    ix = PlanIndex(fresh_settings)
+    first = ix.lexical.get_meta(THEMES_KEY)
+    assert first is not None
+    kept = json.loads(first)["themes"]
+    assert 20 <= len(kept) <= fresh_settings.overview_themes
+    run(fresh_settings)  # nothing changed: the themes are not mined again
+    assert ix.lexical.get_meta(THEMES_KEY) == first
+    assert refresh(ix.lexical) == kept
+    plan = sorted(fresh_settings.corpus_dir.glob("*.txt"))[0]
+    plan.write_text(plan.read_text(encoding="utf-8") + "\nแผนนี้เพิ่มบรรทัดใหม่\n", encoding="utf-8")
+    run(fresh_settings)
+    assert json.loads(ix.lexical.get_meta(THEMES_KEY) or "{}")["fingerprint"] != json.loads(first)["fingerprint"]
