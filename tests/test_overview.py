@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -107,3 +108,26 @@ def test_cli_overview_requires_a_theme(capsys: pytest.CaptureFixture[str]) -> No
         main(["overview"])
     assert exc.value.code == 2
     assert "--theme" in capsys.readouterr().err
+
+
+def test_csv_and_xlsx_exports_hold_the_matrix_and_every_quote(tmp_path: Path) -> None:
+    import csv
+
+    from openpyxl import load_workbook
+
+    from webui.overview_export import STRENGTH_TH, write_csv, write_xlsx
+
+    data = overview.build(_reader, SEEDS, THEMES).to_dict()
+    rows = list(csv.reader(write_csv(data, tmp_path / "m.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0][2:] == THEMES
+    assert [r[0] for r in rows[1:]] == SEEDS
+    by_pair = {(c["office"], c["theme"]): c["strength"] for c in data["cells"]}
+    for r in rows[1:]:
+        assert r[2:] == [STRENGTH_TH[by_pair[(r[0], t)]] for t in THEMES]
+    book = load_workbook(write_xlsx(data, tmp_path / "m.xlsx"))
+    assert book.sheetnames == ["ภาพรวม", "ข้อความอ้างอิง"]
+    assert [[str(v) for v in row] for row in book["ภาพรวม"].iter_rows(values_only=True)] == rows
+    quotes = list(book["ข้อความอ้างอิง"].iter_rows(values_only=True))[1:]
+    assert len(quotes) == sum(len(c["quotes"]) for c in data["cells"]) > 0
+    for q in quotes:
+        assert q[4] == "\n".join(_lines(str(q[5]))[int(q[6]) - 1:int(q[7])]).strip()  # type: ignore[arg-type]
