@@ -131,3 +131,27 @@ def test_csv_and_xlsx_exports_hold_the_matrix_and_every_quote(tmp_path: Path) ->
     assert len(quotes) == sum(len(c["quotes"]) for c in data["cells"]) > 0
     for q in quotes:
         assert q[4] == "\n".join(_lines(str(q[5]))[int(q[6]) - 1:int(q[7])]).strip()  # type: ignore[arg-type]
+
+
+def test_the_tab_view_sorts_filters_and_shows_a_cells_quotes_at_their_lines() -> None:
+    from webui import overview_view as view
+
+    data = overview.build(_reader, SEEDS, THEMES).to_dict()
+    shown = view.rows(data)
+    assert [r[0] for r in shown] == SEEDS
+    by_pair = {(c["office"], c["theme"]): c for c in data["cells"]}
+    ranked = [r[0] for r in view.rows(data, sort_by=THEMES[0])]
+    strengths = [view.RANK[by_pair[(o, THEMES[0])]["strength"]] for o in ranked]
+    assert strengths == sorted(strengths, reverse=True)
+    assert [r[0] for r in view.rows(data, keep=SEEDS[1][:6])] == [SEEDS[1]]
+    assert view.rows(data, keep="ไม่มีสำนักงานนี้") == []
+    colours = view.colours(data, shown)
+    assert all(len(c) == len(THEMES) + 1 for c in colours)
+    cell = next(c for c in data["cells"] if c["supported"])
+    html = view.cell_html(data, cell["office"], cell["theme"], CORPUS)
+    for q in cell["quotes"]:
+        assert f'<td class="ln">{q["start_line"]}</td>' in html
+        assert "<mark>" in html
+    assert "ไม่พบข้อความ" in view.cell_html(data, SEEDS[0], THEMES[-1], CORPUS)
+    assert view.typed_themes("ภาษาจีน, การออม\nลูกเสือ\n ") == ["ภาษาจีน", "การออม", "ลูกเสือ"]
+    assert view.default_themes(None) == []
