@@ -52,6 +52,7 @@ def _rows(page: Any) -> list[list[str]]:
 
 
 def test_the_overview_tab_clicks_through_sorts_and_exports(page: Any, tmp_path: Path) -> None:
+    page.locator("#status").get_by_text("ดัชนีพร้อมใช้งาน").wait_for(timeout=180_000)  # the first ingest is done
     page.get_by_role("tab", name="ภาพรวม").click()
     page.locator("#ov-themes textarea, #ov-themes input").first.fill(THEME)
     page.locator("#ov-show").click()

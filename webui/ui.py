@@ -298,7 +298,8 @@ def _overview_tab(services: Services) -> None:
     def table(current: dict[str, Any], theme: str | None, office: str) -> Any:
         shown = overview_view.rows(current, theme or "", office or "")
         frame = pd.DataFrame(shown, columns=[overview_view.OFFICE_HEADER, *current.get("themes", [])])
-        return frame.style.apply(lambda _: overview_view.colours(current, shown), axis=None)
+        styles = pd.DataFrame(overview_view.colours(current, shown), index=frame.index, columns=frame.columns)
+        return frame.style.apply(lambda _: styles, axis=None)
 
     @user_errors
     def on_show(extra: str, theme: str | None, office: str) -> tuple[Any, ...]:
