@@ -1,4 +1,4 @@
-"""python -m evals run | external | scenario | bench | calibrate | startup
+"""python -m evals run | external | scenario | bench | calibrate | startup | overview
 
 Each subcommand is one entry in ``COMMANDS``: (help, add its options, run it).
 """
@@ -208,6 +208,29 @@ def cmd_startup(args: Any) -> int:
     return run(args.runs, args.json, args.work_dir)
 
 
+def _overview_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout instead of the table")
+
+
+def cmd_overview(args: Any) -> int:
+    from evals import overview as gold_matrix
+    from retrieval import overview
+    from retrieval.service import get_service
+
+    svc = get_service(settings_from_args(args))
+    supports = getattr(svc, "supports", None)
+    if supports is None:
+        raise PlanQAError("this build has no stance primitive (Service.supports) to score")
+    result = gold_matrix.run(lambda offices, themes: overview.build(supports, offices, themes).to_dict(),
+                             [o.name for o in svc.offices()])
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        for name, value in result.to_dict().items():
+            print(f"{name:10} {value:.3f}" if isinstance(value, float) else f"{name:10} {value}")
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "calibrate": Command("fit the answer policy by cross-validation; print out-of-fold figures", _calibrate_args,
                          cmd_calibrate),
@@ -215,6 +238,8 @@ COMMANDS: dict[str, Command] = {
     "external": Command("passage retrieval on XQuAD-th / iApp Wiki QA", _external_args, cmd_external),
     "scenario": Command("edit a plan, re-ingest, and check that the answer follows", _scenario_args, cmd_scenario),
     "bench": Command("scale and speed benchmark (python -m evals bench --help)", _bench_args, cmd_bench),
+    "overview": Command("the theme x office overview against the gold matrix (evals/gold/themes.json)",
+                        _overview_args, cmd_overview),
     "startup": Command("seconds to a first answer: the app, the CLI, and the app on an empty index", _startup_args,
                        cmd_startup),
 }

@@ -15,9 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ingest import themes
 from ingest.index import DOCUMENTS_VERSION, EMBEDDING_KEY, PlanIndex, index_read_only
 from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.prepare import parser_fingerprint, prepare_many
+from ingest.themes import THEMES_KEY
 from ingest.writelock import index_write_lock
 from planqa.errors import ConfigError, DiskFull, ReadOnlyIndex, UnreadableDocument, is_disk_full
 from planqa.settings import CATALOGUE_NAME, Settings
@@ -251,6 +253,8 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
         ix.lexical.set_meta(DOCUMENTS_VERSION, uuid.uuid4().hex)  # readers reload the office list
         if not paths:  # a partial run did not re-parse the other files
             ix.lexical.set_meta(FINGERPRINT_KEY, fingerprint)
+        if report.added or report.updated or report.deleted or ix.lexical.get_meta(THEMES_KEY) is None:
+            themes.refresh(ix.lexical, limit=settings.overview_themes)
         ix.lexical.checkpoint()
     report.conflicts = office_conflicts(ix.lexical.documents())
     for line in conflict_lines(report.conflicts):

@@ -1,4 +1,5 @@
-"""python -m retrieval search|ask "question" [--k N] [--json]"""
+"""python -m retrieval search|ask "question" [--k N] [--json]
+   python -m retrieval overview --theme T [--theme T2 ...] [--office O ...] [--json]"""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
         add_settings_args(p)
     ask = sub.choices["ask"]
     ask.add_argument("--history", action="append", help="an earlier user question (repeatable, oldest first)")
+    ov = sub.add_parser("overview", help="every office's stance on every theme")
+    ov.add_argument("--theme", action="append", required=True, help="a theme, in Thai (repeatable)")
+    ov.add_argument("--office", action="append", help="only this office (repeatable; default: all)")
+    ov.add_argument("--json", action="store_true", help="print the JSON contract on stdout")
+    add_settings_args(ov)
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
 
@@ -34,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         if svc.index.lexical.chunk_count() == 0:
             print("error: the index is empty; run `python -m ingest` first", file=sys.stderr)
             return 2
+        if args.command == "overview":
+            return _overview(svc, args)
         if args.command == "search":
             hits = svc.search(args.question, k=args.k, offices=args.office, retriever=args.retriever)
             if args.json:
@@ -58,6 +66,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     return guarded(_main)
+
+
+def _overview(svc: object, args: argparse.Namespace) -> int:
+    from retrieval import overview
+
+    supports = getattr(svc, "supports", None)
+    if supports is None:
+        print("error: this build has no stance primitive (Service.supports)", file=sys.stderr)
+        return 2
+    offices = args.office or [o.name for o in svc.offices()]  # type: ignore[attr-defined]
+    matrix = overview.build(supports, offices, args.theme)
+    if args.json:
+        print(json.dumps(matrix.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(overview.table(matrix))
+    return 0
 
 
 if __name__ == "__main__":

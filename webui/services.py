@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from planqa.errors import ConfigError
+from ingest.themes import THEMES_KEY
+from planqa.errors import ConfigError, PlanQAError
 from planqa.settings import Settings
+from retrieval.overview import build as build_overview
 from retrieval.service import Service, get_service
 from webui.documents import DocumentManager
 from webui.evaluate import Evaluator
+from webui.overview_view import default_themes
 from webui.render import progress_words, status_markdown
 
 
@@ -51,6 +56,16 @@ class Services:
     def plan_titles(self) -> dict[str, str]:
         """Document -> the plan's own title (its first line), for the source viewer."""
         return self.qa.offices.titles()
+
+    def overview(self, themes: Sequence[str] = (), offices: Sequence[str] = ()) -> dict[str, Any]:
+        """The theme x office overview as its JSON contract: the mined default themes plus ``themes``,
+        over ``offices`` (default: every office in the index)."""
+        supports = getattr(self.qa, "supports", None)
+        if supports is None:
+            raise PlanQAError("this build has no stance primitive (Service.supports)")
+        mined = default_themes(self.qa.index.lexical.get_meta(THEMES_KEY))
+        names = list(offices) or [o.name for o in self.qa.offices()]
+        return build_overview(supports, names, [*mined, *themes]).to_dict()
 
     def office_choices(self) -> list[tuple[str, str]]:
         """(label, office name) pairs for the office filter."""

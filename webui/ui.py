@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import functools
 import logging
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import pandas as pd
 from starlette.middleware import Middleware
 
 from ingest.loaders import SUPPORTED_SUFFIXES
 from planqa.errors import PlanQAError
 from planqa.types import AbstainReason, Progress
 from retrieval.hybrid import RETRIEVERS
-from webui import history, page, render
+from webui import history, overview_view, page, render
 from webui.chat import respond, thai_error
 from webui.documents import UploadResult
 from webui.evaluate import HEADERS as EVAL_HEADERS
 from webui.evaluate import EvaluationRefused
+from webui.overview_export import write_csv, write_xlsx
 from webui.ratelimit import LoginRateLimit
 from webui.services import Services
 
@@ -274,6 +277,55 @@ def _evaluation_tab(services: Services) -> None:
                 concurrency_limit=2)
 
 
+# ---- overview -----------------------------------------------------------------------------
+def _overview_tab(services: Services) -> None:
+    gr.Markdown("ภาพรวมประเด็น × หน่วยงาน: แต่ละช่องบอกว่าแผนของหน่วยงานกล่าวถึงประเด็นนั้นเพียงใด "
+                "— กดช่องเพื่อดูข้อความจากแผนพร้อมแหล่งอ้างอิง")
+    with gr.Row():
+        typed = gr.Textbox(label="เพิ่มประเด็น (คั่นด้วยจุลภาคหรือขึ้นบรรทัดใหม่)", scale=4, elem_id="ov-themes")
+        show = gr.Button("แสดงภาพรวม", variant="primary", scale=1, elem_id="ov-show")
+    with gr.Row():
+        sort_by = gr.Dropdown(choices=[], value=None, label="เรียงหน่วยงานตามประเด็น", elem_id="ov-sort")
+        keep = gr.Textbox(label="กรองหน่วยงาน", elem_id="ov-filter")
+    gr.HTML(overview_view.legend(), elem_id="ov-legend")
+    matrix = gr.Dataframe(interactive=False, wrap=True, label="ภาพรวม", elem_id="ov-matrix")
+    quotes = gr.HTML(elem_id="ov-quotes")
+    with gr.Row():
+        csv_file = gr.File(label="CSV", interactive=False, elem_id="ov-csv")
+        xlsx_file = gr.File(label="XLSX", interactive=False, elem_id="ov-xlsx")
+    data = gr.State({})
+
+    def table(current: dict[str, Any], theme: str | None, office: str) -> Any:
+        shown = overview_view.rows(current, theme or "", office or "")
+        frame = pd.DataFrame(shown, columns=[overview_view.OFFICE_HEADER, *current.get("themes", [])])
+        styles = pd.DataFrame(overview_view.colours(current, shown), index=frame.index, columns=frame.columns)
+        return frame.style.apply(lambda _: styles, axis=None)
+
+    @user_errors
+    def on_show(extra: str, theme: str | None, office: str) -> tuple[Any, ...]:
+        current = services.overview(overview_view.typed_themes(extra or ""))
+        folder = Path(tempfile.mkdtemp(prefix="planqa-overview-"))
+        return (current, table(current, theme, office), gr.update(choices=current["themes"]), "",
+                str(write_csv(current, folder / "overview.csv")), str(write_xlsx(current, folder / "overview.xlsx")))
+
+    def on_view(current: dict[str, Any], theme: str | None, office: str) -> Any:
+        return table(current, theme, office) if current else gr.update()
+
+    def on_select(current: dict[str, Any], theme: str | None, office: str, evt: gr.SelectData) -> str:
+        row, col = evt.index
+        shown = overview_view.rows(current, theme or "", office or "")
+        if not current or col == 0 or row >= len(shown):
+            return ""
+        return overview_view.cell_html(current, shown[row][0], current["themes"][col - 1],
+                                       services.settings.corpus_dir)
+
+    show.click(on_show, [typed, sort_by, keep], [data, matrix, sort_by, quotes, csv_file, xlsx_file],
+               api_visibility="undocumented")
+    sort_by.change(on_view, [data, sort_by, keep], matrix, api_visibility="undocumented")
+    keep.change(on_view, [data, sort_by, keep], matrix, api_visibility="undocumented")
+    matrix.select(on_select, [data, sort_by, keep], quotes, api_visibility="undocumented")
+
+
 # ---- named API ----------------------------------------------------------------------------
 def _api(services: Services) -> None:
     @user_errors
@@ -306,6 +358,14 @@ def _api(services: Services) -> None:
     gr.api(search, api_name="search", concurrency_limit=8)
     gr.api(ingest, api_name="ingest")
     gr.api(delete, api_name="delete")
+
+    @user_errors
+    def overview(themes: list[str] | None = None, offices: list[str] | None = None) -> dict[str, Any]:
+        """Every office's stance on every theme (the mined default themes plus ``themes``), as the JSON of
+        ``python -m retrieval overview``."""
+        return services.overview(themes or [], offices or [])
+
+    gr.api(overview, api_name="overview")
 
 
 def launch(services: Services, share: bool, auth: tuple[str, str] | None) -> None:
@@ -341,6 +401,8 @@ def build_demo(services: Services) -> gr.Blocks:
                 offices, (restore, restore_in, restore_out) = _chat_tab(services)
             with gr.Tab("เอกสาร"):
                 doc_outputs, holder["documents"] = _documents_tab(services, refresh, [status, timer, offices])
+            with gr.Tab("ภาพรวม"):
+                _overview_tab(services)
             with gr.Tab("ประเมินผล"):
                 _evaluation_tab(services)
         _api(services)

@@ -1,0 +1,98 @@
+"""The ภาพรวม tab in a real headless Chromium: matrix, click-through, sort, CSV and XLSX.
+
+It needs the stance primitive (``Service.supports``, from the which-offices
+work); until that is in this build the test is skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_app import AppServer, serve_app
+from test_browser import ARGS, ARTIFACTS, CHROMIUM
+
+from retrieval.service import Service
+
+THEME = "ภาษาอังกฤษ"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium"),
+    pytest.mark.skipif(not hasattr(Service, "supports"), reason="needs the stance primitive (Service.supports)"),
+    # driven once with a stand-in stance: the matrix renders (31 columns) but its body rows are not
+    # found at "#ov-matrix tbody tr" in Gradio 6's Dataframe; the selectors still need fixing
+    pytest.mark.skip(reason="row selectors not yet matched to Gradio 6's Dataframe (see module comment)"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    with serve_app(tmp_path_factory.mktemp("overview-app")) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def page(server: AppServer) -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1500}, accept_downloads=True)
+        tab = context.new_page()
+        tab.goto(server.url)
+        yield tab
+        browser.close()
+
+
+def _rows(page: Any) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        "#ov-matrix tbody tr", "rows => rows.map(r => [...r.querySelectorAll('td')].map(c => c.innerText.trim()))")
+
+
+def test_the_overview_tab_clicks_through_sorts_and_exports(page: Any, tmp_path: Path) -> None:
+    page.locator("#status").get_by_text("ดัชนีพร้อมใช้งาน").wait_for(timeout=180_000)  # the first ingest is done
+    page.get_by_role("tab", name="ภาพรวม").click()
+    page.locator("#ov-themes textarea, #ov-themes input").first.fill(THEME)
+    page.locator("#ov-show").click()
+    page.wait_for_function("() => document.querySelectorAll('#ov-matrix tbody tr').length >= 5", timeout=180_000)
+    header = page.eval_on_selector_all("#ov-matrix thead th", "hs => hs.map(h => h.innerText.trim())")
+    assert any(THEME in h for h in header)
+    rows = _rows(page)
+    assert len(rows) == 5
+    column = next(i for i, h in enumerate(header) if THEME in h)
+    # click the first supported cell of the typed theme: its quotes show with their lines
+    row = next((n for n, r in enumerate(rows) if not r[column].startswith("·")), None)
+    assert row is not None, rows
+    page.locator("#ov-matrix tbody tr").nth(row).locator("td").nth(column).click()
+    quotes = page.locator("#ov-quotes .planqa-source")
+    quotes.first.wait_for(timeout=30_000)
+    assert "บรรทัด" in quotes.first.inner_text()
+    assert page.locator("#ov-quotes mark").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+    # sort by the typed theme: supported offices first
+    page.locator("#ov-sort input").first.click()
+    page.get_by_role("option", name=THEME).click()
+    page.wait_for_timeout(1500)
+    marks = [r[column] for r in _rows(page)]
+    order = ["●", "◐", "·"]
+    ranks = [order.index(m[0]) for m in marks]
+    assert ranks == sorted(ranks)
+    # both exports come down and hold the matrix
+    with page.expect_download() as got:
+        page.locator("#ov-csv a").first.click()
+    saved = tmp_path / "overview.csv"
+    got.value.save_as(saved)
+    table = list(csv.reader(saved.read_text(encoding="utf-8-sig").splitlines()))
+    assert THEME in table[0] and len(table) == 6
+    with page.expect_download() as got:
+        page.locator("#ov-xlsx a").first.click()
+    book_path = tmp_path / "overview.xlsx"
+    got.value.save_as(book_path)
+    from openpyxl import load_workbook
+
+    assert load_workbook(book_path).sheetnames == ["ภาพรวม", "ข้อความอ้างอิง"]
