@@ -6,9 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from planqa.cli import add_settings_args, guarded, settings_from_args, setup_logging
 from retrieval.hybrid import RETRIEVERS
+
+if TYPE_CHECKING:
+    from retrieval.service import Service
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,15 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     return guarded(_main)
 
 
-def _overview(svc: object, args: argparse.Namespace) -> int:
+def _overview(svc: Service, args: argparse.Namespace) -> int:
     from retrieval import overview
 
-    supports = getattr(svc, "supports", None)
-    if supports is None:
-        print("error: this build has no stance primitive (Service.supports)", file=sys.stderr)
-        return 2
-    offices = args.office or [o.name for o in svc.offices()]  # type: ignore[attr-defined]
-    matrix = overview.build(supports, offices, args.theme)
+    offices = args.office or [o.name for o in svc.offices()]
+    matrix = overview.build(svc.supports, offices, args.theme)
     if args.json:
         print(json.dumps(matrix.to_dict(), ensure_ascii=False, indent=1))
     else:

@@ -157,6 +157,12 @@ class Service:
 
         return support(self, office, topic)
 
+    def supports(self, offices: Sequence[str], topics: Sequence[str]) -> list[Stance]:
+        """One stance per (office, topic) pair (``retrieval.stance.supports``), for the overview."""
+        from retrieval.stance import supports
+
+        return supports(self, offices, topics)
+
     def answer(self, question: str, **options: Any) -> Answer:
         """The final Answer of ``stream`` (``options``: history, offices, retriever, k)."""
         final: Answer | None = None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.themes import THEMES_KEY
-from planqa.errors import ConfigError, PlanQAError
+from planqa.errors import ConfigError
 from planqa.settings import Settings
 from retrieval.overview import build as build_overview
 from retrieval.service import Service, get_service
@@ -60,12 +60,9 @@ class Services:
     def overview(self, themes: Sequence[str] = (), offices: Sequence[str] = ()) -> dict[str, Any]:
         """The theme x office overview as its JSON contract: the mined default themes plus ``themes``,
         over ``offices`` (default: every office in the index)."""
-        supports = getattr(self.qa, "supports", None)
-        if supports is None:
-            raise PlanQAError("this build has no stance primitive (Service.supports)")
         mined = default_themes(self.qa.index.lexical.get_meta(THEMES_KEY))
         names = list(offices) or [o.name for o in self.qa.offices()]
-        return build_overview(supports, names, [*mined, *themes]).to_dict()
+        return build_overview(self.qa.supports, names, [*mined, *themes]).to_dict()
 
     def office_choices(self) -> list[tuple[str, str]]:
         """(label, office name) pairs for the office filter."""
