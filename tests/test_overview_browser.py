@@ -1,7 +1,7 @@
 """The ภาพรวม tab in a real headless Chromium: matrix, click-through, sort, CSV and XLSX.
 
-It needs the stance primitive (``Service.supports``, from the which-offices
-work); until that is in this build the test is skipped.
+Gradio 6's Dataframe draws its body as a virtual table: rows are ``.virtual-row``
+elements and cells ``[role=gridcell]`` (no ``tbody tr``/``td``).
 """
 
 from __future__ import annotations
@@ -15,18 +15,13 @@ import pytest
 from test_app import AppServer, serve_app
 from test_browser import ARGS, ARTIFACTS, CHROMIUM
 
-from retrieval.service import Service
-
 THEME = "ภาษาอังกฤษ"
+ROWS = "#ov-matrix .virtual-row"  # the body rows of Gradio 6's virtual table
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium"),
-    pytest.mark.skipif(not hasattr(Service, "supports"), reason="needs the stance primitive (Service.supports)"),
-    # driven once with a stand-in stance: the matrix renders (31 columns) but its body rows are not
-    # found at "#ov-matrix tbody tr" in Gradio 6's Dataframe; the selectors still need fixing
-    pytest.mark.skip(reason="row selectors not yet matched to Gradio 6's Dataframe (see module comment)"),
 ]
 
 
@@ -51,7 +46,7 @@ def page(server: AppServer) -> Iterator[Any]:
 
 def _rows(page: Any) -> list[list[str]]:
     return page.eval_on_selector_all(
-        "#ov-matrix tbody tr", "rows => rows.map(r => [...r.querySelectorAll('td')].map(c => c.innerText.trim()))")
+        ROWS, "rows => rows.map(r => [...r.querySelectorAll('[role=gridcell]')].map(c => c.innerText.trim()))")
 
 
 def test_the_overview_tab_clicks_through_sorts_and_exports(page: Any, tmp_path: Path) -> None:
@@ -59,7 +54,7 @@ def test_the_overview_tab_clicks_through_sorts_and_exports(page: Any, tmp_path: 
     page.get_by_role("tab", name="ภาพรวม").click()
     page.locator("#ov-themes textarea, #ov-themes input").first.fill(THEME)
     page.locator("#ov-show").click()
-    page.wait_for_function("() => document.querySelectorAll('#ov-matrix tbody tr').length >= 5", timeout=180_000)
+    page.wait_for_function(f"() => document.querySelectorAll('{ROWS}').length >= 5", timeout=180_000)
     header = page.eval_on_selector_all("#ov-matrix thead th", "hs => hs.map(h => h.innerText.trim())")
     assert any(THEME in h for h in header)
     rows = _rows(page)
@@ -68,7 +63,7 @@ def test_the_overview_tab_clicks_through_sorts_and_exports(page: Any, tmp_path: 
     # click the first supported cell of the typed theme: its quotes show with their lines
     row = next((n for n, r in enumerate(rows) if not r[column].startswith("·")), None)
     assert row is not None, rows
-    page.locator("#ov-matrix tbody tr").nth(row).locator("td").nth(column).click()
+    page.locator(ROWS).nth(row).locator("[role=gridcell]").nth(column).click()
     quotes = page.locator("#ov-quotes .planqa-source")
     quotes.first.wait_for(timeout=30_000)
     assert "บรรทัด" in quotes.first.inner_text()
