@@ -251,7 +251,11 @@ class DocumentManager:
             raise UploadRefused("ชื่อไฟล์ชี้ออกนอกโฟลเดอร์เอกสาร")
         trash = self.settings.index_dir / "deleted"
         trash.mkdir(parents=True, exist_ok=True)
-        dest = trash / f"{time.strftime('%Y%m%d-%H%M%S')}-{Path(source).name}"
+        stem = f"{time.strftime('%Y%m%d-%H%M%S')}-{source.replace('/', '__')}"
+        dest, n = trash / stem, 1
+        while dest.exists():  # two deletions in one second must not share a copy
+            n += 1
+            dest = trash / f"{stem}.{n}"
         shutil.move(str(path), dest)
         log.info("deleted %s (kept a copy at %s)", source, dest)
         return dest
