@@ -245,3 +245,30 @@ def test_twenty_parallel_questions_during_a_reingest(tmp_path: Path) -> None:
         assert result["held"] == 20 and result["errors"] == []
         assert result["reingest"]["added"] == 5  # the full rebuild really ran
         print("load:", result)
+
+
+# ---- the web app's document manager (issue #22) ------------------------------------------------
+def _documents(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A real DocumentManager over a real (empty) PlanIndex and a private corpus folder."""
+    from ingest.index import PlanIndex
+    from webui.documents import DocumentManager
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir(exist_ok=True)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    return DocumentManager(settings, PlanIndex(settings))
+
+
+def test_two_files_of_one_name_deleted_in_one_second_both_keep_their_trash_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = _documents(tmp_path)
+    for folder, text in (("a", "แผนของโฟลเดอร์ a\n"), ("b", "แผนของโฟลเดอร์ b\n")):
+        (docs.corpus / folder).mkdir()
+        (docs.corpus / folder / "dup.txt").write_text(text, encoding="utf-8")
+    # both deletions in the same second, whatever the machine's speed
+    monkeypatch.setattr(time, "strftime", lambda fmt, *args: "20261205-070000")
+    first, second = docs.delete("a/dup.txt"), docs.delete("b/dup.txt")
+    assert first != second
+    kept = sorted(p.read_text(encoding="utf-8") for p in (docs.settings.index_dir / "deleted").iterdir())
+    assert kept == ["แผนของโฟลเดอร์ a\n", "แผนของโฟลเดอร์ b\n"]
+    assert docs.files() == []
