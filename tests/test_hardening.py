@@ -272,3 +272,16 @@ def test_two_files_of_one_name_deleted_in_one_second_both_keep_their_trash_copy(
     kept = sorted(p.read_text(encoding="utf-8") for p in (docs.settings.index_dir / "deleted").iterdir())
     assert kept == ["แผนของโฟลเดอร์ a\n", "แผนของโฟลเดอร์ b\n"]
     assert docs.files() == []
+
+
+@pytest.mark.parametrize("name", ["inv\u202eoice8.txt", "plan\u0085.txt", "plan\u2028.txt", "\u200b.txt",
+                                  "แผน\u200c.txt", "plan\u2066.txt"])
+def test_an_upload_named_with_invisible_or_reordering_characters_is_refused(tmp_path: Path, name: str) -> None:
+    docs = _documents(tmp_path)
+    upload = tmp_path / "upload.txt"
+    upload.write_text("สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 99\n\nวิสัยทัศน์\nผู้เรียนมีคุณภาพ\n", encoding="utf-8")
+    [result] = docs.save_uploads([upload], save_as=name)
+    assert result.stored == "" and result.reason == "ชื่อไฟล์มีอักขระควบคุม"
+    assert list(docs.corpus.iterdir()) == []  # nothing stored, not even a temporary
+    [plain] = docs.save_uploads([upload], save_as="แผน เขต 99.txt")  # the same file under a plain name is stored
+    assert plain.stored == "แผน เขต 99.txt" and docs.files() == ["แผน เขต 99.txt"]

@@ -37,6 +37,9 @@ from webui.escape import markdown_text
 
 log = logging.getLogger(__name__)
 MAX_NAME_BYTES = 200
+# control, format (zero-width, bidirectional overrides) and line/paragraph separator characters: a name
+# with one can show as another name ("inv\u202eoice8.txt" reads reversed) or as no name at all
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 class UploadRefused(PlanQAError):
@@ -47,7 +50,8 @@ def safe_filename(name: str) -> str:
     """The bare file name an upload may be stored under in the corpus folder.
 
     Directories are stripped ("C:\\\\fakepath\\\\plan.txt" -> "plan.txt"); a name
-    that climbs out of its folder, is hidden, has control characters or an
+    that climbs out of its folder, is hidden, has control, format or separator
+    characters (Unicode Cc, Cf, Zl, Zp: invisible or reordering) or an
     unsupported type is refused.
 
     Raises:
@@ -57,7 +61,7 @@ def safe_filename(name: str) -> str:
     'แผน เขต 4.txt'
     """
     raw = unicodedata.normalize("NFC", name or "")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+    if any(unicodedata.category(ch) in INVISIBLE_CATEGORIES for ch in raw):
         raise UploadRefused("ชื่อไฟล์มีอักขระควบคุม")
     parts = raw.replace("\\", "/").split("/")
     if any(part.strip() == ".." for part in parts):
