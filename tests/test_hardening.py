@@ -285,3 +285,49 @@ def test_an_upload_named_with_invisible_or_reordering_characters_is_refused(tmp_
     assert list(docs.corpus.iterdir()) == []  # nothing stored, not even a temporary
     [plain] = docs.save_uploads([upload], save_as="แผน เขต 99.txt")  # the same file under a plain name is stored
     assert plain.stored == "แผน เขต 99.txt" and docs.files() == ["แผน เขต 99.txt"]
+
+
+# An app process that is killed (SIGKILL) while it checks an upload, its temporary written.
+UPLOAD_KILLER = r"""
+import os, signal, sys
+from pathlib import Path
+from ingest.index import PlanIndex
+from planqa.settings import Settings
+from webui import documents
+
+corpus, index_dir, upload = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+settings = Settings(corpus_dir=corpus, index_dir=index_dir)
+docs = documents.DocumentManager(settings, PlanIndex(settings))
+documents.load = lambda path, name: os.kill(os.getpid(), signal.SIGKILL)
+docs.save_uploads([upload], save_as="plan.txt")
+print("finished without being killed")
+"""
+
+
+def test_a_kill_9_mid_upload_leaves_a_temporary_that_the_next_start_removes(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import fcntl
+    import logging
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    upload = tmp_path / "upload.txt"
+    upload.write_text("สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 99\n\nวิสัยทัศน์\nผู้เรียนมีคุณภาพ\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-c", UPLOAD_KILLER, str(corpus), str(tmp_path / "index"), str(upload)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == -9, out.stdout + out.stderr
+    [stale] = corpus.glob(".upload-*")
+    assert stale.read_text(encoding="utf-8") == upload.read_text(encoding="utf-8")
+    live = corpus / ".upload-in-progress.txt"  # another process's upload, still being checked
+    fd = os.open(live, os.O_CREAT | os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with caplog.at_level(logging.INFO, logger="webui.documents"):
+            docs = _documents(tmp_path)  # the app starts again
+        assert not stale.exists() and live.exists()
+        assert any("removed 1 stale upload temporaries" in r.getMessage() and stale.name in r.getMessage()
+                   for r in caplog.records)
+    finally:
+        os.close(fd)
+    assert docs.remove_stale_uploads() == [live.name]  # its process gone: stale too
+    assert list(corpus.iterdir()) == []

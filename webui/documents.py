@@ -9,6 +9,7 @@ consistent).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -37,6 +38,7 @@ from webui.escape import markdown_text
 
 log = logging.getLogger(__name__)
 MAX_NAME_BYTES = 200
+UPLOAD_PREFIX = ".upload-"  # an upload being checked, in the corpus folder (hidden: ingest passes it over)
 # control, format (zero-width, bidirectional overrides) and line/paragraph separator characters: a name
 # with one can show as another name ("inv\u202eoice8.txt" reads reversed) or as no name at all
 INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
@@ -114,6 +116,39 @@ class DocumentManager:
         self.index = plan_index
         self.state = IngestState()
         self._lock = threading.Lock()
+        self.remove_stale_uploads()
+
+    def remove_stale_uploads(self) -> list[str]:
+        """Remove the upload temporaries (``corpus/.upload-*``) that a killed process left behind.
+
+        An upload holds an ``flock`` on its temporary while it writes and checks it; the kernel
+        drops that lock when the process dies, so a temporary nobody holds is stale and goes,
+        while another app's upload in progress is left alone. Returns the names removed.
+        """
+        if not self.corpus.is_dir():
+            return []
+        removed: list[str] = []
+        for path in sorted(self.corpus.glob(f"{UPLOAD_PREFIX}*")):
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            except OSError:  # gone already (renamed into place), or a link: not ours
+                continue
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # an upload in progress
+                if os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False)):
+                    path.unlink()
+                    removed.append(path.name)
+            except OSError as exc:
+                log.warning("could not remove the stale upload temporary %s: %s", path, exc)
+            finally:
+                os.close(fd)
+        if removed:
+            log.warning("removed %d stale upload temporaries left by an interrupted upload in %s: %s",
+                        len(removed), self.corpus, ", ".join(removed))
+        return removed
 
     @property
     def corpus(self) -> Path:
@@ -227,8 +262,8 @@ class DocumentManager:
         if size > limit:
             raise UploadRefused(f"ไฟล์ใหญ่เกิน {self.settings.max_upload_mb} MB")
         # a hidden temp name in the corpus: ingest ignores it, and the rename is atomic
-        fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=target.suffix, dir=corpus)
-        os.close(fd)
+        fd, tmp_name = tempfile.mkstemp(prefix=UPLOAD_PREFIX, suffix=target.suffix, dir=corpus)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held until done: a temporary nobody holds is stale (remove_stale_uploads)
         tmp = Path(tmp_name)
         try:
             shutil.copyfile(upload, tmp)
@@ -240,6 +275,7 @@ class DocumentManager:
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
+            os.close(fd)
         return base, replaced
 
     def delete(self, source: str) -> Path:
