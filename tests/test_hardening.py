@@ -331,3 +331,47 @@ def test_a_kill_9_mid_upload_leaves_a_temporary_that_the_next_start_removes(
         os.close(fd)
     assert docs.remove_stale_uploads() == [live.name]  # its process gone: stale too
     assert list(corpus.iterdir()) == []
+
+
+def test_an_office_name_with_a_control_character_is_refused_at_the_door(tmp_path: Path) -> None:
+    import tomllib
+
+    from webui.documents import UploadRefused
+
+    docs = _documents(tmp_path)
+    (docs.corpus / "a").mkdir()
+    source = 'a/แผน "1".txt'
+    shutil.copy(SEED, docs.corpus / source)
+    for office, aliases in (("สพม. เขต\x7f 99", []), ("เขต\u202e99", []), ("เขต 99", ["เขต\u200b99"]),
+                            ("เขต 99\u2028", []), ("เขต\x0099", [])):
+        with pytest.raises(UploadRefused, match="อักขระควบคุม"):
+            docs.set_office(source, office, aliases)
+    assert not docs.settings.catalogue_path.exists()  # nothing written
+    office = 'สำนักงาน "เขต 99" \\ [ตัวอย่าง] # ไม่ใช่ความเห็น'
+    docs.set_office(source, office, ["เขต 'เก้าเก้า'", "x = 1"])
+    data = tomllib.loads(docs.settings.catalogue_path.read_text(encoding="utf-8"))
+    assert data == {source: {"office": office, "aliases": ["เขต 'เก้าเก้า'", "x = 1"]}}
+    assert docs.office_entry(source) == (office, "เขต 'เก้าเก้า', x = 1")
+
+
+def test_a_bad_offices_toml_is_reported_and_the_ingest_goes_on(tmp_path: Path) -> None:
+    from webui.documents import thai_reason
+
+    docs = _documents(tmp_path)
+    shutil.copy(SEED, docs.corpus / SEED.name)
+    # what the app wrote for an office name with U+007F before names were checked and TOML escaped
+    docs.settings.catalogue_path.write_text(f'["{SEED.name}"]\noffice = "สพม.\x7f"\naliases = []\n', encoding="utf-8")
+    report = docs.reingest()
+    assert report.added == 1 and docs.files() == [SEED.name]
+    [bad] = [s for s in report.skipped if s.file == "offices.toml"]
+    assert "not valid TOML" in bad.reason and "ingested without its office overrides" in bad.reason
+    assert thai_reason(bad.reason).startswith("offices.toml ไม่ใช่ TOML ที่ถูกต้อง")
+    assert docs.office_entry(SEED.name) == ("", "")  # shown as no override, not an error
+    assert docs.rows()[0][3] == "อยู่ในดัชนี"
+    from tests.test_app import app_env  # the CLI goes on too, and exits 0: its one plan was read
+
+    out = subprocess.run([sys.executable, "-m", "ingest", "--json"], cwd=ROOT, capture_output=True, text=True,
+                         env=app_env(docs.corpus, docs.settings.index_dir, tmp_path), timeout=300)
+    assert out.returncode == 0, out.stderr
+    cli = json.loads(out.stdout)
+    assert cli["unchanged"] == 1 and [s["file"] for s in cli["skipped"]] == ["offices.toml"]

@@ -10,7 +10,6 @@ consistent).
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import shutil
@@ -25,13 +24,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import tomlkit
 from tqdm import tqdm
 
 from ingest.index import PlanIndex
 from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.offices import parse_office_name
 from ingest.pipeline import discover, load_catalogue, office_conflicts, run
-from planqa.errors import PlanQAError, UnreadableDocument
+from planqa.errors import ConfigError, PlanQAError, UnreadableDocument
 from planqa.settings import Settings
 from planqa.types import IngestReport, Progress
 from webui.escape import markdown_text
@@ -203,19 +203,26 @@ class DocumentManager:
 
     def office_entry(self, source: str | None) -> tuple[str, str]:
         """The office and aliases ``corpus/offices.toml`` sets for ``source`` ("" when none)."""
-        entry = load_catalogue(self.settings).get(source or "", {})
+        try:
+            entry = load_catalogue(self.settings).get(source or "", {})
+        except ConfigError as exc:  # a hand-edited file gone bad: shown as no override (the ingest reports it)
+            log.warning("%s", exc)
+            return "", ""
         return str(entry.get("office", "")), ", ".join(str(a) for a in entry.get("aliases", []))
 
     def set_office(self, source: str, office: str, aliases: Sequence[str]) -> None:
         """Write (or with an empty office, remove) ``source``'s entry in ``corpus/offices.toml``.
 
         Raises:
-            UploadRefused: the file is not in the corpus, or the office name is too long.
+            UploadRefused: the file is not in the corpus, or the office name is too long or has a
+                control, format or separator character (it would be invisible in every answer).
         """
         if source not in self.files():
             raise UploadRefused(f"ไม่พบไฟล์ {source} ในโฟลเดอร์เอกสาร")
         if len(office) > 200 or any(len(a) > 200 for a in aliases):
             raise UploadRefused("ชื่อสำนักงานยาวเกิน 200 ตัวอักษร")
+        if any(unicodedata.category(ch) in INVISIBLE_CATEGORIES for name in (office, *aliases) for ch in name):
+            raise UploadRefused("ชื่อสำนักงานหรือชื่อย่อมีอักขระควบคุมหรืออักขระที่มองไม่เห็น กรุณาพิมพ์ใหม่")
         catalogue = load_catalogue(self.settings)
         if office.strip():
             catalogue[source] = {"office": office.strip(), "aliases": [a.strip() for a in aliases if a.strip()]}
@@ -339,16 +346,15 @@ class DocumentManager:
 
 
 def catalogue_toml(catalogue: dict[str, dict[str, Any]]) -> str:
-    """``corpus/offices.toml``: one table per file (TOML strings written as JSON's, which TOML reads)."""
-    out = ["# office overrides by file: set in the web app's Documents tab or by hand (README)"]
+    """``corpus/offices.toml``: one table per file, written by a TOML library (every string escaped)."""
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("office overrides by file: set in the web app's Documents tab or by hand (README)"))
     for source, entry in sorted(catalogue.items()):
-        out.append(f"\n[{json.dumps(source, ensure_ascii=False)}]")
+        table = tomlkit.table()
         for key, value in entry.items():
-            if isinstance(value, list):
-                out.append(f"{key} = [{', '.join(json.dumps(str(v), ensure_ascii=False) for v in value)}]")
-            else:
-                out.append(f"{key} = {json.dumps(str(value), ensure_ascii=False)}")
-    return "\n".join(out) + "\n"
+            table[key] = [str(v) for v in value] if isinstance(value, list) else str(value)
+        doc[source] = table
+    return tomlkit.dumps(doc)
 
 
 _REASONS_TH = (
@@ -366,6 +372,7 @@ _REASONS_TH = (
     ("corrupt", "ไฟล์เสียหรืออ่านไม่ได้"),
     ("outside the corpus", "ลิงก์ชี้ออกนอกโฟลเดอร์เอกสาร"),
     ("broken link", "ลิงก์เสียหรืออ่านไม่ได้"),
+    ("is not valid TOML", "offices.toml ไม่ใช่ TOML ที่ถูกต้อง นำเข้าโดยไม่ใช้ชื่อสำนักงานที่กำหนดไว้ในไฟล์นี้ กรุณาแก้หรือลบไฟล์"),
 )
 
 
