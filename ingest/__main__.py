@@ -55,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(report.to_dict(), ensure_ascii=False))
         else:
             print(_summary(report.to_dict()))
-        nothing_read = report.seen > 0 and len(report.skipped) >= report.seen
+        # a bad catalogue is reported among the skipped but is no file of the corpus
+        files_skipped = [s for s in report.skipped if s.file != CATALOGUE_NAME]
+        nothing_read = report.seen > 0 and len(files_skipped) >= report.seen
         return 1 if nothing_read else 0
 
     return guarded(_main)

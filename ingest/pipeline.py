@@ -196,7 +196,12 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
     report = IngestReport(dry_run=dry_run)
     unreadable: list[str] = []
     files, report.skipped = discover(settings.corpus_dir, paths, unreadable)
-    catalogue = load_catalogue(settings)
+    try:
+        catalogue = load_catalogue(settings)
+    except ConfigError as exc:  # a bad catalogue is reported, never a reason to stop the run
+        log.warning("%s; ingesting without its office overrides", exc)
+        report.skipped.append(Skipped(CATALOGUE_NAME, f"{exc}; ingested without its office overrides"))
+        catalogue = {}
     ix = plan_index or PlanIndex(settings)
     if not full:
         ix.check_model()

@@ -320,6 +320,15 @@ def test_safe_filename_strips_directories(name: str, stored: str) -> None:
         ("evil.exe", "ไม่รองรับไฟล์ชนิดนี้"),
         ("offices.toml", "ไม่รองรับไฟล์ชนิดนี้"),
         ("bad\x00name.txt", "อักขระควบคุม"),
+        # invisible or reordering characters (Unicode Cc, Cf, Zl, Zp; issue #22 item 7)
+        ("inv\u202eoice8.txt", "อักขระควบคุม"),  # right-to-left override: shows as "invtxt.8eoice"
+        ("plan\u0085.txt", "อักขระควบคุม"),  # next line (C1 control)
+        ("plan\u2028.txt", "อักขระควบคุม"),  # line separator
+        ("plan\u2029.txt", "อักขระควบคุม"),  # paragraph separator
+        ("\u200b.txt", "อักขระควบคุม"),  # zero-width space: looks like ".txt"
+        ("แผน\u200dเขต.txt", "อักขระควบคุม"),  # zero-width joiner
+        ("\ufeffplan.txt", "อักขระควบคุม"),  # byte order mark
+        ("plan\x9b.txt", "อักขระควบคุม"),
         ("ก" * 80 + ".txt", "ยาวเกิน"),
     ],
 )

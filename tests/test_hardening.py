@@ -245,3 +245,133 @@ def test_twenty_parallel_questions_during_a_reingest(tmp_path: Path) -> None:
         assert result["held"] == 20 and result["errors"] == []
         assert result["reingest"]["added"] == 5  # the full rebuild really ran
         print("load:", result)
+
+
+# ---- the web app's document manager (issue #22) ------------------------------------------------
+def _documents(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A real DocumentManager over a real (empty) PlanIndex and a private corpus folder."""
+    from ingest.index import PlanIndex
+    from webui.documents import DocumentManager
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir(exist_ok=True)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    return DocumentManager(settings, PlanIndex(settings))
+
+
+def test_two_files_of_one_name_deleted_in_one_second_both_keep_their_trash_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = _documents(tmp_path)
+    for folder, text in (("a", "แผนของโฟลเดอร์ a\n"), ("b", "แผนของโฟลเดอร์ b\n")):
+        (docs.corpus / folder).mkdir()
+        (docs.corpus / folder / "dup.txt").write_text(text, encoding="utf-8")
+    # both deletions in the same second, whatever the machine's speed
+    monkeypatch.setattr(time, "strftime", lambda fmt, *args: "20261205-070000")
+    first, second = docs.delete("a/dup.txt"), docs.delete("b/dup.txt")
+    assert first != second
+    kept = sorted(p.read_text(encoding="utf-8") for p in (docs.settings.index_dir / "deleted").iterdir())
+    assert kept == ["แผนของโฟลเดอร์ a\n", "แผนของโฟลเดอร์ b\n"]
+    assert docs.files() == []
+
+
+@pytest.mark.parametrize("name", ["inv\u202eoice8.txt", "plan\u0085.txt", "plan\u2028.txt", "\u200b.txt",
+                                  "แผน\u200c.txt", "plan\u2066.txt"])
+def test_an_upload_named_with_invisible_or_reordering_characters_is_refused(tmp_path: Path, name: str) -> None:
+    docs = _documents(tmp_path)
+    upload = tmp_path / "upload.txt"
+    upload.write_text("สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 99\n\nวิสัยทัศน์\nผู้เรียนมีคุณภาพ\n", encoding="utf-8")
+    [result] = docs.save_uploads([upload], save_as=name)
+    assert result.stored == "" and result.reason == "ชื่อไฟล์มีอักขระควบคุม"
+    assert list(docs.corpus.iterdir()) == []  # nothing stored, not even a temporary
+    [plain] = docs.save_uploads([upload], save_as="แผน เขต 99.txt")  # the same file under a plain name is stored
+    assert plain.stored == "แผน เขต 99.txt" and docs.files() == ["แผน เขต 99.txt"]
+
+
+# An app process that is killed (SIGKILL) while it checks an upload, its temporary written.
+UPLOAD_KILLER = r"""
+import os, signal, sys
+from pathlib import Path
+from ingest.index import PlanIndex
+from planqa.settings import Settings
+from webui import documents
+
+corpus, index_dir, upload = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+settings = Settings(corpus_dir=corpus, index_dir=index_dir)
+docs = documents.DocumentManager(settings, PlanIndex(settings))
+documents.load = lambda path, name: os.kill(os.getpid(), signal.SIGKILL)
+docs.save_uploads([upload], save_as="plan.txt")
+print("finished without being killed")
+"""
+
+
+def test_a_kill_9_mid_upload_leaves_a_temporary_that_the_next_start_removes(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import fcntl
+    import logging
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    upload = tmp_path / "upload.txt"
+    upload.write_text("สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 99\n\nวิสัยทัศน์\nผู้เรียนมีคุณภาพ\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-c", UPLOAD_KILLER, str(corpus), str(tmp_path / "index"), str(upload)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == -9, out.stdout + out.stderr
+    [stale] = corpus.glob(".upload-*")
+    assert stale.read_text(encoding="utf-8") == upload.read_text(encoding="utf-8")
+    live = corpus / ".upload-in-progress.txt"  # another process's upload, still being checked
+    fd = os.open(live, os.O_CREAT | os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with caplog.at_level(logging.INFO, logger="webui.documents"):
+            docs = _documents(tmp_path)  # the app starts again
+        assert not stale.exists() and live.exists()
+        assert any("removed 1 stale upload temporaries" in r.getMessage() and stale.name in r.getMessage()
+                   for r in caplog.records)
+    finally:
+        os.close(fd)
+    assert docs.remove_stale_uploads() == [live.name]  # its process gone: stale too
+    assert list(corpus.iterdir()) == []
+
+
+def test_an_office_name_with_a_control_character_is_refused_at_the_door(tmp_path: Path) -> None:
+    import tomllib
+
+    from webui.documents import UploadRefused
+
+    docs = _documents(tmp_path)
+    (docs.corpus / "a").mkdir()
+    source = 'a/แผน "1".txt'
+    shutil.copy(SEED, docs.corpus / source)
+    for office, aliases in (("สพม. เขต\x7f 99", []), ("เขต\u202e99", []), ("เขต 99", ["เขต\u200b99"]),
+                            ("เขต 99\u2028", []), ("เขต\x0099", [])):
+        with pytest.raises(UploadRefused, match="อักขระควบคุม"):
+            docs.set_office(source, office, aliases)
+    assert not docs.settings.catalogue_path.exists()  # nothing written
+    office = 'สำนักงาน "เขต 99" \\ [ตัวอย่าง] # ไม่ใช่ความเห็น'
+    docs.set_office(source, office, ["เขต 'เก้าเก้า'", "x = 1"])
+    data = tomllib.loads(docs.settings.catalogue_path.read_text(encoding="utf-8"))
+    assert data == {source: {"office": office, "aliases": ["เขต 'เก้าเก้า'", "x = 1"]}}
+    assert docs.office_entry(source) == (office, "เขต 'เก้าเก้า', x = 1")
+
+
+def test_a_bad_offices_toml_is_reported_and_the_ingest_goes_on(tmp_path: Path) -> None:
+    from webui.documents import thai_reason
+
+    docs = _documents(tmp_path)
+    shutil.copy(SEED, docs.corpus / SEED.name)
+    # what the app wrote for an office name with U+007F before names were checked and TOML escaped
+    docs.settings.catalogue_path.write_text(f'["{SEED.name}"]\noffice = "สพม.\x7f"\naliases = []\n', encoding="utf-8")
+    report = docs.reingest()
+    assert report.added == 1 and docs.files() == [SEED.name]
+    [bad] = [s for s in report.skipped if s.file == "offices.toml"]
+    assert "not valid TOML" in bad.reason and "ingested without its office overrides" in bad.reason
+    assert thai_reason(bad.reason).startswith("offices.toml ไม่ใช่ TOML ที่ถูกต้อง")
+    assert docs.office_entry(SEED.name) == ("", "")  # shown as no override, not an error
+    assert docs.rows()[0][3] == "อยู่ในดัชนี"
+    from tests.test_app import app_env  # the CLI goes on too, and exits 0: its one plan was read
+
+    out = subprocess.run([sys.executable, "-m", "ingest", "--json"], cwd=ROOT, capture_output=True, text=True,
+                         env=app_env(docs.corpus, docs.settings.index_dir, tmp_path), timeout=300)
+    assert out.returncode == 0, out.stderr
+    cli = json.loads(out.stdout)
+    assert cli["unchanged"] == 1 and [s["file"] for s in cli["skipped"]] == ["offices.toml"]

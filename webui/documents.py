@@ -9,7 +9,7 @@ consistent).
 
 from __future__ import annotations
 
-import json
+import fcntl
 import logging
 import os
 import shutil
@@ -24,19 +24,24 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import tomlkit
 from tqdm import tqdm
 
 from ingest.index import PlanIndex
 from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.offices import parse_office_name
 from ingest.pipeline import discover, load_catalogue, office_conflicts, run
-from planqa.errors import PlanQAError, UnreadableDocument
+from planqa.errors import ConfigError, PlanQAError, UnreadableDocument
 from planqa.settings import Settings
 from planqa.types import Citation, IngestReport, Progress
 from webui.escape import markdown_text
 
 log = logging.getLogger(__name__)
 MAX_NAME_BYTES = 200
+UPLOAD_PREFIX = ".upload-"  # an upload being checked, in the corpus folder (hidden: ingest passes it over)
+# control, format (zero-width, bidirectional overrides) and line/paragraph separator characters: a name
+# with one can show as another name ("inv\u202eoice8.txt" reads reversed) or as no name at all
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 class UploadRefused(PlanQAError):
@@ -47,7 +52,8 @@ def safe_filename(name: str) -> str:
     """The bare file name an upload may be stored under in the corpus folder.
 
     Directories are stripped ("C:\\\\fakepath\\\\plan.txt" -> "plan.txt"); a name
-    that climbs out of its folder, is hidden, has control characters or an
+    that climbs out of its folder, is hidden, has control, format or separator
+    characters (Unicode Cc, Cf, Zl, Zp: invisible or reordering) or an
     unsupported type is refused.
 
     Raises:
@@ -57,7 +63,7 @@ def safe_filename(name: str) -> str:
     'แผน เขต 4.txt'
     """
     raw = unicodedata.normalize("NFC", name or "")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+    if any(unicodedata.category(ch) in INVISIBLE_CATEGORIES for ch in raw):
         raise UploadRefused("ชื่อไฟล์มีอักขระควบคุม")
     parts = raw.replace("\\", "/").split("/")
     if any(part.strip() == ".." for part in parts):
@@ -109,6 +115,39 @@ class DocumentManager:
         self.index = plan_index
         self.state = IngestState()
         self._lock = threading.Lock()
+        self.remove_stale_uploads()
+
+    def remove_stale_uploads(self) -> list[str]:
+        """Remove the upload temporaries (``corpus/.upload-*``) that a killed process left behind.
+
+        An upload holds an ``flock`` on its temporary while it writes and checks it; the kernel
+        drops that lock when the process dies, so a temporary nobody holds is stale and goes,
+        while another app's upload in progress is left alone. Returns the names removed.
+        """
+        if not self.corpus.is_dir():
+            return []
+        removed: list[str] = []
+        for path in sorted(self.corpus.glob(f"{UPLOAD_PREFIX}*")):
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            except OSError:  # gone already (renamed into place), or a link: not ours
+                continue
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # an upload in progress
+                if os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False)):
+                    path.unlink()
+                    removed.append(path.name)
+            except OSError as exc:
+                log.warning("could not remove the stale upload temporary %s: %s", path, exc)
+            finally:
+                os.close(fd)
+        if removed:
+            log.warning("removed %d stale upload temporaries left by an interrupted upload in %s: %s",
+                        len(removed), self.corpus, ", ".join(removed))
+        return removed
 
     @property
     def corpus(self) -> Path:
@@ -166,19 +205,26 @@ class DocumentManager:
 
     def office_entry(self, source: str | None) -> tuple[str, str]:
         """The office and aliases ``corpus/offices.toml`` sets for ``source`` ("" when none)."""
-        entry = load_catalogue(self.settings).get(source or "", {})
+        try:
+            entry = load_catalogue(self.settings).get(source or "", {})
+        except ConfigError as exc:  # a hand-edited file gone bad: shown as no override (the ingest reports it)
+            log.warning("%s", exc)
+            return "", ""
         return str(entry.get("office", "")), ", ".join(str(a) for a in entry.get("aliases", []))
 
     def set_office(self, source: str, office: str, aliases: Sequence[str]) -> None:
         """Write (or with an empty office, remove) ``source``'s entry in ``corpus/offices.toml``.
 
         Raises:
-            UploadRefused: the file is not in the corpus, or the office name is too long.
+            UploadRefused: the file is not in the corpus, or the office name is too long or has a
+                control, format or separator character (it would be invisible in every answer).
         """
         if source not in self.files():
             raise UploadRefused(f"ไม่พบไฟล์ {source} ในโฟลเดอร์เอกสาร")
         if len(office) > 200 or any(len(a) > 200 for a in aliases):
             raise UploadRefused("ชื่อสำนักงานยาวเกิน 200 ตัวอักษร")
+        if any(unicodedata.category(ch) in INVISIBLE_CATEGORIES for name in (office, *aliases) for ch in name):
+            raise UploadRefused("ชื่อสำนักงานหรือชื่อย่อมีอักขระควบคุมหรืออักขระที่มองไม่เห็น กรุณาพิมพ์ใหม่")
         catalogue = load_catalogue(self.settings)
         if office.strip():
             catalogue[source] = {"office": office.strip(), "aliases": [a.strip() for a in aliases if a.strip()]}
@@ -225,8 +271,8 @@ class DocumentManager:
         if size > limit:
             raise UploadRefused(f"ไฟล์ใหญ่เกิน {self.settings.max_upload_mb} MB")
         # a hidden temp name in the corpus: ingest ignores it, and the rename is atomic
-        fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=target.suffix, dir=corpus)
-        os.close(fd)
+        fd, tmp_name = tempfile.mkstemp(prefix=UPLOAD_PREFIX, suffix=target.suffix, dir=corpus)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held until done: a temporary nobody holds is stale (remove_stale_uploads)
         tmp = Path(tmp_name)
         try:
             shutil.copyfile(upload, tmp)
@@ -238,6 +284,7 @@ class DocumentManager:
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
+            os.close(fd)
         return base, replaced
 
     def delete(self, source: str) -> Path:
@@ -253,7 +300,11 @@ class DocumentManager:
             raise UploadRefused("ชื่อไฟล์ชี้ออกนอกโฟลเดอร์เอกสาร")
         trash = self.settings.index_dir / "deleted"
         trash.mkdir(parents=True, exist_ok=True)
-        dest = trash / f"{time.strftime('%Y%m%d-%H%M%S')}-{Path(source).name}"
+        stem = f"{time.strftime('%Y%m%d-%H%M%S')}-{source.replace('/', '__')}"
+        dest, n = trash / stem, 1
+        while dest.exists():  # two deletions in one second must not share a copy
+            n += 1
+            dest = trash / f"{stem}.{n}"
         shutil.move(str(path), dest)
         log.info("deleted %s (kept a copy at %s)", source, dest)
         return dest
@@ -296,16 +347,15 @@ class DocumentManager:
 
 
 def catalogue_toml(catalogue: dict[str, dict[str, Any]]) -> str:
-    """``corpus/offices.toml``: one table per file (TOML strings written as JSON's, which TOML reads)."""
-    out = ["# office overrides by file: set in the web app's Documents tab or by hand (README)"]
+    """``corpus/offices.toml``: one table per file, written by a TOML library (every string escaped)."""
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("office overrides by file: set in the web app's Documents tab or by hand (README)"))
     for source, entry in sorted(catalogue.items()):
-        out.append(f"\n[{json.dumps(source, ensure_ascii=False)}]")
+        table = tomlkit.table()
         for key, value in entry.items():
-            if isinstance(value, list):
-                out.append(f"{key} = [{', '.join(json.dumps(str(v), ensure_ascii=False) for v in value)}]")
-            else:
-                out.append(f"{key} = {json.dumps(str(value), ensure_ascii=False)}")
-    return "\n".join(out) + "\n"
+            table[key] = [str(v) for v in value] if isinstance(value, list) else str(value)
+        doc[source] = table
+    return tomlkit.dumps(doc)
 
 
 _REASONS_TH = (
@@ -323,6 +373,7 @@ _REASONS_TH = (
     ("corrupt", "ไฟล์เสียหรืออ่านไม่ได้"),
     ("outside the corpus", "ลิงก์ชี้ออกนอกโฟลเดอร์เอกสาร"),
     ("broken link", "ลิงก์เสียหรืออ่านไม่ได้"),
+    ("is not valid TOML", "offices.toml ไม่ใช่ TOML ที่ถูกต้อง นำเข้าโดยไม่ใช้ชื่อสำนักงานที่กำหนดไว้ในไฟล์นี้ กรุณาแก้หรือลบไฟล์"),
 )
 
 
