@@ -22,7 +22,7 @@ from typing import Any
 
 from ingest.thai_repair import repair_text
 from planqa.errors import UnreadableDocument
-from planqa.types import PageInfo, SourceDoc
+from planqa.types import PageInfo, SkipReason, SourceDoc
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,12 @@ def load(path: Path, source: str, max_bytes: int | None = None) -> SourceDoc:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableDocument(
-            f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+            f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}",
+            SkipReason.UNSUPPORTED_TYPE,
         )
     raw = _read_regular(path, max_bytes)
     if not raw.strip():
-        raise UnreadableDocument("empty file")
+        raise UnreadableDocument("empty file", SkipReason.EMPTY)
     digest = hashlib.sha256(raw).hexdigest()
     fmt, read = READERS[suffix]
     if fmt == "pdf":
@@ -60,7 +61,7 @@ def load(path: Path, source: str, max_bytes: int | None = None) -> SourceDoc:
         text, encoding = read(raw)
         lines, pages = tuple(_LINE_SPLIT.split(text)), ()
     if all(_NO_TEXT.fullmatch(line) for line in lines):
-        raise UnreadableDocument("no text found in file")
+        raise UnreadableDocument("no text found in file", SkipReason.NO_TEXT)
     return SourceDoc(source=source, lines=lines, format=fmt, encoding=encoding, sha256=digest, pages=pages)
 
 
@@ -81,20 +82,22 @@ def _read_regular(path: Path, max_bytes: int | None) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}") from exc
+        raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}", SkipReason.CANNOT_READ) from exc
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableDocument("not a regular file (a FIFO, socket or device is never read)")
+            raise UnreadableDocument("not a regular file (a FIFO, socket or device is never read)",
+                                     SkipReason.NOT_REGULAR)
         if max_bytes is not None and info.st_size > max_bytes:
             raise UnreadableDocument(
                 f"file too large ({info.st_size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB limit; "
-                "raise PLANQA_MAX_FILE_MB to ingest it)"
+                "raise PLANQA_MAX_FILE_MB to ingest it)",
+                SkipReason.TOO_LARGE,
             )
         with os.fdopen(fd, "rb", closefd=False) as f:
             return f.read()
     except OSError as exc:
-        raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}") from exc
+        raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}", SkipReason.CANNOT_READ) from exc
     finally:
         os.close(fd)
 
@@ -121,12 +124,12 @@ def decode_text(raw: bytes) -> tuple[str, str]:
             try:
                 return raw.decode(name), name
             except UnicodeDecodeError as exc:
-                raise UnreadableDocument(f"invalid {name} text: {exc.reason}") from exc
+                raise UnreadableDocument(f"invalid {name} text: {exc.reason}", SkipReason.BINARY) from exc
     utf16 = _bomless_utf16(raw)
     if utf16 is not None:
         return utf16
     if b"\x00" in raw:
-        raise UnreadableDocument("binary data, not a text file")
+        raise UnreadableDocument("binary data, not a text file", SkipReason.BINARY)
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -173,7 +176,7 @@ def _detect_single_byte(raw: bytes) -> tuple[str, str]:
     # the reading with the most Thai letters among the plausible ones wins
     plausible = [c for c in candidates if _looks_like_text(c[0])]
     if not plausible:
-        raise UnreadableDocument("binary data or unknown text encoding")
+        raise UnreadableDocument("binary data or unknown text encoding", SkipReason.BINARY)
     return max(plausible, key=lambda c: len(_THAI.findall(c[0])))
 
 
@@ -220,9 +223,9 @@ def _html_text(html: str) -> str:
             tag.decompose()
         text = _html_walk(soup)
     except RecursionError as exc:
-        raise UnreadableDocument("HTML nested too deeply to read") from exc
+        raise UnreadableDocument("HTML nested too deeply to read", SkipReason.TOO_COMPLEX) from exc
     except Exception as exc:  # lxml/bs4 raise many types on broken input
-        raise UnreadableDocument(f"cannot parse HTML: {type(exc).__name__}") from exc
+        raise UnreadableDocument(f"cannot parse HTML: {type(exc).__name__}", SkipReason.CORRUPT) from exc
     lines = (line.strip(" \t") for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
@@ -325,22 +328,24 @@ def _pdf_page_texts(raw: bytes) -> list[str]:
     try:
         reader = PdfReader(io.BytesIO(raw))
         if len(reader.pages) > MAX_PDF_PAGES:
-            raise UnreadableDocument(f"PDF has {len(reader.pages)} pages, more than {MAX_PDF_PAGES}; split it")
+            raise UnreadableDocument(f"PDF has {len(reader.pages)} pages, more than {MAX_PDF_PAGES}; split it",
+                                     SkipReason.TOO_COMPLEX)
         started = time.monotonic()
         pages = []
         for page in reader.pages:
             pages.append(page.extract_text() or "")
             if time.monotonic() - started > MAX_PDF_SECONDS:
                 raise UnreadableDocument(f"PDF text took over {MAX_PDF_SECONDS:.0f} s to extract; "
-                                         "export it as text or DOCX")
+                                         "export it as text or DOCX", SkipReason.TOO_COMPLEX)
     except UnreadableDocument:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise UnreadableDocument(f"corrupt or unreadable PDF: {exc}") from exc
+        raise UnreadableDocument(f"corrupt or unreadable PDF: {exc}", SkipReason.CORRUPT) from exc
     except Exception as exc:  # pypdf raises assorted errors on damaged files
-        raise UnreadableDocument(f"corrupt or unreadable PDF: {type(exc).__name__}") from exc
+        raise UnreadableDocument(f"corrupt or unreadable PDF: {type(exc).__name__}", SkipReason.CORRUPT) from exc
     if not any(p.strip() for p in pages):
-        raise UnreadableDocument("PDF has no text layer (scanned?): needs OCR before ingest")
+        raise UnreadableDocument("PDF has no text layer (scanned?): needs OCR before ingest",
+                                 SkipReason.PDF_NO_TEXT_LAYER)
     alternatives = _pdfium_pages(raw, len(pages))
     return [_best_reading(ours, theirs) for ours, theirs in zip(pages, alternatives)]
 
@@ -352,17 +357,18 @@ def check_zip(raw: bytes) -> None:
     try:
         members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise UnreadableDocument(f"corrupt or unreadable DOCX: {exc}") from exc
+        raise UnreadableDocument(f"corrupt or unreadable DOCX: {exc}", SkipReason.DOCX_INVALID) from exc
     if len(members) > MAX_ZIP_MEMBERS:
-        raise UnreadableDocument(f"DOCX holds {len(members)} parts, more than {MAX_ZIP_MEMBERS}")
+        raise UnreadableDocument(f"DOCX holds {len(members)} parts, more than {MAX_ZIP_MEMBERS}",
+                                 SkipReason.DOCX_INVALID)
     xml = sum(m.file_size for m in members if m.filename.endswith((".xml", ".rels")))
     if xml > MAX_DOCX_XML_BYTES:
         raise UnreadableDocument(f"DOCX text unpacks to {xml / 1e6:.0f} MB, more than {MAX_DOCX_XML_BYTES / 1e6:.0f} MB "
-                                 "(a decompression bomb, or a document to split)")
+                                 "(a decompression bomb, or a document to split)", SkipReason.DOCX_INVALID)
     for m in members:
         if m.file_size > 1_000_000 and m.file_size > MAX_ZIP_RATIO * max(1, m.compress_size):
             raise UnreadableDocument(f"DOCX part {m.filename} unpacks {m.file_size // max(1, m.compress_size)}x "
-                                     "its size (a decompression bomb)")
+                                     "its size (a decompression bomb)", SkipReason.DOCX_INVALID)
 
 
 def _docx_text(raw: bytes) -> str:
@@ -374,9 +380,9 @@ def _docx_text(raw: bytes) -> str:
     try:
         document = DocxDocument(io.BytesIO(raw))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise UnreadableDocument(f"corrupt or unreadable DOCX: {exc}") from exc
+        raise UnreadableDocument(f"corrupt or unreadable DOCX: {exc}", SkipReason.DOCX_INVALID) from exc
     except Exception as exc:  # python-docx raises assorted errors on damaged files
-        raise UnreadableDocument(f"corrupt or unreadable DOCX: {type(exc).__name__}") from exc
+        raise UnreadableDocument(f"corrupt or unreadable DOCX: {type(exc).__name__}", SkipReason.DOCX_INVALID) from exc
     from docx.table import Table
 
     # body order: a table stays under the heading it follows

@@ -23,7 +23,7 @@ from ingest.themes import THEMES_KEY
 from ingest.writelock import index_write_lock
 from planqa.errors import ConfigError, DiskFull, ReadOnlyIndex, UnreadableDocument, is_disk_full
 from planqa.settings import CATALOGUE_NAME, Settings
-from planqa.types import Chunk, Conflict, IngestReport, ParsedDoc, Progress, Skipped, SourceDoc
+from planqa.types import Chunk, Conflict, IngestReport, ParsedDoc, Progress, Skipped, SkipReason, SourceDoc
 
 log = logging.getLogger(__name__)
 SHOWN_CONFLICTS = 10  # a run's log and summary name this many offices claimed twice; --check names all
@@ -59,15 +59,15 @@ def discover(corpus_dir: Path, paths: Iterable[Path] | None = None, unreadable: 
         elif p.exists() or p.is_symlink():
             candidates.append(p)
         else:
-            skipped.append(Skipped(display_name(str(p)), "no such file"))
+            skipped.append(Skipped(display_name(str(p)), "no such file", SkipReason.MISSING))
     files: list[Path] = []
     for path in candidates:
         rel = _relative(path, corpus_dir)
         if any(part.startswith(".") for part in Path(rel).parts) or path.name == CATALOGUE_NAME:
             continue
-        reason = _refusal(path, rel, root)
-        if reason:
-            skipped.append(Skipped(display_name(rel), reason))
+        refusal = _refusal(path, rel, root)
+        if refusal:
+            skipped.append(Skipped(display_name(rel), *refusal))
         else:
             files.append(path)
     return files, skipped
@@ -80,7 +80,8 @@ def _walk(top: Path, corpus_dir: Path, skipped: list[Skipped], unreadable: list[
     def refused(err: OSError) -> None:
         rel = _relative(Path(err.filename), corpus_dir) if err.filename else "?"
         skipped.append(Skipped(display_name(rel), f"folder cannot be read ({err.strerror}); "
-                                                  "its plans keep their chunks until it can"))
+                                                  "its plans keep their chunks until it can",
+                               SkipReason.FOLDER_UNREADABLE))
         unreadable.append(rel)
 
     for folder, dirs, names in os.walk(top, onerror=refused):
@@ -89,22 +90,22 @@ def _walk(top: Path, corpus_dir: Path, skipped: list[Skipped], unreadable: list[
     return sorted(found)
 
 
-def _refusal(path: Path, rel: str, root: Path) -> str:
-    """Why ``path`` is not read, or "" when it is a readable candidate."""
+def _refusal(path: Path, rel: str, root: Path) -> tuple[str, SkipReason] | None:
+    """Why ``path`` is not read (the English detail and its code), or None when it is a readable candidate."""
     if not utf8_name(rel):
-        return "file name is not valid UTF-8; rename the file"
+        return "file name is not valid UTF-8; rename the file", SkipReason.NAME_NOT_UTF8
     try:
         resolved = path.resolve(strict=True)
         mode = resolved.stat().st_mode
     except (OSError, RuntimeError):
-        return "broken link or unreadable path"
+        return "broken link or unreadable path", SkipReason.BROKEN_LINK
     if not resolved.is_relative_to(root):
-        return "outside the corpus directory (links are not followed out of it)"
+        return "outside the corpus directory (links are not followed out of it)", SkipReason.OUTSIDE_CORPUS
     if not stat.S_ISREG(mode):
-        return "not a regular file (a FIFO, socket or device is never read)"
+        return "not a regular file (a FIFO, socket or device is never read)", SkipReason.NOT_REGULAR
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        return f"unsupported file type; supported: {', '.join(SUPPORTED_SUFFIXES)}"
-    return ""
+        return f"unsupported file type; supported: {', '.join(SUPPORTED_SUFFIXES)}", SkipReason.UNSUPPORTED_TYPE
+    return None
 
 
 def utf8_name(name: str) -> bool:
@@ -200,7 +201,8 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
         catalogue = load_catalogue(settings)
     except ConfigError as exc:  # a bad catalogue is reported, never a reason to stop the run
         log.warning("%s; ingesting without its office overrides", exc)
-        report.skipped.append(Skipped(CATALOGUE_NAME, f"{exc}; ingested without its office overrides"))
+        report.skipped.append(Skipped(CATALOGUE_NAME, f"{exc}; ingested without its office overrides",
+                                      SkipReason.CATALOGUE_INVALID))
         catalogue = {}
     ix = plan_index or PlanIndex(settings)
     if not full:
@@ -230,11 +232,12 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
             doc = load(path, rel, max_bytes=int(settings.max_file_mb * 1e6))
         except UnreadableDocument as exc:
             kept = " (the previous version stays in the index)" if rel in known else ""
-            report.skipped.append(Skipped(rel, f"{exc}{kept}"))
+            report.skipped.append(Skipped(rel, f"{exc}{kept}", exc.kind))
             seen_hashes.setdefault(f"unreadable:{rel}", rel)
             continue
         if doc.sha256 in seen_hashes:
-            report.skipped.append(Skipped(rel, f"duplicate of {seen_hashes[doc.sha256]} (same content)"))
+            report.skipped.append(Skipped(rel, f"duplicate of {seen_hashes[doc.sha256]} (same content)",
+                                          SkipReason.DUPLICATE))
             continue
         seen_hashes[doc.sha256] = rel
         if same_parser and rel in known and known[rel]["sha256"] == doc.sha256:

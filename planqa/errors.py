@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import errno
 
+from planqa.types import SkipReason
+
 
 class PlanQAError(Exception):
     """Base class: the message says what went wrong and what to do next."""
 
 
 class UnreadableDocument(PlanQAError):
-    """A file could not be turned into text (the message is the reason)."""
+    """A file could not be turned into text (the message is the reason, ``kind`` its code)."""
+
+    def __init__(self, message: str, kind: SkipReason) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+    def __reduce__(self) -> tuple[type[UnreadableDocument], tuple[str, SkipReason]]:  # picklable with its kind
+        return type(self), (str(self), self.kind)
 
 
 class IndexMismatch(PlanQAError):

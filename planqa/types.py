@@ -272,10 +272,36 @@ class Answer:
         }
 
 
+class SkipReason(StrEnum):
+    """Why a file was passed over by an ingest run: the code the UI keys its (Thai) label on.
+
+    ``Skipped.reason`` keeps the English detail for logs and the CLI."""
+
+    MISSING = "missing"  # named on the command line, not there
+    FOLDER_UNREADABLE = "folder_unreadable"
+    NAME_NOT_UTF8 = "name_not_utf8"
+    BROKEN_LINK = "broken_link"
+    OUTSIDE_CORPUS = "outside_corpus"  # a link out of the corpus folder
+    NOT_REGULAR = "not_regular"  # FIFO, socket, device
+    UNSUPPORTED_TYPE = "unsupported_type"
+    DUPLICATE = "duplicate"  # same bytes as a file read earlier in the run
+    TOO_LARGE = "too_large"
+    CANNOT_READ = "cannot_read"  # the OS refused to read it
+    EMPTY = "empty"
+    NO_TEXT = "no_text"
+    BINARY = "binary"  # binary data, or no text encoding fits
+    CORRUPT = "corrupt"  # a damaged PDF, HTML that cannot be parsed
+    TOO_COMPLEX = "too_complex"  # over a PDF page or time limit, HTML nested too deeply
+    PDF_NO_TEXT_LAYER = "pdf_no_text_layer"
+    DOCX_INVALID = "docx_invalid"  # damaged, or a decompression bomb
+    CATALOGUE_INVALID = "catalogue_invalid"  # corpus/offices.toml is not valid TOML (the run goes on without it)
+
+
 @dataclass(frozen=True, slots=True)
 class Skipped:
     file: str
-    reason: str
+    reason: str  # English detail, for logs and the CLI
+    kind: SkipReason
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from ingest.offices import parse_office_name
 from ingest.pipeline import discover, load_catalogue, office_conflicts, run
 from planqa.errors import ConfigError, PlanQAError, UnreadableDocument
 from planqa.settings import Settings
-from planqa.types import Citation, IngestReport, Progress
+from planqa.types import Citation, IngestReport, Progress, Skipped, SkipReason
 from webui.escape import markdown_text
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ class DocumentManager:
         with the reason, or claiming another plan's office."""
         documents = self.index.lexical.documents()
         docs = {d["source"]: d for d in documents}
-        skipped = {s.file: s.reason for s in (self.state.report.skipped if self.state.report else [])}
+        skipped = {s.file: s for s in (self.state.report.skipped if self.state.report else [])}
         conflicted = {f for c in office_conflicts(documents) for f in c.files}
         out: list[list[Any]] = []
         for source in sorted(set(docs) | set(self.files() if files is None else files) | set(skipped)):
@@ -358,31 +358,32 @@ def catalogue_toml(catalogue: dict[str, dict[str, Any]]) -> str:
     return tomlkit.dumps(doc)
 
 
-_REASONS_TH = (
-    ("unsupported file type", "ไม่รองรับไฟล์ชนิดนี้"),
-    ("not a regular file", "ไม่ใช่ไฟล์ปกติ (เช่น FIFO หรืออุปกรณ์)"),
-    ("file name is not valid UTF-8", "ชื่อไฟล์ไม่ใช่ UTF-8 กรุณาเปลี่ยนชื่อไฟล์"),
-    ("folder cannot be read", "อ่านโฟลเดอร์ไม่ได้ แผนในโฟลเดอร์ยังอยู่ในดัชนี"),
-    ("file too large", "ไฟล์ใหญ่เกินกำหนด"),
-    ("empty file", "ไฟล์ว่าง"),
-    ("no text found", "ไม่พบข้อความในไฟล์"),
-    ("PDF has no text layer", "PDF ไม่มีชั้นข้อความ (เป็นภาพสแกน) ต้องทำ OCR ก่อน"),
-    ("duplicate of", "ซ้ำกับไฟล์อื่น"),
-    ("binary data", "เป็นข้อมูลไบนารีหรือไม่ทราบรหัสอักขระ"),
-    ("DOCX", "ไฟล์ DOCX ผิดปกติหรือใหญ่เกินไป"),
-    ("corrupt", "ไฟล์เสียหรืออ่านไม่ได้"),
-    ("outside the corpus", "ลิงก์ชี้ออกนอกโฟลเดอร์เอกสาร"),
-    ("broken link", "ลิงก์เสียหรืออ่านไม่ได้"),
-    ("is not valid TOML", "offices.toml ไม่ใช่ TOML ที่ถูกต้อง นำเข้าโดยไม่ใช้ชื่อสำนักงานที่กำหนดไว้ในไฟล์นี้ กรุณาแก้หรือลบไฟล์"),
-)
+REASONS_TH: dict[SkipReason, str] = {
+    SkipReason.MISSING: "ไม่พบไฟล์",
+    SkipReason.FOLDER_UNREADABLE: "อ่านโฟลเดอร์ไม่ได้ แผนในโฟลเดอร์ยังอยู่ในดัชนี",
+    SkipReason.NAME_NOT_UTF8: "ชื่อไฟล์ไม่ใช่ UTF-8 กรุณาเปลี่ยนชื่อไฟล์",
+    SkipReason.BROKEN_LINK: "ลิงก์เสียหรืออ่านไม่ได้",
+    SkipReason.OUTSIDE_CORPUS: "ลิงก์ชี้ออกนอกโฟลเดอร์เอกสาร",
+    SkipReason.NOT_REGULAR: "ไม่ใช่ไฟล์ปกติ (เช่น FIFO หรืออุปกรณ์)",
+    SkipReason.UNSUPPORTED_TYPE: "ไม่รองรับไฟล์ชนิดนี้",
+    SkipReason.DUPLICATE: "ซ้ำกับไฟล์อื่น",
+    SkipReason.TOO_LARGE: "ไฟล์ใหญ่เกินกำหนด",
+    SkipReason.CANNOT_READ: "อ่านไฟล์ไม่ได้ (สิทธิ์หรือข้อผิดพลาดของระบบ)",
+    SkipReason.EMPTY: "ไฟล์ว่าง",
+    SkipReason.NO_TEXT: "ไม่พบข้อความในไฟล์",
+    SkipReason.BINARY: "เป็นข้อมูลไบนารีหรือไม่ทราบรหัสอักขระ",
+    SkipReason.CORRUPT: "ไฟล์เสียหรืออ่านไม่ได้",
+    SkipReason.TOO_COMPLEX: "ไฟล์ยาวหรือซับซ้อนเกินกำหนด",
+    SkipReason.PDF_NO_TEXT_LAYER: "PDF ไม่มีชั้นข้อความ (เป็นภาพสแกน) ต้องทำ OCR ก่อน",
+    SkipReason.DOCX_INVALID: "ไฟล์ DOCX ผิดปกติหรือใหญ่เกินไป",
+    SkipReason.CATALOGUE_INVALID: ("offices.toml ไม่ใช่ TOML ที่ถูกต้อง นำเข้าโดยไม่ใช้ชื่อสำนักงานที่กำหนดไว้ในไฟล์นี้"
+                                   " กรุณาแก้หรือลบไฟล์"),
+}
 
 
-def thai_reason(reason: str) -> str:
-    """A skip reason from the ingest run (English) in Thai, with the English kept for detail."""
-    for en, th in _REASONS_TH:
-        if en in reason:
-            return f"{th} ({reason})"
-    return reason
+def thai_reason(skip: Skipped) -> str:
+    """Why a file was skipped, in Thai (keyed on its code), with the English detail kept."""
+    return f"{REASONS_TH[skip.kind]} ({skip.reason})"
 
 
 def _local_time(iso: str) -> str:
