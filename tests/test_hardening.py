@@ -355,6 +355,7 @@ def test_an_office_name_with_a_control_character_is_refused_at_the_door(tmp_path
 
 
 def test_a_bad_offices_toml_is_reported_and_the_ingest_goes_on(tmp_path: Path) -> None:
+    from planqa.types import SkipReason
     from webui.documents import thai_reason
 
     docs = _documents(tmp_path)
@@ -365,7 +366,8 @@ def test_a_bad_offices_toml_is_reported_and_the_ingest_goes_on(tmp_path: Path) -
     assert report.added == 1 and docs.files() == [SEED.name]
     [bad] = [s for s in report.skipped if s.file == "offices.toml"]
     assert "not valid TOML" in bad.reason and "ingested without its office overrides" in bad.reason
-    assert thai_reason(bad.reason).startswith("offices.toml ไม่ใช่ TOML ที่ถูกต้อง")
+    assert bad.kind is SkipReason.CATALOGUE_INVALID
+    assert thai_reason(bad).startswith("offices.toml ไม่ใช่ TOML ที่ถูกต้อง")
     assert docs.office_entry(SEED.name) == ("", "")  # shown as no override, not an error
     assert docs.rows()[0][3] == "อยู่ในดัชนี"
     from tests.test_app import app_env  # the CLI goes on too, and exits 0: its one plan was read
