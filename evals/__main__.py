@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -216,11 +217,10 @@ def cmd_overview(args: Any) -> int:
     from evals import overview as gold_matrix
     from retrieval import overview
     from retrieval.service import get_service
+    from retrieval.stance import supports as stance_supports
 
     svc = get_service(settings_from_args(args))
-    supports = getattr(svc, "supports", None)
-    if supports is None:
-        raise PlanQAError("this build has no stance primitive (Service.supports) to score")
+    supports = partial(stance_supports, svc)
     result = gold_matrix.run(lambda offices, themes: overview.build(supports, offices, themes).to_dict(),
                              [o.name for o in svc.offices()])
     if args.json:

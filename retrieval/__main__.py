@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from typing import TYPE_CHECKING
 
 from planqa.cli import add_settings_args, guarded, settings_from_args, setup_logging
@@ -74,9 +75,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _overview(svc: Service, args: argparse.Namespace) -> int:
     from retrieval import overview
+    from retrieval.stance import supports
 
     offices = args.office or [o.name for o in svc.offices()]
-    matrix = overview.build(svc.supports, offices, args.theme)
+    matrix = overview.build(partial(supports, svc), offices, args.theme)
     if args.json:
         print(json.dumps(matrix.to_dict(), ensure_ascii=False, indent=1))
     else:

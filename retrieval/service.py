@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ingest.index import DOCUMENTS_VERSION, PlanIndex
 from planqa.settings import Settings
@@ -24,9 +24,6 @@ from retrieval.policy import AnswerPolicy, load_policy
 from retrieval.query import KnownOffice, known_offices, parse_query
 from retrieval.support import Weigher, nouns
 from retrieval.terms import TermMatcher
-
-if TYPE_CHECKING:
-    from retrieval.stance import Stance
 
 _SERVICES: dict[str, Service] = {}
 _LOCK = threading.Lock()
@@ -150,18 +147,6 @@ class Service:
             return answer
         pages = {s: self.index.lexical.pages_of(s) for s in {c.source for c in answer.citations}}
         return replace(answer, citations=tuple(c.on_pages(pages[c.source]) for c in answer.citations))
-
-    def support(self, office: str, topic: str) -> Stance:
-        """How far ``office``'s own plan supports ``topic`` (``retrieval.stance.support``)."""
-        from retrieval.stance import support
-
-        return support(self, office, topic)
-
-    def supports(self, offices: Sequence[str], topics: Sequence[str]) -> list[Stance]:
-        """One stance per (office, topic) pair (``retrieval.stance.supports``), for the overview."""
-        from retrieval.stance import supports
-
-        return supports(self, offices, topics)
 
     def answer(self, question: str, **options: Any) -> Answer:
         """The final Answer of ``stream`` (``options``: history, offices, retriever, k)."""

@@ -24,4 +24,3 @@ def test_support_quotes_the_office_own_plan_and_sees_no_other_office(seed_settin
     assert all(s.strength is not Strength.STRONG for s in mars)
     one = support(service, offices[0], "การออม")
     assert one == next(s for s in stances if s.office == offices[0] and s.topic == "การออม")
-    assert service.support(offices[0], "การออม") == one

@@ -6,6 +6,7 @@ import ipaddress
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ingest.themes import THEMES_KEY
@@ -13,6 +14,7 @@ from planqa.errors import ConfigError
 from planqa.settings import Settings
 from retrieval.overview import build as build_overview
 from retrieval.service import Service, get_service
+from retrieval.stance import supports
 from webui.documents import DocumentManager
 from webui.evaluate import Evaluator
 from webui.overview_view import default_themes
@@ -62,7 +64,7 @@ class Services:
         over ``offices`` (default: every office in the index)."""
         mined = default_themes(self.qa.index.lexical.get_meta(THEMES_KEY))
         names = list(offices) or [o.name for o in self.qa.offices()]
-        return build_overview(self.qa.supports, names, [*mined, *themes]).to_dict()
+        return build_overview(partial(supports, self.qa), names, [*mined, *themes]).to_dict()
 
     def office_choices(self) -> list[tuple[str, str]]:
         """(label, office name) pairs for the office filter."""
