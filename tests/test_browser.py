@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,17 +36,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         yield srv
 
 
-@pytest.fixture(scope="module")
-def page(server: AppServer) -> Iterator[Any]:
+@contextmanager
+def browser_tab(url: str, width: int = 1280) -> Iterator[Any]:
+    """A headless Chromium tab on ``url`` (downloads accepted), closed on exit."""
     sync_api = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 1500}, accept_downloads=True)
+        context = browser.new_context(viewport={"width": width, "height": 1500}, accept_downloads=True)
         tab = context.new_page()
-        tab.goto(server.url)
+        tab.goto(url)
         yield tab
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: AppServer) -> Iterator[Any]:
+    with browser_tab(server.url) as tab:
+        yield tab
 
 
 def _ask(page: Any, question: str) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from test_app import AppServer, serve_app
-from test_browser import ARGS, ARTIFACTS, CHROMIUM
+from test_browser import ARTIFACTS, CHROMIUM, browser_tab
 
 THEME = "ภาษาอังกฤษ"
 ROWS = "#ov-matrix .virtual-row"  # the body rows of Gradio 6's virtual table
@@ -33,15 +33,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
 
 @pytest.fixture(scope="module")
 def page(server: AppServer) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1500}, accept_downloads=True)
-        tab = context.new_page()
-        tab.goto(server.url)
+    with browser_tab(server.url, width=1400) as tab:
         yield tab
-        browser.close()
 
 
 def _rows(page: Any) -> list[list[str]]:
