@@ -18,6 +18,7 @@ from typing import Any
 from ingest import themes
 from ingest.index import DOCUMENTS_VERSION, EMBEDDING_KEY, PlanIndex, index_read_only
 from ingest.loaders import SUPPORTED_SUFFIXES, load
+from ingest.ocr import OcrConfig, PageProgress
 from ingest.prepare import parser_fingerprint, prepare_many
 from ingest.themes import THEMES_KEY
 from ingest.writelock import index_write_lock
@@ -223,13 +224,15 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
     same_parser = not full and ix.lexical.get_meta(FINGERPRINT_KEY) == fingerprint
     loaded: list[SourceDoc] = []
     seen_hashes: dict[str, str] = {}
+    ocr = OcrConfig.from_settings(settings)
     for n, path in enumerate(files):
         rel = _relative(path, settings.corpus_dir)
         report.seen += 1
         if progress:
             progress(n, len(files), f"reading {rel}")
         try:
-            doc = load(path, rel, max_bytes=int(settings.max_file_mb * 1e6))
+            doc = load(path, rel, max_bytes=int(settings.max_file_mb * 1e6), ocr=ocr,
+                       progress=_ocr_progress(progress, rel))
         except UnreadableDocument as exc:
             kept = " (the previous version stays in the index)" if rel in known else ""
             report.skipped.append(Skipped(rel, f"{exc}{kept}", exc.kind))
@@ -240,6 +243,7 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
                                           SkipReason.DUPLICATE))
             continue
         seen_hashes[doc.sha256] = rel
+        report.skipped.extend(doc.skipped_pages)
         if same_parser and rel in known and known[rel]["sha256"] == doc.sha256:
             report.unchanged += 1
             if not dry_run and not ix.lexical.line_count(rel):  # indexed before the index kept lines
@@ -269,6 +273,18 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
         log.warning("%s", line)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _ocr_progress(progress: Progress | None, source: str) -> PageProgress | None:
+    """Each OCR'd page of ``source`` reported as a step of its own ("OCR plan.pdf page 3/11")."""
+    if progress is None:
+        return None
+    report = progress
+
+    def page_done(done: int, total: int) -> None:
+        report(done, total, f"OCR {source} page {done}/{total}")
+
+    return page_done
 
 
 def conflict_lines(conflicts: Sequence[Conflict], limit: int | None = SHOWN_CONFLICTS) -> list[str]:
