@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     ocr_workers: int | None = Field(default=None, ge=1)  # Tesseract processes at once (unset: the CPU count)
     ocr_page_timeout_s: float = Field(default=120, gt=0)  # a page over it is skipped, the rest read
     ocr_dpi: int = Field(default=300, ge=72, le=600)  # PDF pages are rendered at this resolution
-    ocr_review_below: float = Field(default=75, ge=0, le=100)  # pages under this confidence are flagged
+    ocr_review_below: float = Field(default=80, ge=0, le=100)  # pages under this confidence are flagged
 
     # retrieval
     top_k: int = Field(default=10, ge=1, le=100)  # hits searched when no k is given
