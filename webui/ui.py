@@ -19,7 +19,7 @@ import pandas as pd
 from starlette.middleware import Middleware
 
 from ingest.loaders import SUPPORTED_SUFFIXES
-from planqa.errors import PlanQAError
+from planqa.errors import InvalidInput, PlanQAError
 from planqa.types import AbstainReason, Progress
 from retrieval.hybrid import RETRIEVERS
 from webui import history, overview_view, page, render
@@ -42,8 +42,9 @@ DOC_HEADERS = ["สำนักงาน", "ชื่อแผน", "ไฟล�
 API_WAIT_S = 60.0  # an API question waits this long for the first ingest before it is told to come back
 
 
-def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Exceptions in a handler become a Thai gr.Error (gr.Error passes through)."""
+def user_errors(fn: Callable[..., Any], english: bool = False) -> Callable[..., Any]:
+    """Exceptions in a handler become a Thai gr.Error (gr.Error passes through); ``english``
+    (the named API): a refused input's English message follows the Thai one."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -52,9 +53,15 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except gr.Error:
             raise
         except Exception as exc:
-            raise gr.Error(thai_error(exc)) from None
+            message = thai_error(exc)
+            if english and isinstance(exc, InvalidInput):
+                message = f"{message} ({exc})"
+            raise gr.Error(message) from None
 
     return wrapper
+
+
+api_errors = functools.partial(user_errors, english=True)
 
 
 # ---- chat ---------------------------------------------------------------------------------
@@ -328,7 +335,7 @@ def _overview_tab(services: Services) -> None:
 
 # ---- named API ----------------------------------------------------------------------------
 def _api(services: Services) -> None:
-    @user_errors
+    @api_errors
     def ask(question: str, history: list[str] | None = None, offices: list[str] | None = None) -> dict[str, Any]:
         """A cited answer (Answer.to_dict()); history: earlier user questions, oldest first. While the first
         ingest runs it waits for it (up to a minute), then answers "indexing" with the progress."""
@@ -338,17 +345,17 @@ def _api(services: Services) -> None:
                     "rewritten_question": ""}
         return services.qa.answer(question, history=history or None, offices=offices).to_dict()
 
-    @user_errors
+    @api_errors
     def search(question: str, k: int = 10, offices: list[str] | None = None) -> list[dict[str, Any]]:
         """Ranked passages (Hit.to_dict())."""
         return [h.to_dict() for h in services.qa.search(question, k=k, offices=offices)]
 
-    @user_errors
+    @api_errors
     def ingest(full: bool = False) -> dict[str, Any]:
         """Sync the index with the corpus folder; the IngestReport as a dict."""
         return services.docs.reingest(full=bool(full)).to_dict()
 
-    @user_errors
+    @api_errors
     def delete(source: str) -> dict[str, Any]:
         """Delete a corpus file (a copy is kept in <index>/deleted/) and re-ingest; the IngestReport."""
         services.docs.delete(source)
@@ -359,7 +366,7 @@ def _api(services: Services) -> None:
     gr.api(ingest, api_name="ingest")
     gr.api(delete, api_name="delete")
 
-    @user_errors
+    @api_errors
     def overview(themes: list[str] | None = None, offices: list[str] | None = None) -> dict[str, Any]:
         """Every office's stance on every theme (the mined default themes plus ``themes``), as the JSON of
         ``python -m retrieval overview``."""
