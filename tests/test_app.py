@@ -66,15 +66,16 @@ def app_env(corpus: Path, index: Path, tmp: Path) -> dict[str, str]:
 
 
 @contextmanager
-def serve_app(tmp: Path, plans: Path = SEED_PLANS) -> Iterator[AppServer]:
-    """`python app.py --port N` over a copy of ``plans`` (the seed corpus) and an empty index."""
+def serve_app(tmp: Path, plans: Path = SEED_PLANS, env: dict[str, str] | None = None) -> Iterator[AppServer]:
+    """`python app.py --port N` over a copy of ``plans`` (the seed corpus) and an empty index
+    (``env``: more environment variables)."""
     corpus, index, log = tmp / "corpus", tmp / "index", tmp / "app.log"
     shutil.copytree(plans, corpus)
     port = free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "app.py", "--port", str(port)],
-            cwd=ROOT, env=app_env(corpus, index, tmp), stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT, env={**app_env(corpus, index, tmp), **(env or {})}, stdout=out, stderr=subprocess.STDOUT,
         )
     server = AppServer(f"http://127.0.0.1:{port}/", corpus, index, log, proc)
     try:

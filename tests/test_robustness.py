@@ -389,6 +389,44 @@ def test_logins_are_rate_limited_per_client() -> None:
     assert attempt("10.0.0.1", "/config") == 400  # other routes are not limited
 
 
+def _login_statuses(url: str, forwarded_for: list[str]) -> list[int]:
+    """POST a wrong password to the app's /login once per X-Forwarded-For value; the HTTP statuses."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    statuses = []
+    for address in forwarded_for:
+        body = urllib.parse.urlencode({"username": "ครู", "password": "wrong"}).encode()
+        request = urllib.request.Request(url + "login", data=body, headers={"X-Forwarded-For": address})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                statuses.append(resp.status)
+        except urllib.error.HTTPError as err:
+            statuses.append(err.code)
+    return statuses
+
+
+@pytest.mark.slow
+def test_a_forged_x_forwarded_for_buys_no_fresh_login_tries(tmp_path: Path) -> None:
+    """Through a real app: the client is the connecting address unless it is one of PLANQA_TRUSTED_PROXIES
+    (before, uvicorn trusted 127.0.0.1, so every new X-Forwarded-For was a new client)."""
+    from tests.test_app import serve_app
+
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    shutil.copy(SEED_PLANS / "004_324aff1e68aa4ee5.txt", plans)
+    login = {"PLANQA_AUTH_USER": "ครู", "PLANQA_AUTH_PASSWORD": "s3cret", "PLANQA_LOGIN_ATTEMPTS": "3"}
+    rotating = [f"203.0.113.{n}" for n in range(1, 7)]
+    with serve_app(tmp_path / "direct", plans, env=login) as server:
+        assert _login_statuses(server.url, rotating)[3:] == [429, 429, 429]  # one client: the connection's
+    with serve_app(tmp_path / "proxied", plans, env={**login, "PLANQA_TRUSTED_PROXIES": "127.0.0.1"}) as server:
+        assert 429 not in _login_statuses(server.url, rotating)  # behind a trusted proxy: its header counts
+        assert _login_statuses(server.url, ["198.51.100.7"] * 4)[3] == 429  # ... per forwarded client
+    with pytest.raises(ValueError, match="PLANQA_TRUSTED_PROXIES: '\\*' is not an IP address"):
+        Settings(trusted_proxies="127.0.0.1, *")
+
+
 def test_an_ipv6_host_is_a_clear_refusal(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "app.py", "--host", "::1"], cwd=ROOT, capture_output=True, text=True,
                          timeout=120, env={**os.environ, "PLANQA_CORPUS_DIR": str(tmp_path),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -380,7 +381,11 @@ def launch(services: Services, share: bool, auth: tuple[str, str] | None) -> Non
     settings = services.settings
     demo = build_demo(services)
     demo.queue(default_concurrency_limit=2)
-    # a login is rate-limited per client address (webui/ratelimit.py)
+    # a login is rate-limited per client address (webui/ratelimit.py): the connecting address, or what
+    # X-Forwarded-For says only when the connection comes from PLANQA_TRUSTED_PROXIES. uvicorn (under
+    # Gradio) rewrites the client from that header for the addresses this variable names, by default
+    # 127.0.0.1: any local process, or a local proxy passing a forged header on, got fresh login tries
+    os.environ["FORWARDED_ALLOW_IPS"] = settings.trusted_proxies
     limit = [Middleware(LoginRateLimit, attempts=settings.login_attempts, window=settings.login_window_s)]
     demo.launch(server_name=settings.host, server_port=settings.port, share=share, auth=auth,
                 max_file_size=f"{settings.max_upload_mb}mb", css=page.CSS, head=page.HEAD, show_error=False,
