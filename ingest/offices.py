@@ -143,10 +143,10 @@ def ocr_tolerant_head(body: str) -> str:
     a few edits ("สำนักงานเขตพันทิการศึกษามัธยมศึกษามุกดาหร" -> "สำนักงานเขตพื้นที่การศึกษามัธยม
     ศึกษามุกดาหาร"); ``body`` unchanged when it starts with no such name. Only the start of a line
     is read this way: a name inside a line, a partner's included, is never guessed at."""
-    rest = _fuzzy_prefix(body, (_FULL_PREFIX,), PREFIX_EDITS)
-    if rest is None:
+    head = _fuzzy_prefix(body, (_FULL_PREFIX,), PREFIX_EDITS)
+    if head is None:
         return body
-    rest = rest[1].lstrip()
+    rest = head[1].lstrip()
     level = _fuzzy_prefix(rest, tuple(_LEVEL_WORD.values()), LEVEL_EDITS)
     if level is None:
         return body
