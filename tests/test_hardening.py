@@ -166,10 +166,10 @@ def test_a_file_vanishing_during_ingest_is_reported(tmp_path: Path, corpus_copy:
     original = pipeline.load
     victim = corpus_copy / "003_500a49f8050b8f55.txt"
 
-    def load_and_delete(path, source, max_bytes=None):  # type: ignore[no-untyped-def]
+    def load_and_delete(path, source, **options):  # type: ignore[no-untyped-def]
         if path.name == "001_6c7f6f6f50bc0cc0.txt":
             victim.unlink()
-        return original(path, source, max_bytes=max_bytes)
+        return original(path, source, **options)
 
     monkeypatch.setattr(pipeline, "load", load_and_delete)
     report = run(settings)
