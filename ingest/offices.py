@@ -143,13 +143,15 @@ def ocr_tolerant_head(body: str) -> str:
     a few edits ("สำนักงานเขตพันทิการศึกษามัธยมศึกษามุกดาหร" -> "สำนักงานเขตพื้นที่การศึกษามัธยม
     ศึกษามุกดาหาร"); ``body`` unchanged when it starts with no such name. Only the start of a line
     is read this way: a name inside a line, a partner's included, is never guessed at."""
-    prefix = _fuzzy_prefix(body, (_FULL_PREFIX,), PREFIX_EDITS)
-    if prefix is None:
+    head = _fuzzy_prefix(body, (_FULL_PREFIX,), PREFIX_EDITS)
+    if head is None:
         return body
-    level = _fuzzy_prefix(prefix[1].lstrip(), tuple(_LEVEL_WORD.values()), LEVEL_EDITS)
+    rest = head[1].lstrip()
+    level = _fuzzy_prefix(rest, tuple(_LEVEL_WORD.values()), LEVEL_EDITS)
     if level is None:
         return body
-    word, tail = level[0], level[1].lstrip()
+    word, rest = level
+    tail = rest.lstrip()
     if tail.startswith("จังหวัด"):
         tail = tail[len("จังหวัด") :].lstrip()
     exact = _patterns()[0].match(_FULL_PREFIX + word + tail)

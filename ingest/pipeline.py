@@ -8,7 +8,7 @@ import stat
 import time
 import tomllib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 SHOWN_CONFLICTS = 10  # a run's log and summary name this many offices claimed twice; --check names all
 GROUP_CHUNKS = 2000  # chunks per index() call: bounds memory, keeps batches full
 FINGERPRINT_KEY = "parser_fingerprint"
+# (plans added or changed, plans removed): what a run wrote, for the work a layer above does after it
+Written = Callable[[frozenset[str], frozenset[str]], None]
 
 
 @dataclass(slots=True)
@@ -152,6 +154,7 @@ def run(
     progress: Progress | None = None,
     plan_index: PlanIndex | None = None,
     wait: bool = True,
+    on_written: Written | None = None,
 ) -> IngestReport:
     """Bring the index in step with the corpus and report what changed.
 
@@ -170,7 +173,7 @@ def run(
             it a run repairs after a crash or when the cheap counts disagree.
     """
     if dry_run:
-        return _run(settings, paths, full, dry_run, repair, progress, plan_index)
+        return _run(settings, paths, full, dry_run, repair, progress, plan_index, on_written)
     if index_read_only(settings):
         raise ReadOnlyIndex(f"the index folder {settings.index_dir} is read-only: it can be served, not written; "
                             "ingest into a writable PLANQA_INDEX_DIR")
@@ -181,7 +184,7 @@ def run(
 
     try:
         with index_write_lock(settings.index_dir, wait=wait, on_wait=waiting):
-            return _run(settings, paths, full, dry_run, repair, progress, plan_index)
+            return _run(settings, paths, full, dry_run, repair, progress, plan_index, on_written)
     except Exception as exc:
         if is_disk_full(exc):
             raise DiskFull(f"the disk holding {settings.index_dir} is full: free some space, then run "
@@ -193,7 +196,8 @@ def run(
 
 
 def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool, repair: bool,
-         progress: Progress | None, plan_index: PlanIndex | None) -> IngestReport:
+         progress: Progress | None, plan_index: PlanIndex | None, on_written: Written | None = None
+         ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport(dry_run=dry_run)
     unreadable: list[str] = []
@@ -267,6 +271,8 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
             ix.lexical.set_meta(FINGERPRINT_KEY, fingerprint)
         if report.added or report.updated or report.deleted or ix.lexical.get_meta(THEMES_KEY) is None:
             themes.refresh(ix.lexical, limit=settings.overview_themes)
+        if on_written is not None:
+            on_written(frozenset(p.parsed.doc.source for p in prepared if p.status != "unchanged"), frozenset(gone))
         ix.lexical.checkpoint()
     report.conflicts = office_conflicts(ix.lexical.documents())
     for line in conflict_lines(report.conflicts):

@@ -30,7 +30,7 @@ from tqdm import tqdm
 from ingest.index import PlanIndex
 from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.offices import parse_office_name
-from ingest.pipeline import discover, load_catalogue, office_conflicts, run
+from ingest.pipeline import Written, discover, load_catalogue, office_conflicts, run
 from planqa.errors import ConfigError, PlanQAError, UnreadableDocument
 from planqa.settings import Settings
 from planqa.types import Citation, IngestReport, PageInfo, Progress, Skipped, SkipReason
@@ -110,9 +110,11 @@ class IngestState:
 
 
 class DocumentManager:
-    def __init__(self, settings: Settings, plan_index: PlanIndex) -> None:
+    def __init__(self, settings: Settings, plan_index: PlanIndex, on_written: Written | None = None) -> None:
+        """``on_written``: what each ingest run calls once the index is written (``ingest.pipeline.run``)."""
         self.settings = settings
         self.index = plan_index
+        self.on_written = on_written
         self.state = IngestState()
         self._lock = threading.Lock()
         self.remove_stale_uploads()
@@ -340,7 +342,7 @@ class DocumentManager:
                     progress(done, total, label)
 
             try:
-                report = run(self.settings, full=full, progress=step, plan_index=self.index)
+                report = run(self.settings, full=full, progress=step, plan_index=self.index, on_written=self.on_written)
             except Exception as exc:
                 self.state.error = str(exc) if isinstance(exc, PlanQAError) else type(exc).__name__
                 raise
