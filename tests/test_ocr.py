@@ -242,3 +242,15 @@ def test_a_scanned_plan_is_filed_under_its_office_and_answers_its_vision_with_a_
     assert _GAPS.sub("", cited.text) in _GAPS.sub("", "".join(line.text for line in on_page))
     quoted = lexical.lines_of("plan004_scan.pdf", cited.start_line, cited.end_line)
     assert quoted and all(line.page == 1 and line.box is not None for line in quoted)
+
+
+def test_the_app_says_which_page_ocr_is_reading_and_which_page_it_skipped_in_thai() -> None:
+    from planqa.types import IngestReport, Skipped
+    from webui.documents import IngestState
+    from webui.render import progress_words, report_markdown
+
+    state = IngestState(running=True, done=3, total=11, label="OCR แผน/scan.pdf page 3/11")
+    assert progress_words(state).startswith("กำลังนำเข้าเอกสาร 3/11")
+    assert progress_words(state).endswith("— อ่านภาพด้วย OCR แผน/scan.pdf หน้า 3/11")
+    report = IngestReport(seen=1, added=1, skipped=[Skipped("scan.pdf", "OCR took over 120 s", SkipReason.OCR_PAGE_FAILED, 7)])
+    assert "- **scan.pdf** หน้า 7: OCR took over 120 s" in report_markdown(report)
