@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(default=20, gt=0)  # larger files are skipped with a reason
     overview_themes: int = Field(default=30, ge=1)  # default overview themes mined from the plans, at most
 
+    # OCR of scanned pages and images (ingest/ocr.py)
+    tesseract: str = "tesseract"  # the Tesseract command (a name on PATH or a path)
+    ocr_languages: str = "tha+eng"  # tha alone reads English as Thai
+    ocr_workers: int | None = Field(default=None, ge=1)  # Tesseract processes at once (unset: the CPU count)
+    ocr_page_timeout_s: float = Field(default=120, gt=0)  # a page over it is skipped, the rest read
+    ocr_dpi: int = Field(default=300, ge=72, le=600)  # PDF pages are rendered at this resolution
+    ocr_review_below: float = Field(default=80, ge=0, le=100)  # pages under this confidence are flagged
+
     # retrieval
     top_k: int = Field(default=10, ge=1, le=100)  # hits searched when no k is given
     candidate_k: int = Field(default=50, ge=1, le=500)  # per retriever, before fusion
