@@ -8,7 +8,7 @@ import stat
 import time
 import tomllib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -18,6 +18,7 @@ from typing import Any
 from ingest import themes
 from ingest.index import DOCUMENTS_VERSION, EMBEDDING_KEY, PlanIndex, index_read_only
 from ingest.loaders import SUPPORTED_SUFFIXES, load
+from ingest.ocr import OcrConfig, PageProgress
 from ingest.prepare import parser_fingerprint, prepare_many
 from ingest.themes import THEMES_KEY
 from ingest.writelock import index_write_lock
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 SHOWN_CONFLICTS = 10  # a run's log and summary name this many offices claimed twice; --check names all
 GROUP_CHUNKS = 2000  # chunks per index() call: bounds memory, keeps batches full
 FINGERPRINT_KEY = "parser_fingerprint"
+# (plans added or changed, plans removed): what a run wrote, for the work a layer above does after it
+Written = Callable[[frozenset[str], frozenset[str]], None]
 
 
 @dataclass(slots=True)
@@ -161,6 +164,7 @@ def run(
     progress: Progress | None = None,
     plan_index: PlanIndex | None = None,
     wait: bool = True,
+    on_written: Written | None = None,
 ) -> IngestReport:
     """Bring the index in step with the corpus and report what changed.
 
@@ -179,7 +183,7 @@ def run(
             it a run repairs after a crash or when the cheap counts disagree.
     """
     if dry_run:
-        return _run(settings, paths, full, dry_run, repair, progress, plan_index)
+        return _run(settings, paths, full, dry_run, repair, progress, plan_index, on_written)
     if index_read_only(settings):
         raise ReadOnlyIndex(f"the index folder {settings.index_dir} is read-only: it can be served, not written; "
                             "ingest into a writable PLANQA_INDEX_DIR")
@@ -190,7 +194,7 @@ def run(
 
     try:
         with index_write_lock(settings.index_dir, wait=wait, on_wait=waiting):
-            return _run(settings, paths, full, dry_run, repair, progress, plan_index)
+            return _run(settings, paths, full, dry_run, repair, progress, plan_index, on_written)
     except Exception as exc:
         if is_disk_full(exc):
             raise DiskFull(f"the disk holding {settings.index_dir} is full: free some space, then run "
@@ -202,7 +206,8 @@ def run(
 
 
 def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool, repair: bool,
-         progress: Progress | None, plan_index: PlanIndex | None) -> IngestReport:
+         progress: Progress | None, plan_index: PlanIndex | None, on_written: Written | None = None
+         ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport(dry_run=dry_run)
     unreadable: list[str] = []
@@ -233,13 +238,15 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
     same_parser = not full and ix.lexical.get_meta(FINGERPRINT_KEY) == fingerprint
     loaded: list[SourceDoc] = []
     seen_hashes: dict[str, str] = {}
+    ocr = OcrConfig.from_settings(settings)
     for n, path in enumerate(files):
         rel = _relative(path, settings.corpus_dir)
         report.seen += 1
         if progress:
             progress(n, len(files), f"reading {rel}")
         try:
-            doc = load(path, rel, max_bytes=int(settings.max_file_mb * 1e6))
+            doc = load(path, rel, max_bytes=int(settings.max_file_mb * 1e6), ocr=ocr,
+                       progress=_ocr_progress(progress, rel))
         except UnreadableDocument as exc:
             kept = " (the previous version stays in the index)" if rel in known else ""
             report.skipped.append(Skipped(rel, f"{exc}{kept}", exc.kind))
@@ -250,6 +257,7 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
                                           SkipReason.DUPLICATE))
             continue
         seen_hashes[doc.sha256] = rel
+        report.skipped.extend(doc.skipped_pages)
         if same_parser and rel in known and known[rel].sha256 == doc.sha256:
             report.unchanged += 1
             if not dry_run and not ix.lexical.line_count(rel):  # indexed before the index kept lines
@@ -273,12 +281,26 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
             ix.lexical.set_meta(FINGERPRINT_KEY, fingerprint)
         if report.added or report.updated or report.deleted or ix.lexical.get_meta(THEMES_KEY) is None:
             themes.refresh(ix.lexical, limit=settings.overview_themes)
+        if on_written is not None:
+            on_written(frozenset(p.parsed.doc.source for p in prepared if p.status != "unchanged"), frozenset(gone))
         ix.lexical.checkpoint()
     report.conflicts = office_conflicts(ix.lexical.documents())
     for line in conflict_lines(report.conflicts):
         log.warning("%s", line)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _ocr_progress(progress: Progress | None, source: str) -> PageProgress | None:
+    """Each OCR'd page of ``source`` reported as a step of its own ("OCR plan.pdf page 3/11")."""
+    if progress is None:
+        return None
+    report = progress
+
+    def page_done(done: int, total: int) -> None:
+        report(done, total, f"OCR {source} page {done}/{total}")
+
+    return page_done
 
 
 def conflict_lines(conflicts: Sequence[Conflict], limit: int | None = SHOWN_CONFLICTS) -> list[str]:

@@ -102,6 +102,8 @@ class SourceDoc:
     pages: tuple[PageInfo, ...] = ()
     # paged formats: each line's rectangle on its page (None where unknown); empty otherwise
     line_boxes: tuple[Box | None, ...] = ()
+    # pages passed over while the rest was read (an OCR page over its time limit)
+    skipped_pages: tuple[Skipped, ...] = ()
 
     def page_of(self, line: int) -> PageInfo | None:
         """The page holding 1-based ``line``, or None for an unpaged document."""
@@ -295,6 +297,10 @@ class SkipReason(StrEnum):
     PDF_NO_TEXT_LAYER = "pdf_no_text_layer"
     DOCX_INVALID = "docx_invalid"  # damaged, or a decompression bomb
     CATALOGUE_INVALID = "catalogue_invalid"  # corpus/offices.toml is not valid TOML (the run goes on without it)
+    NEEDS_OCR = "needs_ocr"  # an image read without OCR (an upload's check)
+    OCR_UNAVAILABLE = "ocr_unavailable"  # a scan or image, and no Tesseract with Thai here
+    NO_THAI_TEXT = "no_thai_text"  # OCR found no Thai in a scan or image
+    OCR_PAGE_FAILED = "ocr_page_failed"  # one page: OCR over its time limit or failed (the rest is read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +308,7 @@ class Skipped:
     file: str
     reason: str  # English detail, for logs and the CLI
     kind: SkipReason
+    page: int | None = None  # one page passed over; the rest of the file was read
 
 
 @dataclass(frozen=True, slots=True)

