@@ -290,7 +290,7 @@ class PlanIndex:
 
     def office_of(self) -> dict[str, str]:
         """Each indexed file's office: corpus-relative source -> office name."""
-        return {d["source"]: d["office"] for d in self.lexical.documents()}
+        return {d.source: d.office for d in self.lexical.documents()}
 
     def store(self) -> VectorStore:
         """The index as one LangChain vector store (``ingest/paired_store.py``)."""
@@ -366,7 +366,7 @@ class PlanIndex:
         chroma = self.chroma_ids()
         lexical = self.lexical.all_ids()
         records = set(self.records.list_keys())
-        docs = {cid for d in self.lexical.documents() for cid in d["chunk_ids"]}
+        docs = {cid for d in self.lexical.documents() for cid in d.chunk_ids}
         problems = []
         for name, ids in (("chroma", chroma), ("lexical", lexical), ("documents", docs)):
             extra, missing = ids - records, records - ids
@@ -382,7 +382,7 @@ class PlanIndex:
         """A cheap test of step, run before every ingest: the lexical store, its
         full-text rows and the documents hold as many chunks as the records say.
         Chroma's count costs most of a second, so only ``with_chroma``."""
-        docs = sum(len(d["chunk_ids"]) for d in self.lexical.documents())
+        docs = sum(len(d.chunk_ids) for d in self.lexical.documents())
         counts = {self.lexical.chunk_count(), self.lexical.fts_count(), docs}
         if with_chroma and not self.shared:  # a shared server also holds other instances' chunks
             counts.add(self.collection.count())

@@ -10,7 +10,7 @@ import tomllib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,17 @@ from ingest.themes import THEMES_KEY
 from ingest.writelock import index_write_lock
 from planqa.errors import ConfigError, DiskFull, ReadOnlyIndex, UnreadableDocument, is_disk_full
 from planqa.settings import CATALOGUE_NAME, Settings
-from planqa.types import Chunk, Conflict, IngestReport, ParsedDoc, Progress, Skipped, SkipReason, SourceDoc
+from planqa.types import (
+    Chunk,
+    Conflict,
+    IndexedDocument,
+    IngestReport,
+    ParsedDoc,
+    Progress,
+    Skipped,
+    SkipReason,
+    SourceDoc,
+)
 
 log = logging.getLogger(__name__)
 SHOWN_CONFLICTS = 10  # a run's log and summary name this many offices claimed twice; --check names all
@@ -212,7 +222,7 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
     ix = plan_index or PlanIndex(settings)
     if not full:
         ix.check_model()
-    known = {} if full else {d["source"]: d for d in ix.lexical.documents()}
+    known = {} if full else {d.source: d for d in ix.lexical.documents()}
     if known and not dry_run and (repair or ix.dirty_marker.exists() or not ix.counts_agree()):
         # a run died while writing, or a store lost chunks: repair, then write
         # again every document that lost one (a blank hash marks it changed)
@@ -221,8 +231,8 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
             ix.dirty_marker.unlink(missing_ok=True)
         recorded = set(ix.records.list_keys())
         for source, d in known.items():
-            if not recorded.issuperset(d["chunk_ids"]):
-                known[source] = {**d, "sha256": ""}
+            if not recorded.issuperset(d.chunk_ids):
+                known[source] = replace(d, sha256="")
     fingerprint = parser_fingerprint(settings.catalogue_path)
     # same bytes, same parser, same catalogue: the same chunks, so no need to parse
     same_parser = not full and ix.lexical.get_meta(FINGERPRINT_KEY) == fingerprint
@@ -248,7 +258,7 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
             continue
         seen_hashes[doc.sha256] = rel
         report.skipped.extend(doc.skipped_pages)
-        if same_parser and rel in known and known[rel]["sha256"] == doc.sha256:
+        if same_parser and rel in known and known[rel].sha256 == doc.sha256:
             report.unchanged += 1
             if not dry_run and not ix.lexical.line_count(rel):  # indexed before the index kept lines
                 ix.lexical.put_lines(doc)
@@ -304,19 +314,19 @@ def conflict_lines(conflicts: Sequence[Conflict], limit: int | None = SHOWN_CONF
     return lines
 
 
-def office_conflicts(documents: Iterable[dict[str, Any]]) -> list[Conflict]:
+def office_conflicts(documents: Iterable[IndexedDocument]) -> list[Conflict]:
     """Offices that more than one indexed document names as its own."""
     by_office: dict[str, list[str]] = {}
     for d in documents:
-        if d.get("office_named"):
-            by_office.setdefault(str(d["office"]), []).append(str(d["source"]))
+        if d.office_named:
+            by_office.setdefault(d.office, []).append(d.source)
     return [Conflict(office, tuple(sorted(files))) for office, files in sorted(by_office.items()) if len(files) > 1]
 
 
-def _status(doc: SourceDoc, chunks: list[Chunk], old: dict[str, Any] | None, full: bool) -> str:
+def _status(doc: SourceDoc, chunks: list[Chunk], old: IndexedDocument | None, full: bool) -> str:
     if old is None:
         return "added"
-    if old["sha256"] == doc.sha256 and old["chunk_ids"] == [c.id for c in chunks] and not full:
+    if old.sha256 == doc.sha256 and old.chunk_ids == tuple(c.id for c in chunks) and not full:
         return "unchanged"
     return "updated"
 
@@ -438,19 +448,17 @@ class _GroupWriter:
 def _record_document(ix: PlanIndex, p: _Prepared, catalogue: dict[str, dict[str, Any]]) -> None:
     doc = p.parsed.doc
     entry = catalogue.get(doc.source) or catalogue.get(Path(doc.source).name) or {}
-    ix.lexical.put_document(
-        {
-            "source": doc.source,
-            "office": p.parsed.office,
-            "office_named": int(p.parsed.office_named),
-            "title": p.parsed.title,
-            "sha256": doc.sha256,
-            "format": doc.format,
-            "encoding": doc.encoding,
-            "sections": [s.title for s in p.parsed.sections if s.title],
-            "chunk_ids": [c.id for c in p.chunks],
-            "aliases": [str(a) for a in entry.get("aliases", [])],
-            "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-    )
+    ix.lexical.put_document(IndexedDocument(
+        source=doc.source,
+        office=p.parsed.office,
+        office_named=p.parsed.office_named,
+        title=p.parsed.title,
+        sha256=doc.sha256,
+        format=doc.format,
+        encoding=doc.encoding,
+        sections=tuple(s.title for s in p.parsed.sections if s.title),
+        chunk_ids=tuple(c.id for c in p.chunks),
+        aliases=tuple(str(a) for a in entry.get("aliases", [])),
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    ))
     ix.lexical.put_lines(doc)

@@ -118,12 +118,12 @@ def refresh(lexical: LexicalIndex, limit: int = 30) -> list[str]:
         limit: how many themes at most.
     """
     documents = lexical.documents()
-    stamp = fingerprint({d["source"]: d["sha256"] for d in documents})
+    stamp = fingerprint({d.source: d.sha256 for d in documents})
     kept = stored(lexical.get_meta(THEMES_KEY), stamp)
     if kept is not None:
         return kept
-    plans = {d["source"]: "\n".join(c.text for c in lexical.chunks_of(d["source"])) for d in documents}
-    themes = mine(plans, exclude={d["office"] for d in documents}, limit=limit)
+    plans = {d.source: "\n".join(c.text for c in lexical.chunks_of(d.source)) for d in documents}
+    themes = mine(plans, exclude={d.office for d in documents}, limit=limit)
     lexical.set_meta(THEMES_KEY, to_meta(themes, stamp))
     log.info("mined %d overview themes from %d plans", len(themes), len(plans))
     return themes

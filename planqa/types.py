@@ -312,6 +312,23 @@ class Skipped:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexedDocument:
+    """One indexed file as the lexical store records it (``LexicalIndex.documents()``)."""
+
+    source: str  # corpus-relative file name, as cited
+    office: str  # the office its chunks carry
+    office_named: bool  # the plan names the office as its own (else a fallback label): conflicts count only these
+    title: str
+    sha256: str  # of the file's bytes as indexed ("" marks it changed: the next run writes it again)
+    format: str
+    encoding: str
+    sections: tuple[str, ...]  # its section titles, in order
+    chunk_ids: tuple[str, ...]  # in document order
+    aliases: tuple[str, ...] = ()  # other names for the office, from corpus/offices.toml
+    ingested_at: str = ""  # ISO 8601, UTC, seconds
+
+
+@dataclass(frozen=True, slots=True)
 class Conflict:
     """Documents that claim the same office: one of them is probably not that office's plan."""
 

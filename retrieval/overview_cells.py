@@ -72,7 +72,7 @@ def office_stamps(service: Service, version: str) -> dict[str, str]:
     """Office -> the stamp its cells must carry now: its plans' sources and hashes, and ``version``."""
     plans: dict[str, list[str]] = {}
     for d in service.index.lexical.documents():
-        plans.setdefault(str(d["office"]), []).append(f"{d['source']}\x00{d['sha256']}")
+        plans.setdefault(d.office, []).append(f"{d.source}\x00{d.sha256}")
     return {office: hashlib.sha256("\x01".join([version, *sorted(ps)]).encode()).hexdigest()[:16]
             for office, ps in plans.items()}
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from ingest.normalize import normalize_query
 from ingest.offices import OfficeKey, find_office_spans, parse_office_name
 from ingest.sections import ENGLISH_KEYWORDS, HEADING_KEYWORDS, SYNONYMS
-from planqa.types import Query, SectionKind
+from planqa.types import IndexedDocument, Query, SectionKind
 
 _WHICH = re.compile(
     r"(สำนักงาน|หน่วยงาน|เขต|แผน|สพม\.?|ที่)\s*(ใด|ไหน)|ใดบ้าง|ไหนบ้าง|ที่ไหน|which\s+(office|plan|area|district)s?|"
@@ -41,17 +41,17 @@ class KnownOffice:
         return self.key.short_name() if self.key else self.name
 
 
-def known_offices(documents: Sequence[dict[str, object]]) -> list[KnownOffice]:
-    """The offices in the index, from the lexical store's document rows."""
+def known_offices(documents: Sequence[IndexedDocument]) -> list[KnownOffice]:
+    """The offices in the index, from the lexical store's document records."""
     seen: dict[str, KnownOffice] = {}
     for d in documents:
-        name = str(d["office"])
-        aliases = tuple(str(a) for a in d.get("aliases", []) or [])  # type: ignore[attr-defined]
-        sources: tuple[str, ...] = (str(d["source"]),) if d.get("source") else ()
+        name = d.office
+        aliases = d.aliases
+        sources: tuple[str, ...] = (d.source,)
         if name in seen:
             aliases = tuple(sorted(set(seen[name].aliases) | set(aliases)))
             sources = seen[name].sources + sources
-        key = parse_office_name(name) if d.get("office_named", True) else None
+        key = parse_office_name(name) if d.office_named else None
         seen[name] = KnownOffice(name, key, aliases, sources)
     return list(seen.values())
 

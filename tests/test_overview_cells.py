@@ -48,7 +48,7 @@ class _Spy:
 
 
 def _office_of(service: Service, source: str) -> str:
-    return next(str(d["office"]) for d in service.index.lexical.documents() if d["source"] == source)
+    return service.index.office_of()[source]
 
 
 @pytest.mark.slow

@@ -64,7 +64,7 @@ def _assert_index_matches_corpus(settings: Settings) -> None:
     assert chroma == lexical == records == want
     ix = PlanIndex(settings)
     assert ix.check() == []
-    assert {d["source"]: d["chunk_ids"] for d in ix.lexical.documents()} == expected
+    assert {d.source: list(d.chunk_ids) for d in ix.lexical.documents()} == expected
     sources = [m["source"] for m in ix.collection.get(include=["metadatas"])["metadatas"]]
     assert len(sources) == len(want)  # one vector per chunk: nothing stored twice
     assert {s: sources.count(s) for s in set(sources)} == {s: len(ids) for s, ids in expected.items()}
@@ -164,7 +164,7 @@ def test_renaming_a_file_leaves_no_duplicates(indexed: Settings) -> None:
     assert (report.added, report.deleted, report.unchanged) == (1, 1, 1)
     _assert_index_matches_corpus(indexed)
     assert len(PlanIndex(indexed).chroma_ids()) == count
-    assert {d["source"] for d in PlanIndex(indexed).lexical.documents()} == {"renamed_plan.txt", OTHER}
+    assert {d.source for d in PlanIndex(indexed).lexical.documents()} == {"renamed_plan.txt", OTHER}
 
 
 def test_bad_files_are_skipped_with_reasons_and_the_run_goes_on(indexed: Settings) -> None:

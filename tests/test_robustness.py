@@ -256,7 +256,7 @@ def test_a_plan_mentioning_a_partner_keeps_its_own_office(fresh_settings) -> Non
     run(fresh_settings)
     from ingest.index import PlanIndex
 
-    office = {d["source"]: d["office"] for d in PlanIndex(fresh_settings).lexical.documents()}[AREA20]
+    office = PlanIndex(fresh_settings).office_of()[AREA20]
     assert office.endswith("เขต 20")
     from retrieval.service import Service
 
@@ -309,7 +309,7 @@ def test_an_unreadable_folder_keeps_its_plans(fresh_settings, monkeypatch) -> No
     assert any(s.file == "sub" and "cannot be read" in s.reason for s in report.skipped)
     from ingest.index import PlanIndex
 
-    assert f"sub/{AREA20}" in {d["source"] for d in PlanIndex(fresh_settings).lexical.documents()}
+    assert f"sub/{AREA20}" in {d.source for d in PlanIndex(fresh_settings).lexical.documents()}
 
 
 def test_an_unreadable_corpus_root_is_one_clear_error(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -192,7 +192,7 @@ def test_catalogue_override_names_the_office_after_ingest(tmp_path: Path) -> Non
     assert (report.added, report.skipped) == (1, [])  # offices.toml itself is not a document
     ix = PlanIndex(settings)
     (doc,) = ix.lexical.documents()
-    assert (doc["office"], doc["office_named"], doc["aliases"]) == (office, True, ["สพม.ทดสอบ"])
+    assert (doc.office, doc.office_named, doc.aliases) == (office, True, ("สพม.ทดสอบ",))
     chunks = ix.lexical.chunks_of(name)
     assert chunks and {c.office for c in chunks} == {office}
     assert all(c.embed_text.startswith(office + " | ") for c in chunks)

@@ -169,7 +169,7 @@ class DocumentManager:
         has just listed them) and indexed plan, with its status: indexed, not yet ingested, skipped
         with the reason, or claiming another plan's office."""
         documents = self.index.lexical.documents()
-        docs = {d["source"]: d for d in documents}
+        docs = {d.source: d for d in documents}
         last = self.state.report.skipped if self.state.report else []
         skipped = {s.file: s for s in last if s.page is None}
         skipped_pages: dict[str, list[Skipped]] = {}
@@ -191,9 +191,9 @@ class DocumentManager:
             if d is None:
                 out.append(["—", "", source, status, 0, 0, ""])
                 continue
-            key = parse_office_name(d["office"]) if d["office_named"] else None
-            out.append([key.short_name() if key else d["office"], d["title"], source, status, len(d["chunk_ids"]),
-                        len(d["sections"]), _local_time(d["ingested_at"])])
+            key = parse_office_name(d.office) if d.office_named else None
+            out.append([key.short_name() if key else d.office, d.title, source, status, len(d.chunk_ids),
+                        len(d.sections), _local_time(d.ingested_at)])
         return out
 
     def preview(self, source: str | None, limit: int = 160) -> str:

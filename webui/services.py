@@ -35,7 +35,7 @@ class Services:
     def status_line(self) -> str:
         """The index status shown above the tabs (ingest progress while one runs)."""
         docs = self.qa.index.lexical.documents()
-        return status_markdown(self.docs.state, len(docs), sum(len(d["chunk_ids"]) for d in docs))
+        return status_markdown(self.docs.state, len(docs), sum(len(d.chunk_ids) for d in docs))
 
     def first_ingest_pending(self) -> bool:
         """The index is still empty and an ingest run is filling it (questions should wait)."""
