@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -122,10 +123,10 @@ def measure_typed(work: Path, n_docs: int, embedding: str, runs: int, themes: in
     tab_s: list[float] = []
     for _ in range(runs):
         for theme in typed:
-            spent, _ = _timed(lambda t=theme: overview_cells.overview(service, [t], defaults=False))
+            spent, _ = _timed(partial(overview_cells.overview, service, [theme], defaults=False))
             stance_s.append(spent)
             if cells:
-                spent, _ = _timed(lambda t=theme: overview_cells.overview(service, [t]))
+                spent, _ = _timed(partial(overview_cells.overview, service, [theme]))
                 tab_s.append(spent)
     out = {"plans": n_docs, "offices": len(service.offices()), "typed_themes": typed, **built,
            "typed_s_median": statistics.median(stance_s), "typed_s_runs": stance_s,
