@@ -128,12 +128,30 @@ def measure_typed(work: Path, n_docs: int, embedding: str, runs: int, themes: in
             if cells:
                 spent, _ = _timed(partial(overview_cells.overview, service, [theme]))
                 tab_s.append(spent)
-    out = {"plans": n_docs, "offices": len(service.offices()), "typed_themes": typed, **built,
+    searches = _searches(service, typed[0])
+    out = {"plans": n_docs, "offices": len(service.offices()), "typed_themes": typed, **built, **searches,
            "typed_s_median": statistics.median(stance_s), "typed_s_runs": stance_s,
            "typed_with_defaults_s_median": statistics.median(tab_s) if tab_s else None}
     _say(f"  typed theme over {out['offices']} offices: median {out['typed_s_median']:.2f} s"
          + (f"; with the stored defaults {out['typed_with_defaults_s_median']:.2f} s" if tab_s else ""))
     return out
+
+
+def _searches(service: Any, theme: str) -> dict[str, float]:
+    """The searches of one theme over every office: each office searched alone (as the stance primitive
+    did before) against one pass for all (``HybridSearcher.search_each``)."""
+    from retrieval.query import parse_query
+    from retrieval.stance import SEARCH_K
+
+    known = service.offices()
+    names = [o.name for o in known]
+    query = parse_query(theme, known)
+    expansion = service.gatherer.expansion(service.gatherer.terms(query, known))
+    each_s, _ = _timed(lambda: service.searcher.search_each(query, SEARCH_K, names, expansion=expansion))
+    alone_s, _ = _timed(lambda: [service.searcher.search(query, SEARCH_K, "hybrid", offices=(o,), expansion=expansion)
+                                 for o in names])
+    _say(f"  searches of one theme over {len(names)} offices: one by one {alone_s:.1f} s, in one pass {each_s:.2f} s")
+    return {"searches_one_by_one_s": alone_s, "searches_one_pass_s": each_s}
 
 
 def main(argv: list[str] | None = None) -> int:
