@@ -86,7 +86,7 @@ def ingest_and_ask(scan: Path, settings: Any) -> dict[str, Any]:
         here = settings.model_copy(update={"corpus_dir": corpus, "index_dir": Path(tmp) / "index"})
         report = run(here)
         lexical = PlanIndex(here).lexical
-        office = next((d["office"] for d in lexical.documents()), "")
+        office = next((d.office for d in lexical.documents()), "")
         answer = Service(here).answer(QUESTION)
         cited = answer.citations[0] if answer.citations else None
         on_page = False
