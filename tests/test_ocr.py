@@ -231,7 +231,7 @@ def test_a_scanned_plan_is_filed_under_its_office_and_answers_its_vision_with_a_
     assert report.added == 1 and not report.skipped
     lexical = PlanIndex(settings).lexical
     (document,) = lexical.documents()
-    assert document["office"] == "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษามุกดาหาร" and document["office_named"]
+    assert document.office == "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษามุกดาหาร" and document.office_named
     answer = Service(settings).answer("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร")
     assert not answer.abstained, answer.text
     cited = answer.citations[0]
