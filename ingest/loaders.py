@@ -397,3 +397,5 @@ READERS: dict[str, tuple[str, Callable[[bytes], tuple[str, str]]]] = {
     ".tiff": ("image", _image),
 }
 SUPPORTED_SUFFIXES = tuple(READERS)
+# read page by page (and OCR'd where they have no text)
+PAGED_SUFFIXES = tuple(suffix for suffix, (fmt, _) in READERS.items() if fmt in ("pdf", "image"))

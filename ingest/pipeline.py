@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import stat
@@ -17,7 +18,7 @@ from typing import Any
 
 from ingest import themes
 from ingest.index import DOCUMENTS_VERSION, EMBEDDING_KEY, PlanIndex, index_read_only
-from ingest.loaders import SUPPORTED_SUFFIXES, load
+from ingest.loaders import PAGED_SUFFIXES, SUPPORTED_SUFFIXES, load
 from ingest.ocr import OcrConfig, PageProgress
 from ingest.prepare import parser_fingerprint, prepare_many
 from ingest.themes import THEMES_KEY
@@ -244,8 +245,19 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
         report.seen += 1
         if progress:
             progress(n, len(files), f"reading {rel}")
+        max_bytes = int(settings.max_file_mb * 1e6)
+        digest = _unchanged_scan(path, known.get(rel) if same_parser else None, max_bytes)
+        if digest and (dry_run or ix.lexical.line_count(rel)):
+            # a scan whose bytes are as indexed: its chunks stand, and it is not OCR'd again to find out
+            if digest in seen_hashes:
+                report.skipped.append(Skipped(rel, f"duplicate of {seen_hashes[digest]} (same content)",
+                                              SkipReason.DUPLICATE))
+            else:
+                seen_hashes[digest] = rel
+                report.unchanged += 1
+            continue
         try:
-            doc = load(path, rel, max_bytes=int(settings.max_file_mb * 1e6), ocr=ocr,
+            doc = load(path, rel, max_bytes=max_bytes, ocr=ocr,
                        progress=_ocr_progress(progress, rel))
         except UnreadableDocument as exc:
             kept = " (the previous version stays in the index)" if rel in known else ""
@@ -289,6 +301,20 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
         log.warning("%s", line)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _unchanged_scan(path: Path, known: dict[str, Any] | None, max_bytes: int) -> str | None:
+    """The SHA-256 of a PDF or image whose bytes are those ``known`` was indexed from, else None
+    (then the file is read as usual: text files are cheap to read, and a changed or new file must be)."""
+    if known is None or path.suffix.lower() not in PAGED_SUFFIXES:
+        return None
+    try:
+        if path.stat().st_size > max_bytes:
+            return None
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return digest if digest == known["sha256"] else None
 
 
 def _ocr_progress(progress: Progress | None, source: str) -> PageProgress | None:

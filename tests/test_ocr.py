@@ -210,6 +210,10 @@ def test_an_ingest_run_ocrs_with_progress_and_the_documents_tab_flags_low_confid
     assert status["000_85eb215d03d6bd52.txt"] == "อยู่ในดัชนี"
     lenient = strict.model_copy(update={"ocr_review_below": 0.0})
     assert {row[2]: row[3] for row in DocumentManager(lenient, manager.index).rows()}["scan.png"] == "อยู่ในดัชนี"
+    # a run over the same corpus finds the scan unchanged by its bytes: it is not OCR'd again
+    steps.clear()
+    report = manager.reingest(progress=lambda d, t, label: steps.append((d, t, label)))
+    assert report.unchanged == 2 and not report.added and not any(label.startswith("OCR") for *_, label in steps)
 
 
 @needs_tesseract
