@@ -57,6 +57,8 @@ class PlanIndex:
         self.rw = RWLock()
         self._query_vectors: OrderedDict[str, list[float]] = OrderedDict()
         self._seen_version: str | None = None
+        # (documents version, chunk ids, offices, unit-length vectors): every chunk, for dense_scores
+        self._matrix: tuple[str | None, list[str], list[str], np.ndarray] | None = None
 
     # ---- stores -----------------------------------------------------------
     @property
@@ -159,6 +161,34 @@ class PlanIndex:
         ids = (res.get("ids") or [[]])[0]
         dists = (res.get("distances") or [[]])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, dists)]
+
+    def dense_scores(self, text: str) -> tuple[list[str], list[str], np.ndarray]:
+        """(chunk ids, their offices, cosine similarities) of every chunk, in one pass over the vectors
+        (kept in memory until the next ingest write): ``dense_search`` of every office at once, for
+        a theme asked of every office."""
+        ids, offices, matrix = self._chunk_matrix()
+        q = np.asarray(self.query_vector(text), dtype=np.float32)
+        q /= max(float(np.linalg.norm(q)), 1e-12)
+        return ids, offices, matrix @ q if len(ids) else np.zeros(0, dtype=np.float32)
+
+    def _chunk_matrix(self) -> tuple[list[str], list[str], np.ndarray]:
+        version = self.lexical.get_meta(DOCUMENTS_VERSION)
+        with self._lock:
+            if self._matrix is not None and self._matrix[0] == version:
+                return self._matrix[1:]
+        ids: list[str] = []
+        offices: list[str] = []
+        rows: list[np.ndarray] = []
+        for start in range(0, self.collection.count(), 5000):
+            got = self.collection.get(include=["embeddings", "metadatas"], limit=5000, offset=start)
+            ids.extend(got["ids"])
+            offices.extend(str((m or {}).get("office", "")) for m in got["metadatas"] or [])
+            rows.append(np.asarray(got["embeddings"], dtype=np.float32))
+        matrix = np.concatenate(rows) if rows else np.zeros((0, 1), dtype=np.float32)
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        with self._lock:
+            self._matrix = (version, ids, offices, matrix)
+        return ids, offices, matrix
 
     @property
     def records(self) -> Any:

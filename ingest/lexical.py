@@ -205,6 +205,21 @@ class LexicalIndex:
         ids = dict(conn.execute(f"SELECT rowid, id FROM chunks WHERE rowid IN ({marks})", [r[0] for r in ranked]).fetchall())
         return [(ids[r[0]], float(r[1])) for r in ranked if r[0] in ids]
 
+    def search_each(self, query_tokens: list[str], k: int, offices: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
+        """``search(query_tokens, k, [office])`` for every office of ``offices``, in one FTS5 query."""
+        out: dict[str, list[tuple[str, float]]] = {o: [] for o in offices}
+        terms = self._discriminating(sorted(set(query_tokens)))
+        if not terms:
+            return out
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        sql = ("SELECT c.id, c.office, -bm25(fts) AS score FROM fts JOIN chunks c ON c.rowid = fts.rowid"
+               " WHERE fts MATCH ? ORDER BY bm25(fts)")
+        for cid, office, score in self._conn().execute(sql, (match,)):
+            got = out.get(office)
+            if got is not None and len(got) < k:
+                got.append((cid, float(score)))
+        return out
+
     def _discriminating(self, terms: list[str]) -> list[str]:
         """Terms in at most half the chunks (the rarest one if none is).
 

@@ -1,4 +1,4 @@
-"""Read a corpus file into a SourceDoc: encodings, PDF, DOCX and HTML.
+"""Read a corpus file into a SourceDoc: encodings, PDF (``ingest/pdftext.py``), DOCX and HTML.
 
 Every loader returns the document as lines; for text files they are the
 file's own lines, for PDF/DOCX/HTML the lines of the extracted text (a
@@ -15,14 +15,13 @@ import logging
 import os
 import re
 import stat
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ingest import scans
 from ingest.ocr import OcrConfig, PageProgress, PageText
-from ingest.thai_repair import repair_text
+from ingest.pdftext import MAX_PDF_PAGES, MAX_PDF_SECONDS, pdf_page_texts
 from planqa.errors import UnreadableDocument
 from planqa.types import Box, PageInfo, Skipped, SkipReason, SourceDoc
 
@@ -60,7 +59,7 @@ def load(path: Path, source: str, max_bytes: int | None = None, *, ocr: OcrConfi
     digest = hashlib.sha256(raw).hexdigest()
     fmt, read = READERS[suffix]
     if fmt in ("pdf", "image"):
-        read_pages = _pdf_pages(raw, ocr, progress) if fmt == "pdf" else _image_pages(raw, ocr, progress)
+        read_pages = _pdf_pages(raw, source, ocr, progress) if fmt == "pdf" else _image_pages(raw, ocr, progress)
         return _paged_document(source, fmt, digest, read_pages)
     text, encoding = read(raw)
     lines = tuple(_LINE_SPLIT.split(text))
@@ -69,10 +68,10 @@ def load(path: Path, source: str, max_bytes: int | None = None, *, ocr: OcrConfi
     return SourceDoc(source=source, lines=lines, format=fmt, encoding=encoding, sha256=digest)
 
 
-def _pdf_pages(raw: bytes, ocr: OcrConfig | None, progress: PageProgress | None) -> list[PageText]:
+def _pdf_pages(raw: bytes, source: str, ocr: OcrConfig | None, progress: PageProgress | None) -> list[PageText]:
     """Each page's text layer; with ``ocr``, the pages that have none but an image are OCR'd."""
     try:
-        texts = _pdf_page_texts(raw)
+        texts = _pdf_page_texts(raw, source)
     except UnreadableDocument as exc:
         if exc.kind is not SkipReason.PDF_NO_TEXT_LAYER or ocr is None:
             raise
@@ -302,88 +301,18 @@ def _html_walk(soup: Any) -> str:
     return "".join(parts)
 
 
-MAX_PDF_PAGES = 2000
-MAX_PDF_SECONDS = 120.0
 MAX_ZIP_MEMBERS = 5000
 MAX_DOCX_XML_BYTES = 25_000_000  # the document's XML, unpacked; a plan's is a few MB
 MAX_ZIP_RATIO = 100  # a member packed more than this is a decompression bomb
+__all__ = ["MAX_PDF_PAGES", "MAX_PDF_SECONDS", "SUPPORTED_SUFFIXES", "decode_text", "load"]  # the limits live in pdftext
 
 
-def _pdfium_pages(raw: bytes, count: int) -> list[str]:
-    """Each page's text as pdfium reads it ('' where it cannot): it honours /ActualText."""
-    try:
-        import pypdfium2 as pdfium
-
-        document = pdfium.PdfDocument(raw)
-    except Exception:  # not installed, or a file pdfium cannot open: pypdf's reading stands
-        return [""] * count
-    pages = []
-    for i in range(min(count, len(document))):
-        try:
-            text = document[i].get_textpage().get_text_bounded()
-        except Exception:  # a damaged page: pypdf's reading of it stands
-            text = ""
-        pages.append(text.replace("\r\n", "\n").replace("\r", "\n"))
-    return pages + [""] * (count - len(pages))
-
-
-def thai_quality(text: str) -> float:
-    """How much of a text's Thai falls inside dictionary words (0..1; 1.0 for text with no Thai).
-
-    pypdf loses marks in lossy ToUnicode maps ("ผ้่เรียน"); pdfium repeats glyphs of
-    /ActualText spans in browser-made PDFs ("ยั่ที่ยั่ง"): both make out-of-dictionary
-    pieces, so the better reading of a page is the one whose Thai the dictionary covers.
-    """
-    from ingest.tokens import word_tokenize, words
-
-    vocabulary = words()
-    thai = covered = 0
-    for token in word_tokenize(text):
-        n = sum(1 for c in token if "\u0e00" <= c <= "\u0e7f")
-        thai += n
-        if n and token in vocabulary:
-            covered += n
-    return covered / thai if thai else 1.0
-
-
-def _best_reading(*readings: str) -> str:
-    candidates = [repair_text(r) for r in readings if r.strip()]
-    if not candidates:
-        return ""
-    return max(candidates, key=thai_quality)  # ties keep the first (pypdf's, as before)
+def _pdf_page_texts(raw: bytes, source: str = "") -> list[str]:
+    return pdf_page_texts(raw, source)
 
 
 def _pdf_text(raw: bytes) -> str:
     return "\n".join(_pdf_page_texts(raw))
-
-
-def _pdf_page_texts(raw: bytes) -> list[str]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(raw))
-        if len(reader.pages) > MAX_PDF_PAGES:
-            raise UnreadableDocument(f"PDF has {len(reader.pages)} pages, more than {MAX_PDF_PAGES}; split it",
-                                     SkipReason.TOO_COMPLEX)
-        started = time.monotonic()
-        pages = []
-        for page in reader.pages:
-            pages.append(page.extract_text() or "")
-            if time.monotonic() - started > MAX_PDF_SECONDS:
-                raise UnreadableDocument(f"PDF text took over {MAX_PDF_SECONDS:.0f} s to extract; "
-                                         "export it as text or DOCX", SkipReason.TOO_COMPLEX)
-    except UnreadableDocument:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise UnreadableDocument(f"corrupt or unreadable PDF: {exc}", SkipReason.CORRUPT) from exc
-    except Exception as exc:  # pypdf raises assorted errors on damaged files
-        raise UnreadableDocument(f"corrupt or unreadable PDF: {type(exc).__name__}", SkipReason.CORRUPT) from exc
-    if not any(p.strip() for p in pages):
-        raise UnreadableDocument("PDF has no text layer (scanned?): needs OCR before ingest",
-                                 SkipReason.PDF_NO_TEXT_LAYER)
-    alternatives = _pdfium_pages(raw, len(pages))
-    return [_best_reading(ours, theirs) for ours, theirs in zip(pages, alternatives)]
 
 
 def check_zip(raw: bytes) -> None:

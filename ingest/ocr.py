@@ -176,8 +176,21 @@ def read_output(number: int, txt: str, tsv: str) -> PageText:
         # never seen; if the outputs ever disagree, the TSV's words are the text (boxes stay right)
         log.warning("page %d: Tesseract's text and TSV lines differ; using the TSV's words", number)
         text_lines = [t.text for t in tsv_lines]
-    lines = tuple(repair_ocr_line(line.strip()) for line in text_lines)
-    return PageText(number, lines, tuple(t.box for t in tsv_lines), ocr=True, confidence=confidence)
+    kept = [(text, t) for text, t in zip(text_lines, tsv_lines, strict=True) if not _speck(text, t, tsv_lines)]
+    lines = tuple(repair_ocr_line(text.strip()) for text, _ in kept)
+    return PageText(number, lines, tuple(t.box for _, t in kept), ocr=True, confidence=confidence)
+
+
+SPECK_HEIGHT = 0.4  # of the page's median line height
+SPECK_CHARS = 3
+
+
+def _speck(text: str, line: _TsvLine, page: list[_TsvLine]) -> bool:
+    """A dot of dirt read as a letter or two ("ข" 20 px high among 60 px lines): far shorter than
+    the page's lines and almost empty. Kept out of the text, where it would join a quote."""
+    heights = sorted(t.box[3] - t.box[1] for t in page)
+    median = heights[len(heights) // 2]
+    return len("".join(text.split())) <= SPECK_CHARS and line.box[3] - line.box[1] < SPECK_HEIGHT * median
 
 
 def _tsv_lines(tsv: str) -> tuple[list[_TsvLine], float | None]:

@@ -46,6 +46,25 @@ def seed_settings(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
     return settings
 
 
+@pytest.fixture(scope="session")
+def pdf_index(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Settings for a session-wide index of every text-PDF fixture (several plans, producers and
+    fonts; ``tests/fixtures/thai_pdf/manifest.json``). Tests may re-ingest it unchanged, not edit it."""
+    from evals.pdf_cer import FIXTURES, manifest
+    from ingest.pipeline import run
+    from planqa.settings import Settings
+
+    base = tmp_path_factory.mktemp("pdf-index")
+    corpus = base / "corpus"
+    corpus.mkdir()
+    texts = [f.file for f in manifest() if f.kind == "text"]
+    for name in texts:
+        shutil.copy(FIXTURES / name, corpus / name)
+    settings = Settings(corpus_dir=corpus, index_dir=base / "index")
+    assert run(settings).added == len(texts)
+    return settings
+
+
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
     """A private copy of the seed corpus that a test may edit."""

@@ -166,10 +166,10 @@ def test_a_file_vanishing_during_ingest_is_reported(tmp_path: Path, corpus_copy:
     original = pipeline.load
     victim = corpus_copy / "003_500a49f8050b8f55.txt"
 
-    def load_and_delete(path, source, max_bytes=None):  # type: ignore[no-untyped-def]
+    def load_and_delete(path, source, **options):  # type: ignore[no-untyped-def]
         if path.name == "001_6c7f6f6f50bc0cc0.txt":
             victim.unlink()
-        return original(path, source, max_bytes=max_bytes)
+        return original(path, source, **options)
 
     monkeypatch.setattr(pipeline, "load", load_and_delete)
     report = run(settings)
@@ -385,3 +385,26 @@ def test_a_bad_offices_toml_is_reported_and_the_ingest_goes_on(tmp_path: Path) -
     assert out.returncode == 0, out.stderr
     cli = json.loads(out.stdout)
     assert cli["unchanged"] == 1 and [s["file"] for s in cli["skipped"]] == ["offices.toml"]
+
+
+def test_setting_an_office_over_a_broken_offices_toml_says_in_thai_what_to_do_and_keeps_the_file(
+        tmp_path: Path) -> None:
+    from webui.chat import thai_error
+    from webui.documents import UploadRefused
+
+    docs = _documents(tmp_path)
+    shutil.copy(SEED, docs.corpus / SEED.name)
+    broken = f'["{SEED.name}"]\noffice = "สพม.\x7f"\naliases = []\n["other.txt"]\noffice = "เขต 1"\n'.encode()
+    docs.settings.catalogue_path.write_bytes(broken)
+    with pytest.raises(UploadRefused) as refused:
+        docs.set_office(SEED.name, "สพม.มุกดาหาร", ["มุกดาหาร"])
+    shown = thai_error(refused.value)  # what the Documents tab shows (webui.ui.user_errors)
+    assert shown.startswith("บันทึกชื่อสำนักงานไม่ได้ เพราะไฟล์ offices.toml ในโฟลเดอร์เอกสารไม่ใช่ TOML ที่ถูกต้อง "
+                            "(บรรทัด 2 ตำแหน่ง 15)")
+    assert "แก้ไขหรือลบไฟล์นั้น" in shown and "ไฟล์เดิมไม่ถูกเปลี่ยนแปลง" in shown
+    assert not any("a" <= ch.lower() <= "z" for ch in shown.replace("offices.toml", "").replace("TOML", ""))
+    assert docs.settings.catalogue_path.read_bytes() == broken  # nothing lost, nothing half written
+    assert sorted(p.name for p in docs.corpus.iterdir()) == [SEED.name, "offices.toml"]
+    docs.settings.catalogue_path.unlink()  # once fixed (here: removed), the office is set
+    docs.set_office(SEED.name, "สพม.มุกดาหาร", ["มุกดาหาร"])
+    assert docs.office_entry(SEED.name) == ("สพม.มุกดาหาร", "มุกดาหาร")

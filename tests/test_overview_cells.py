@@ -132,3 +132,25 @@ def test_a_refit_stance_model_makes_every_stored_cell_stale(own_index: Settings,
     n = len(other.offices()) * len(overview_cells.default_themes(other))
     assert overview_cells.refresh(other).computed == n
     assert overview_cells.refresh(other).computed == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("theme", ["การออม", "เศรษฐกิจพอเพียง", "ความปลอดภัยของนักเรียน", "digital technology"])
+def test_one_search_of_every_office_finds_what_each_office_search_finds(seed_settings: Settings, theme: str) -> None:
+    from retrieval.query import parse_query
+
+    service = Service(seed_settings)
+    known = service.offices()
+    offices = [o.name for o in known]
+    query = parse_query(theme, known)
+    expansion = service.gatherer.expansion(service.gatherer.terms(query, known))
+    each = service.searcher.search_each(query, 10, offices, expansion=expansion)
+    assert set(each) == set(offices)
+    for office in offices:
+        alone = service.searcher.search(query, 10, "hybrid", offices=(office,), expansion=expansion)
+        assert alone, office
+        assert [h.chunk.id for h in each[office]] == [h.chunk.id for h in alone], office
+        for a, b in zip(each[office], alone, strict=True):
+            assert a.score == pytest.approx(b.score, abs=1e-4)  # min-max over a few chunks magnifies float32 noise
+            assert (a.lexical_score, a.lexical_rank, a.dense_rank) == (b.lexical_score, b.lexical_rank, b.dense_rank)
+            assert a.dense_score == pytest.approx(b.dense_score, abs=1e-5)

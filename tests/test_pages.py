@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from evals.pdf_cer import manifest
 from planqa.types import Citation, PageInfo
 
 PDFS = Path(__file__).parent / "fixtures" / "thai_pdf"
+# the text PDFs (every producer, plan and font); the scans, images and bad files are tested elsewhere
+TEXT_PDFS = [PDFS / f.file for f in manifest() if f.kind == "text"]
 VISION = "องค์กรนวัตกรรม สร้างคุณภาพผู้เรียน สู่สังคมที่ยั่งยืน"
 _GAPS = re.compile(r"[\s\u00a0]+")
 
@@ -23,8 +26,10 @@ def _squash(text: str) -> str:
 
 
 def _on_page(quote: str, path: Path, number: int) -> bool:
-    """``quote`` is on page ``number`` of the file, as pdfium or pypdf reads that page (repaired,
-    spaces removed): the two extractors the reader chooses between, read independently here."""
+    """``quote`` is on page ``number`` of the file, as pdfium, pypdf or poppler reads that page
+    (repaired, spaces removed): the three extractors the reader chooses between, run here on their own."""
+    import subprocess
+
     import pypdfium2 as pdfium
     from pypdf import PdfReader
 
@@ -34,7 +39,11 @@ def _on_page(quote: str, path: Path, number: int) -> bool:
     finally:
         document.close()
     by_pypdf = PdfReader(path).pages[number - 1].extract_text() or ""
-    return any(_squash(quote) in _squash(text) for text in (by_pdfium, by_pypdf))
+    by_poppler = ""
+    if shutil.which("pdftotext"):
+        by_poppler = subprocess.run(["pdftotext", "-raw", "-f", str(number), "-l", str(number), str(path), "-"],
+                                    capture_output=True, text=True, check=True).stdout
+    return any(_squash(quote) in _squash(text) for text in (by_pdfium, by_pypdf, by_poppler))
 
 
 def test_a_citation_reads_its_page_and_the_lines_on_that_page() -> None:
@@ -52,7 +61,7 @@ def test_a_citation_reads_its_page_and_the_lines_on_that_page() -> None:
 def test_a_pdf_is_read_into_pages_that_cover_its_lines_in_order() -> None:
     from ingest.loaders import load
 
-    for path in sorted(PDFS.glob("*.pdf")):
+    for path in TEXT_PDFS:
         doc = load(path, path.name)
         assert doc.pages and doc.pages[0].start_line == 1 and doc.pages[-1].end_line == len(doc.lines)
         assert all(a.end_line + 1 == b.start_line for a, b in zip(doc.pages, doc.pages[1:]))
@@ -61,28 +70,14 @@ def test_a_pdf_is_read_into_pages_that_cover_its_lines_in_order() -> None:
             assert _on_page(own[:30], path, page.number), (path.name, page.number)
 
 
-@pytest.fixture(scope="module")
-def pdf_index(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """One index of every PDF fixture (each a copy of plan 004 by another producer)."""
-    from ingest.pipeline import run
-    from planqa.settings import Settings
-
-    base = tmp_path_factory.mktemp("pdf-pages")
-    corpus = base / "corpus"
-    shutil.copytree(PDFS, corpus)
-    settings = Settings(corpus_dir=corpus, index_dir=base / "index")
-    assert run(settings).added == len(list(PDFS.glob("*.pdf")))
-    return settings
-
-
-@pytest.mark.slow  # one real ingest of the PDF fixtures (bundled model), shared by the module
+@pytest.mark.slow  # one real ingest of the text-PDF fixtures (bundled model), shared by the session
 def test_every_pdf_citation_quotes_its_own_page(pdf_index) -> None:  # type: ignore[no-untyped-def]
     from retrieval.service import Service
 
     svc = Service(pdf_index)
     answer = svc.answer("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร")
     assert VISION in answer.text
-    for path in sorted(PDFS.glob("*.pdf")):
+    for path in TEXT_PDFS:
         pages = svc.index.lexical.pages_of(path.name)
         assert pages, path.name
         for chunk in svc.index.lexical.chunks_of(path.name):  # every chunk, cited as the answerer would
@@ -137,7 +132,7 @@ def test_an_index_from_before_lines_were_kept_gets_them_at_the_next_ingest(pdf_i
         conn.execute("DELETE FROM document_pages WHERE source = ?", (source,))
     assert lexical.line_count(source) == 0 and lexical.pages_of(source) == ()
     report = run(pdf_index)
-    assert report.unchanged == len(list(PDFS.glob("*.pdf"))) and report.chunks == 0  # nothing re-embedded
+    assert report.unchanged == len(TEXT_PDFS) and report.chunks == 0  # nothing re-embedded
     assert lexical.line_count(source) > 0 and lexical.pages_of(source)[0].number == 1
 
 

@@ -12,7 +12,7 @@ from ingest.loaders import load
 from ingest.normalize import normalize_line
 from ingest.offices import OfficeKey, find_office_in_document, find_office_mentions, parse_office_name
 from ingest.structure import item_number, parse, section_kind_of_heading
-from planqa.types import ParsedDoc, Section
+from planqa.types import ParsedDoc, Section, SectionKind
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = SEED_PLANS
@@ -308,3 +308,11 @@ def test_ocr_tolerance_never_guesses_past_its_bounds_or_inside_a_line() -> None:
     assert find_office_in_document(partner) is None
     assert find_office_in_document(["ร่วมมือกับ สพม.มุกดาหาร", "สำนักงานเขตพันทิการศึกษามัธยมศึกษา เขต 20"]) == OfficeKey(
         "secondary", "", "20")
+
+
+def test_a_heading_ocr_misread_is_known_by_its_english_gloss() -> None:
+    assert section_kind_of_heading("Jaana (Vision)") == (SectionKind.VISION, "Jaana (Vision)")
+    assert section_kind_of_heading("kav (Goals)") == (SectionKind.GOAL, "kav (Goals)")
+    # a sentence with a gloss, an unknown gloss, or several words before it is no heading
+    for line in ("องค์กรแห่งการเรียนรู้ที่มีคุณภาพ (Vision)", "Jaana (Learning)", "ส่งเสริม การเรียนรู้ (Vision)"):
+        assert section_kind_of_heading(line) is None, line

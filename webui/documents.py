@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -32,7 +33,7 @@ from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.offices import parse_office_name
 from ingest.pipeline import Written, discover, load_catalogue, office_conflicts, run
 from planqa.errors import ConfigError, PlanQAError, UnreadableDocument
-from planqa.settings import Settings
+from planqa.settings import CATALOGUE_NAME, Settings
 from planqa.types import Citation, IngestReport, PageInfo, Progress, Skipped, SkipReason
 from webui.escape import markdown_text
 
@@ -235,7 +236,10 @@ class DocumentManager:
             raise UploadRefused("ชื่อสำนักงานยาวเกิน 200 ตัวอักษร")
         if any(unicodedata.category(ch) in INVISIBLE_CATEGORIES for name in (office, *aliases) for ch in name):
             raise UploadRefused("ชื่อสำนักงานหรือชื่อย่อมีอักขระควบคุมหรืออักขระที่มองไม่เห็น กรุณาพิมพ์ใหม่")
-        catalogue = load_catalogue(self.settings)
+        try:
+            catalogue = load_catalogue(self.settings)
+        except ConfigError as exc:  # never written over: it may hold a hand edit worth keeping
+            raise UploadRefused(catalogue_refusal(exc)) from exc
         if office.strip():
             catalogue[source] = {"office": office.strip(), "aliases": [a.strip() for a in aliases if a.strip()]}
         else:
@@ -357,6 +361,16 @@ class DocumentManager:
             return report
 
 
+def catalogue_refusal(exc: ConfigError) -> str:
+    """What the Documents tab says when ``offices.toml`` cannot be read, so an office cannot be set:
+    what is wrong, where, and what to do; the file is left as it is."""
+    found = re.search(r"at line (\d+), column (\d+)", str(exc))
+    where = f" (บรรทัด {found[1]} ตำแหน่ง {found[2]})" if found else ""
+    return (f"บันทึกชื่อสำนักงานไม่ได้ เพราะไฟล์ {CATALOGUE_NAME} ในโฟลเดอร์เอกสารไม่ใช่ TOML ที่ถูกต้อง{where} "
+            f"ซึ่งอาจเกิดจากการแก้ไขด้วยมือ กรุณาให้ผู้ดูแลระบบแก้ไขหรือลบไฟล์นั้น แล้วบันทึกอีกครั้ง "
+            f"(ไฟล์เดิมไม่ถูกเปลี่ยนแปลง ระหว่างนี้การนำเข้ายังทำงานต่อโดยไม่ใช้ชื่อสำนักงานที่กำหนดในไฟล์นั้น)")
+
+
 def catalogue_toml(catalogue: dict[str, dict[str, Any]]) -> str:
     """``corpus/offices.toml``: one table per file, written by a TOML library (every string escaped)."""
     doc = tomlkit.document()
@@ -384,6 +398,7 @@ REASONS_TH: dict[SkipReason, str] = {
     SkipReason.NO_TEXT: "ไม่พบข้อความในไฟล์",
     SkipReason.BINARY: "เป็นข้อมูลไบนารีหรือไม่ทราบรหัสอักขระ",
     SkipReason.CORRUPT: "ไฟล์เสียหรืออ่านไม่ได้",
+    SkipReason.PDF_ENCRYPTED: "PDF ถูกล็อกด้วยรหัสผ่าน กรุณาปลดรหัสผ่านออก (เปิดด้วยรหัสผ่านแล้วบันทึกสำเนาที่ไม่มีรหัส) แล้วเพิ่มไฟล์อีกครั้ง",
     SkipReason.TOO_COMPLEX: "ไฟล์ยาวหรือซับซ้อนเกินกำหนด",
     SkipReason.PDF_NO_TEXT_LAYER: "PDF ไม่มีชั้นข้อความ (เป็นภาพสแกน) ต้องทำ OCR ก่อน",
     SkipReason.DOCX_INVALID: "ไฟล์ DOCX ผิดปกติหรือใหญ่เกินไป",
