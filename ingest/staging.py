@@ -1,6 +1,6 @@
 """One ingest run's scratch state: what it embeds and tokenises ahead of its writes, outside
 any lock, and hands to the stores when it writes. A ``PlanIndex`` lives as long as the
-process and holds none of it; ``PlanIndex.begin_run()`` makes one of these per run."""
+process and holds none of it; each run's write phase (``ingest/pipeline.py``) makes its own."""
 
 from __future__ import annotations
 
