@@ -21,6 +21,7 @@ from ingest.index import DOCUMENTS_VERSION, EMBEDDING_KEY, PlanIndex, index_read
 from ingest.loaders import PAGED_SUFFIXES, SUPPORTED_SUFFIXES, load
 from ingest.ocr import OcrConfig, PageProgress
 from ingest.prepare import parser_fingerprint, prepare_many
+from ingest.staging import IngestRun
 from ingest.themes import THEMES_KEY
 from ingest.writelock import index_write_lock
 from planqa.errors import ConfigError, DiskFull, ReadOnlyIndex, UnreadableDocument, is_disk_full
@@ -373,13 +374,14 @@ def _write(
     they are written an answer scores a sentence by its chunk and matches exact words only.
     A run that dies in the second phase leaves them missing; the next run fills them in."""
     todo = [p for p in prepared if p.status != "unchanged"]
-    ix.prepare_tokens({c.id: t for p in todo for c, t in zip(p.chunks, p.tokens)})
+    run = IngestRun(ix)
+    run.prepare_tokens({c.id: t for p in todo for c, t in zip(p.chunks, p.tokens)})
     groups = _groups(todo)
-    writer = _GroupWriter(ix, report, catalogue, progress, sum(len(p.chunks) for p in todo))
+    writer = _GroupWriter(run, report, catalogue, progress, sum(len(p.chunks) for p in todo))
     if full:
         # a rebuild is embedded first (no lock: questions go on), then written under one
         # lock: readers never see the index half rebuilt
-        ix.prepare_vectors([c for p in todo for c in p.chunks], progress, force=True)
+        run.prepare_vectors([c for p in todo for c in p.chunks], progress, force=True)
         with ix.rw.write():
             writer.begin(full=True)
             for group in groups:
@@ -400,16 +402,16 @@ def _write(
                     writer.write(group)
             with ix.rw.write():
                 writer.end(gone)
-    ix.clear_prepared()  # tokens of chunks index() found unchanged were not used
+    run.clear_prepared()  # tokens of chunks index() found unchanged were not used
     report.answerable_s = time.perf_counter() - started
     if report.chunks:
         log.info("%d chunks written after %.1f s: questions see them now; embedding their sentences and new words "
                  "next", report.chunks, report.answerable_s)
-    ix.prepare_unit_vectors(progress)
-    ix.prepare_term_vectors(progress)
+    run.prepare_unit_vectors(progress)
+    run.prepare_term_vectors(progress)
     with ix.rw.write():
-        ix.write_unit_vectors()
-        ix.write_term_vectors()
+        run.write_unit_vectors()
+        run.write_term_vectors()
 
 
 def _groups(todo: list[_Prepared]) -> list[list[_Prepared]]:
@@ -429,9 +431,10 @@ class _GroupWriter:
     """Phase one of ``_write``: groups of documents embedded and written (the caller holds
     the readers' lock around ``begin``, ``write`` and ``end``)."""
 
-    def __init__(self, ix: PlanIndex, report: IngestReport, catalogue: dict[str, dict[str, Any]],
+    def __init__(self, run: IngestRun, report: IngestReport, catalogue: dict[str, dict[str, Any]],
                  progress: Progress | None, total: int) -> None:
-        self.ix, self.report, self.catalogue, self.progress, self.total = ix, report, catalogue, progress, total
+        self.run, self.ix = run, run.ix
+        self.report, self.catalogue, self.progress, self.total = report, catalogue, progress, total
         self.embedded = 0
         self.done = 0
 
@@ -443,7 +446,7 @@ class _GroupWriter:
             if self.progress:
                 self.progress(offset + done, self.total, label)
 
-        self.ix.prepare_vectors(chunks, step)
+        self.run.prepare_vectors(chunks, step)
         self.embedded += len(chunks)
 
     def begin(self, full: bool) -> None:
@@ -454,10 +457,9 @@ class _GroupWriter:
             self.ix.reset()
         elif was_dirty:  # a run that died while writing, before this one
             self.ix.repair()
-        self.ix.written = 0
 
     def write(self, group: list[_Prepared]) -> None:
-        self.ix.index_chunks([c for p in group for c in p.chunks])
+        self.run.index_chunks([c for p in group for c in p.chunks])
         for p in group:
             _record_document(self.ix, p, self.catalogue)
         self.done += sum(len(p.chunks) for p in group)
@@ -467,7 +469,7 @@ class _GroupWriter:
     def end(self, gone: list[str]) -> None:
         if gone:
             self.report.chunks_deleted = self.ix.delete_sources(gone)
-        self.report.chunks = self.ix.written
+        self.report.chunks = self.run.written
         self.ix.dirty_marker.unlink(missing_ok=True)
 
 

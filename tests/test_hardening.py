@@ -24,7 +24,7 @@ CRASHER = r'''
 import os, signal, sys
 from pathlib import Path
 from planqa.settings import Settings
-from ingest import index as index_mod, pipeline
+from ingest import pipeline, staging
 from ingest.lexical import LexicalIndex
 
 point, corpus, index_dir = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -34,17 +34,17 @@ def die():
     os.kill(os.getpid(), signal.SIGKILL)
 
 if point == "embedding":
-    original = index_mod.PlanIndex.prepare_vectors
+    original = staging.IngestRun.prepare_vectors
     def prepare(self, chunks, progress=None, force=False):
         original(self, list(chunks)[:3], progress, force)
         die()
-    index_mod.PlanIndex.prepare_vectors = prepare
+    staging.IngestRun.prepare_vectors = prepare
 elif point == "chroma":
     from ingest import paired_store
     original = paired_store.IndexingTarget.add_documents
     def add(self, documents, **kw):
         ids = kw.get("ids")
-        self._ix.collection.upsert(ids=ids, embeddings=self._ix.vectors_for(ids, [d.page_content for d in documents]),
+        self._ix.collection.upsert(ids=ids, embeddings=self._run.vectors_for(ids, [d.page_content for d in documents]),
                                    documents=[d.page_content for d in documents], metadatas=[d.metadata for d in documents])
         die()
     paired_store.IndexingTarget.add_documents = add
