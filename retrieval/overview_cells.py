@@ -83,37 +83,45 @@ def default_themes(service: Service) -> list[str]:
     return list(json.loads(meta)["themes"]) if meta else []
 
 
-def refresh(service: Service, themes: Sequence[str] | None = None) -> Refresh:
+def refresh(service: Service, themes: Sequence[str] | None = None, wait: bool = True) -> Refresh:
     """Bring the stored cells of ``themes`` (default: the default themes) in step with the index:
     compute the stale and missing cells, drop those of offices or themes no longer there.
 
-    On a read-only index nothing is stored: the overview computes what it lacks.
+    On a read-only index nothing is stored: the overview computes what it lacks. With
+    ``wait=False`` a refresh already under way (an ingest run's) is not waited for.
     """
     store = CellStore(service.index.lexical)
-    if not store.writable:
+    if not store.writable or not _REFRESHING.acquire(blocking=wait):
         return Refresh(0, 0, 0)
-    with _REFRESHING:
-        themes = default_themes(service) if themes is None else list(themes)
-        stamps = office_stamps(service, stance_version(service))
-        stored = store.stamps()
-        wanted = set(themes)
-        dropped = store.drop(k for k, stamp in stored.items()
-                             if k[1] not in wanted or stamps.get(k[0]) != stamp)
-        # offices grouped by the themes they lack: after a one-plan change one group of one office
-        lacking: dict[tuple[str, ...], list[str]] = {}
-        for office, stamp in stamps.items():
-            missing = tuple(t for t in themes if stored.get((office, t)) != stamp)
-            if missing:
-                lacking.setdefault(missing, []).append(office)
-        computed = 0
-        for missing, offices in lacking.items():
-            computed += store.put(StoredCell(s.office, s.topic, stamps[s.office], s.source, str(s.strength),
-                                             s.probability, s.quotes)
-                                  for s in stance.supports(service, offices, missing))
-        kept = len(stamps) * len(themes) - computed
-        if computed or dropped:
-            log.info("overview cells: %d computed, %d dropped, %d kept", computed, dropped, kept)
-        return Refresh(computed, dropped, kept)
+    try:
+        return _refresh(service, store, themes)
+    finally:
+        _REFRESHING.release()
+
+
+def _refresh(service: Service, store: CellStore, themes: Sequence[str] | None) -> Refresh:
+    """``refresh`` under its lock."""
+    themes = default_themes(service) if themes is None else list(themes)
+    stamps = office_stamps(service, stance_version(service))
+    stored = store.stamps()
+    wanted = set(themes)
+    dropped = store.drop(k for k, stamp in stored.items()
+                         if k[1] not in wanted or stamps.get(k[0]) != stamp)
+    # offices grouped by the themes they lack: after a one-plan change one group of one office
+    lacking: dict[tuple[str, ...], list[str]] = {}
+    for office, stamp in stamps.items():
+        missing = tuple(t for t in themes if stored.get((office, t)) != stamp)
+        if missing:
+            lacking.setdefault(missing, []).append(office)
+    computed = 0
+    for missing, offices in lacking.items():
+        computed += store.put(StoredCell(s.office, s.topic, stamps[s.office], s.source, str(s.strength),
+                                         s.probability, s.quotes)
+                              for s in stance.supports(service, offices, missing))
+    kept = len(stamps) * len(themes) - computed
+    if computed or dropped:
+        log.info("overview cells: %d computed, %d dropped, %d kept", computed, dropped, kept)
+    return Refresh(computed, dropped, kept)
 
 
 def after_ingest(service: Service, changed: Collection[str], removed: Collection[str]) -> None:
@@ -157,8 +165,9 @@ def stored_supports(service: Service, offices: Sequence[str], topics: Sequence[s
 def overview(service: Service, themes: Sequence[str] = (), offices: Sequence[str] = (),
              defaults: bool = True) -> Overview:
     """The matrix of ``offices`` (default: all) x the default themes (when ``defaults``) and
-    ``themes``: stored cells brought up to date first, typed themes computed."""
-    refresh(service)
+    ``themes``: stored cells brought up to date first (unless an ingest run is doing it: then
+    the cells it has not reached yet are computed here), typed themes computed."""
+    refresh(service, wait=False)
     names = list(offices) or [o.name for o in service.offices()]
     wanted = [*(default_themes(service) if defaults else []), *themes]
     return build(partial(stored_supports, service), names, wanted, page_of=page_finder(service))

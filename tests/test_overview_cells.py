@@ -154,3 +154,9 @@ def test_one_search_of_every_office_finds_what_each_office_search_finds(seed_set
             assert a.score == pytest.approx(b.score, abs=1e-4)  # min-max over a few chunks magnifies float32 noise
             assert (a.lexical_score, a.lexical_rank, a.dense_rank) == (b.lexical_score, b.lexical_rank, b.dense_rank)
             assert a.dense_score == pytest.approx(b.dense_score, abs=1e-5)
+
+
+def test_an_overview_does_not_wait_for_a_refresh_under_way(seed_settings: Settings) -> None:
+    service = Service(seed_settings)
+    with overview_cells._REFRESHING:  # an ingest run's hook is computing cells
+        assert overview_cells.refresh(service, wait=False) == overview_cells.Refresh(0, 0, 0)
