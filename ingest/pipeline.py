@@ -304,7 +304,7 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
     return report
 
 
-def _unchanged_scan(path: Path, known: dict[str, Any] | None, max_bytes: int) -> str | None:
+def _unchanged_scan(path: Path, known: IndexedDocument | None, max_bytes: int) -> str | None:
     """The SHA-256 of a PDF or image whose bytes are those ``known`` was indexed from, else None
     (then the file is read as usual: text files are cheap to read, and a changed or new file must be)."""
     if known is None or path.suffix.lower() not in PAGED_SUFFIXES:
@@ -315,7 +315,7 @@ def _unchanged_scan(path: Path, known: dict[str, Any] | None, max_bytes: int) ->
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
-    return digest if digest == known["sha256"] else None
+    return digest if digest == known.sha256 else None
 
 
 def _ocr_progress(progress: Progress | None, source: str) -> PageProgress | None:
