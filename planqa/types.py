@@ -354,6 +354,8 @@ class IngestReport:
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        # "page" only on a skipped page: a skipped file reads as it always did
+        out["skipped"] = [{k: v for k, v in d.items() if k != "page" or v is not None} for d in out["skipped"]]
         out["seconds"] = round(self.seconds, 3)
         out["answerable_s"] = round(self.answerable_s, 3)
         return out

@@ -258,3 +258,7 @@ def test_the_app_says_which_page_ocr_is_reading_and_which_page_it_skipped_in_tha
     assert progress_words(state).endswith("— อ่านภาพด้วย OCR แผน/scan.pdf หน้า 3/11")
     report = IngestReport(seen=1, added=1, skipped=[Skipped("scan.pdf", "OCR took over 120 s", SkipReason.OCR_PAGE_FAILED, 7)])
     assert "- **scan.pdf** หน้า 7: OCR took over 120 s" in report_markdown(report)
+    # the CLI's JSON: "page" on a skipped page only, a skipped file reads as before
+    report.skipped.append(Skipped("empty.txt", "empty file", SkipReason.EMPTY))
+    assert [s.get("page") for s in report.to_dict()["skipped"]] == [7, None]
+    assert "page" not in report.to_dict()["skipped"][1]
