@@ -1,4 +1,4 @@
-"""python -m evals run | external | scenario | bench | calibrate | startup | overview
+"""python -m evals run | external | scenario | bench | calibrate | framing | startup | overview
 
 Each subcommand is one entry in ``COMMANDS``: (help, add its options, run it).
 """
@@ -197,6 +197,23 @@ def cmd_calibrate(args: Any) -> int:
     return 0
 
 
+def _framing_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, help="where to write the frame model (default: retrieval/framing.json)")
+    p.add_argument("--dry-run", action="store_true", help="measure only; write no model")
+
+
+def cmd_framing(args: Any) -> int:
+    from evals.framing import fit_framing, table
+    from retrieval.framing import DEFAULT_FRAMING
+
+    result = fit_framing()
+    print(table(result))
+    if not args.dry_run:
+        result.model.save(args.out or DEFAULT_FRAMING)
+        print(f"\nwrote {args.out or DEFAULT_FRAMING}")
+    return 0
+
+
 def _startup_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs", type=int, default=3, help="fresh processes per figure; medians are reported (default 3)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout instead of the table")
@@ -234,6 +251,8 @@ def cmd_overview(args: Any) -> int:
 COMMANDS: dict[str, Command] = {
     "calibrate": Command("fit the answer policy by cross-validation; print out-of-fold figures", _calibrate_args,
                          cmd_calibrate),
+    "framing": Command("fit the frame model (which offices? which words are the topic?) on the training sets",
+                       _framing_args, cmd_framing),
     "run": Command("run question sets and write report.json, report.md and chart.png", _run_args, cmd_run),
     "external": Command("passage retrieval on XQuAD-th / iApp Wiki QA", _external_args, cmd_external),
     "scenario": Command("edit a plan, re-ingest, and check that the answer follows", _scenario_args, cmd_scenario),
@@ -251,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, command in COMMANDS.items():
         # a command may redefine a settings option ("resolve"): external's --index-dir is its own
         p = sub.add_parser(name, help=command.help, description=command.help, conflict_handler="resolve")
-        if name not in ("bench", "startup"):
+        if name not in ("bench", "startup", "framing"):
             add_settings_args(p)
         command.add_arguments(p)
     return parser

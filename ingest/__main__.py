@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(_summary(report.to_dict()))
         # a bad catalogue is reported among the skipped but is no file of the corpus
-        files_skipped = [s for s in report.skipped if s.file != CATALOGUE_NAME]
+        files_skipped = [s for s in report.skipped if s.file != CATALOGUE_NAME and s.page is None]
         nothing_read = report.seen > 0 and len(files_skipped) >= report.seen
         return 1 if nothing_read else 0
 
@@ -91,7 +91,8 @@ def _summary(d: dict[str, object]) -> str:
         + (f" (answerable after {d['answerable_s']} s)" if d["chunks"] else ""),
     ]
     for s in d["skipped"]:  # type: ignore[attr-defined]
-        lines.append(f"  skipped {s['file']}: {s['reason']}")
+        page = f" page {s['page']}" if s.get("page") else ""
+        lines.append(f"  skipped {s['file']}{page}: {s['reason']}")
     conflicts = [Conflict(c["office"], tuple(c["files"])) for c in d["conflicts"]]  # type: ignore[attr-defined]
     for line in conflict_lines(conflicts):
         lines.append(f"  {line}" if line.startswith("...") else f"  warning: {line}")

@@ -1,7 +1,8 @@
 """The index: Chroma (vectors) + lexical SQLite (BM25, chunk records) + the
 LangChain record manager that keeps both in step with the corpus.
 
-Only this module knows Chroma's flat metadata and LangChain Documents.
+Only this module knows Chroma's flat metadata and LangChain Documents. What one ingest run
+prepares and writes is that run's (``ingest/staging.py``), never the long-lived index's.
 """
 
 from __future__ import annotations
@@ -13,29 +14,21 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings import document_embedder, embeddings_for, model_id
 from ingest.lexical import LexicalIndex
-from ingest.tokens import tokenize
-from ingest.units import quotable, unit_words
-from ingest.vocabulary import embed_missing, missing_terms
 from planqa.errors import IndexMismatch, IndexNotReady
 from planqa.rwlock import RWLock
 from planqa.settings import Settings
-from planqa.types import Chunk, Progress
-
-if TYPE_CHECKING:
-    from langchain_core.vectorstores import VectorStore
 
 log = logging.getLogger(__name__)
 DIRTY_MARKER = "ingest.dirty"
 EMBEDDING_KEY = "embedding_model"  # lexical meta key: the model the index was built with
 DOCUMENTS_VERSION = "documents_version"  # lexical meta key: changes after every ingest write
-WRITE_BATCH = 1000  # documents per index() batch: one lexical transaction, one record-manager update
 
 
 def index_read_only(settings: Settings) -> bool:
@@ -60,16 +53,12 @@ class PlanIndex:
         self._collection: Any = None
         self._records: Any = None
         self._lock = threading.Lock()
-        self.written = 0
         # readers (questions) share it; an ingest run takes it only to write
         self.rw = RWLock()
-        self._vectors: dict[str, np.ndarray] = {}  # float32: a tenth of the memory of lists
-        self._tokens: dict[str, str] = {}
-        self._term_vectors: tuple[list[str], np.ndarray] = ([], np.zeros((0, 0), dtype=np.float32))
-        self._unit_vectors: dict[str, np.ndarray] = {}
-        self._unit_words: dict[str, tuple[str, ...]] = {}
         self._query_vectors: OrderedDict[str, list[float]] = OrderedDict()
         self._seen_version: str | None = None
+        # (documents version, chunk ids, offices, unit-length vectors): every chunk, for dense_scores
+        self._matrix: tuple[str | None, list[str], list[str], np.ndarray] | None = None
 
     # ---- stores -----------------------------------------------------------
     @property
@@ -173,6 +162,34 @@ class PlanIndex:
         dists = (res.get("distances") or [[]])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, dists)]
 
+    def dense_scores(self, text: str) -> tuple[list[str], list[str], np.ndarray]:
+        """(chunk ids, their offices, cosine similarities) of every chunk, in one pass over the vectors
+        (kept in memory until the next ingest write): ``dense_search`` of every office at once, for
+        a theme asked of every office."""
+        ids, offices, matrix = self._chunk_matrix()
+        q = np.asarray(self.query_vector(text), dtype=np.float32)
+        q /= max(float(np.linalg.norm(q)), 1e-12)
+        return ids, offices, matrix @ q if len(ids) else np.zeros(0, dtype=np.float32)
+
+    def _chunk_matrix(self) -> tuple[list[str], list[str], np.ndarray]:
+        version = self.lexical.get_meta(DOCUMENTS_VERSION)
+        with self._lock:
+            if self._matrix is not None and self._matrix[0] == version:
+                return self._matrix[1:]
+        ids: list[str] = []
+        offices: list[str] = []
+        rows: list[np.ndarray] = []
+        for start in range(0, self.collection.count(), 5000):
+            got = self.collection.get(include=["embeddings", "metadatas"], limit=5000, offset=start)
+            ids.extend(got["ids"])
+            offices.extend(str((m or {}).get("office", "")) for m in got["metadatas"] or [])
+            rows.append(np.asarray(got["embeddings"], dtype=np.float32))
+        matrix = np.concatenate(rows) if rows else np.zeros((0, 1), dtype=np.float32)
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        with self._lock:
+            self._matrix = (version, ids, offices, matrix)
+        return ids, offices, matrix
+
     @property
     def records(self) -> Any:
         if self._records is None:
@@ -184,141 +201,20 @@ class PlanIndex:
             self._records.create_schema()
         return self._records
 
-    def prepare_vectors(self, chunks: Sequence[Chunk], progress: Any = None, force: bool = False) -> int:
-        """Embed the chunks the index lacks (all with ``force``) ahead of the write and
-        outside any lock. Their quotable units come later (``prepare_unit_vectors``): the
-        chunks alone make the index answerable."""
-        known = set() if force else set(self.records.list_keys(group_ids=sorted({c.source for c in chunks})))
-        todo = [c for c in chunks if c.id not in known and c.id not in self._vectors]
-        if self.settings.chroma_host and not force:
-            todo = self._reuse_server_vectors(todo)
-        self._embed([("chunk", c.id, c.embed_text) for c in todo], progress, "embedding")
-        return len(todo)
-
-    def prepare_unit_vectors(self, progress: Any = None) -> int:
-        """Embed the quotable units of every indexed chunk that has none stored yet (the
-        chunks just written, and any an earlier run did not finish), and tokenise the units
-        of those with no words stored; outside any lock."""
-        missing = self.lexical.ids_without_unit_vectors()
-        wordless = self.lexical.ids_without_unit_words()
-        chunks = self.lexical.get_chunks(sorted(set(missing) | set(wordless)))
-        jobs: list[tuple[str, str, str]] = []
-        for cid in missing:
-            if cid in chunks:
-                self._unit_vectors[cid] = np.zeros((0, 0), dtype=np.float32)  # a chunk with no units has none
-                jobs.extend(("unit", cid, u.text) for u in quotable(chunks[cid]))
-        for cid in wordless:
-            if cid in chunks:
-                self._unit_words[cid] = unit_words(chunks[cid])
-        self._embed(jobs, progress, "embedding quotable sentences")
-        return len(missing)
-
-    def _embed(self, jobs: list[tuple[str, str, str]], progress: Any, label: str) -> None:
-        """Embed (kind, chunk id, text) jobs in order; chunk vectors to ``_vectors``, unit rows
-        (in the chunk's unit order) to ``_unit_vectors``."""
-        step = max(1, int(getattr(self.document_embeddings, "batch_size", 32))) * 4
-        rows: dict[str, list[np.ndarray]] = {}
-        for i in range(0, len(jobs), step):
-            batch = jobs[i : i + step]
-            vectors = np.asarray(self.document_embeddings.embed_documents([t for _, _, t in batch]), dtype=np.float32)
-            for (kind, cid, _), vec in zip(batch, vectors):
-                if kind == "chunk":
-                    self._vectors[cid] = vec
-                else:
-                    rows.setdefault(cid, []).append(vec)
-            if progress:
-                progress(min(i + step, len(jobs)), len(jobs), label)
-        for cid, vecs in rows.items():
-            self._unit_vectors[cid] = np.asarray(vecs, dtype=np.float32).reshape(len(vecs), -1)
-
-    def write_unit_vectors(self) -> None:
-        """Store the unit vectors and words ``prepare_unit_vectors`` made (in the write phase)."""
-        if self._unit_vectors or self._unit_words:
-            self.lexical.put_unit_vectors(self._unit_vectors, self._unit_words)
-            self._unit_vectors = {}
-            self._unit_words = {}
-
-    def _reuse_server_vectors(self, chunks: list[Chunk]) -> list[Chunk]:
-        """Take the vectors another instance already wrote to the shared Chroma server
-        (a chunk id is a hash of its text and labels; the collection records the model);
-        returns the chunks still to embed."""
-        for i in range(0, len(chunks), 1000):
-            got = self.collection.get(ids=[c.id for c in chunks[i : i + 1000]], include=["embeddings"])
+    def stored_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The vectors Chroma holds for ``ids`` (those it has), as float32."""
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(ids), 1000):
+            got = self.collection.get(ids=list(ids[i : i + 1000]), include=["embeddings"])
             for cid, vec in zip(got["ids"], got["embeddings"] if got["embeddings"] is not None else []):
-                self._vectors[cid] = np.asarray(vec, dtype=np.float32)
-        return [c for c in chunks if c.id not in self._vectors]
-
-    def vectors_for(self, ids: Sequence[str], texts: Sequence[str]) -> np.ndarray:
-        """Prepared vectors where there are some, fresh embeddings for the rest."""
-        missing = [n for n, i in enumerate(ids) if i not in self._vectors]
-        fresh = self.document_embeddings.embed_documents([texts[n] for n in missing]) if missing else []
-        by_pos = dict(zip(missing, fresh))
-        rows = [by_pos[n] if n in by_pos else self._vectors.pop(i) for n, i in enumerate(ids)]
-        return np.asarray(rows, dtype=np.float32).reshape(len(ids), -1)
-
-    def prepare_tokens(self, tokens: dict[str, str]) -> None:
-        """BM25 tokens made ahead (in the parse pool), by chunk id, joined by spaces."""
-        self._tokens.update(tokens)
-
-    def tokens_for(self, ids: Sequence[str], texts: Sequence[str]) -> list[list[str]]:
-        """Prepared tokens where there are some, fresh tokenisation for the rest."""
-        return [self._tokens.pop(i).split() if i in self._tokens else tokenize(t) for i, t in zip(ids, texts)]
-
-    def prepare_term_vectors(self, progress: Progress | None = None) -> int:
-        """Embed the indexed vocabulary words that have no vector yet (new words; all of them
-        after a rebuild emptied the vectors, or in an index built before they were kept),
-        outside any lock."""
-        terms = missing_terms(set(self.lexical.terms()), self.lexical.vector_terms())
-        self._term_vectors = (terms, embed_missing(self.document_embeddings, terms, progress))
-        return len(terms)
-
-    def write_term_vectors(self) -> None:
-        """Store the prepared vocabulary vectors and forget words no chunk holds (in the write phase)."""
-        terms, vectors = self._term_vectors
-        if terms:
-            self.lexical.put_term_vectors(terms, vectors)
-        pruned = self.lexical.prune_term_vectors()
-        log.info("vocabulary: %d words embedded, %d forgotten", len(terms), pruned)
-        self._term_vectors = ([], np.zeros((0, 0), dtype=np.float32))
-
-    def clear_prepared(self) -> None:
-        self._vectors.clear()
-        self._tokens.clear()
-        self._unit_vectors.clear()
-        self._unit_words.clear()
-        self._term_vectors = ([], np.zeros((0, 0), dtype=np.float32))
+                out[cid] = np.asarray(vec, dtype=np.float32)
+        return out
 
     def office_of(self) -> dict[str, str]:
         """Each indexed file's office: corpus-relative source -> office name."""
-        return {d["source"]: d["office"] for d in self.lexical.documents()}
-
-    def store(self) -> VectorStore:
-        """The index as one LangChain vector store (``ingest/paired_store.py``)."""
-        from ingest.paired_store import IndexingTarget
-
-        return IndexingTarget(self)
+        return {d.source: d.office for d in self.lexical.documents()}
 
     # ---- writes -------------------------------------------------------------
-    def index_chunks(self, chunks: Sequence[Chunk], batch_size: int = WRITE_BATCH) -> dict[str, int]:
-        """Bring the given sources' chunks in line with ``chunks`` (incremental)."""
-        # LangChain's indexing API is imported here, not at the top: it costs ~0.5 s of
-        # every start, and only writes need it
-        from langchain_core.indexing import index as lc_index
-
-        from ingest.paired_store import chunk_to_document
-
-        docs = [chunk_to_document(c) for c in chunks]
-        result = lc_index(
-            docs,
-            self.records,
-            self.store(),
-            batch_size=batch_size,
-            cleanup="incremental",
-            source_id_key="source",
-            key_encoder=lambda d: str(d.metadata["chunk_id"]),
-        )
-        return {key: int(value) for key, value in result.items()}  # type: ignore[call-overload]
-
     def delete_sources(self, sources: Sequence[str]) -> int:
         """Remove every chunk of ``sources`` from all three stores."""
         keys: list[str] = []
@@ -366,7 +262,7 @@ class PlanIndex:
         chroma = self.chroma_ids()
         lexical = self.lexical.all_ids()
         records = set(self.records.list_keys())
-        docs = {cid for d in self.lexical.documents() for cid in d["chunk_ids"]}
+        docs = {cid for d in self.lexical.documents() for cid in d.chunk_ids}
         problems = []
         for name, ids in (("chroma", chroma), ("lexical", lexical), ("documents", docs)):
             extra, missing = ids - records, records - ids
@@ -382,7 +278,7 @@ class PlanIndex:
         """A cheap test of step, run before every ingest: the lexical store, its
         full-text rows and the documents hold as many chunks as the records say.
         Chroma's count costs most of a second, so only ``with_chroma``."""
-        docs = sum(len(d["chunk_ids"]) for d in self.lexical.documents())
+        docs = sum(len(d.chunk_ids) for d in self.lexical.documents())
         counts = {self.lexical.chunk_count(), self.lexical.fts_count(), docs}
         if with_chroma and not self.shared:  # a shared server also holds other instances' chunks
             counts.add(self.collection.count())

@@ -20,7 +20,7 @@ import numpy as np
 
 from ingest.tokens import tokenize
 from planqa.errors import ReadOnlyIndex
-from planqa.types import Chunk, PageInfo, SectionKind, SourceDoc, StoredLine
+from planqa.types import Chunk, IndexedDocument, PageInfo, SectionKind, SourceDoc, StoredLine
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -205,6 +205,21 @@ class LexicalIndex:
         ids = dict(conn.execute(f"SELECT rowid, id FROM chunks WHERE rowid IN ({marks})", [r[0] for r in ranked]).fetchall())
         return [(ids[r[0]], float(r[1])) for r in ranked if r[0] in ids]
 
+    def search_each(self, query_tokens: list[str], k: int, offices: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
+        """``search(query_tokens, k, [office])`` for every office of ``offices``, in one FTS5 query."""
+        out: dict[str, list[tuple[str, float]]] = {o: [] for o in offices}
+        terms = self._discriminating(sorted(set(query_tokens)))
+        if not terms:
+            return out
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        sql = ("SELECT c.id, c.office, -bm25(fts) AS score FROM fts JOIN chunks c ON c.rowid = fts.rowid"
+               " WHERE fts MATCH ? ORDER BY bm25(fts)")
+        for cid, office, score in self._conn().execute(sql, (match,)):
+            got = out.get(office)
+            if got is not None and len(got) < k:
+                got.append((cid, float(score)))
+        return out
+
     def _discriminating(self, terms: list[str]) -> list[str]:
         """Terms in at most half the chunks (the rarest one if none is).
 
@@ -325,15 +340,14 @@ class LexicalIndex:
             conn.execute("DELETE FROM unit_words WHERE chunk_id NOT IN (SELECT id FROM chunks)")
 
     # ---- documents and meta ---------------------------------------------------
-    def put_document(self, row: dict[str, Any]) -> None:
+    def put_document(self, doc: IndexedDocument) -> None:
         with self._write_lock:
             self._writing().execute(
                 "INSERT OR REPLACE INTO documents (source, office, office_named, title, sha256, format, encoding,"
-                " sections, chunk_ids, aliases, ingested_at) VALUES (:source, :office, :office_named, :title,"
-                " :sha256, :format, :encoding, :sections, :chunk_ids, :aliases, :ingested_at)",
-                {**row, "sections": json.dumps(row["sections"], ensure_ascii=False),
-                 "chunk_ids": json.dumps(row["chunk_ids"]), "aliases": json.dumps(row.get("aliases", []),
-                                                                                 ensure_ascii=False)},
+                " sections, chunk_ids, aliases, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc.source, doc.office, int(doc.office_named), doc.title, doc.sha256, doc.format, doc.encoding,
+                 json.dumps(list(doc.sections), ensure_ascii=False), json.dumps(list(doc.chunk_ids)),
+                 json.dumps(list(doc.aliases), ensure_ascii=False), doc.ingested_at),
             )
 
     def delete_document(self, source: str) -> None:
@@ -396,17 +410,16 @@ class LexicalIndex:
                                     " WHERE source = ? ORDER BY number", (source,))
         return tuple(PageInfo(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows)
 
-    def documents(self) -> list[dict[str, Any]]:
-        rows = self._conn().execute("SELECT * FROM documents ORDER BY source")
-        out = []
-        for r in rows:
-            d = dict(r)
-            d["sections"] = json.loads(d["sections"])
-            d["chunk_ids"] = json.loads(d["chunk_ids"])
-            d["aliases"] = json.loads(d["aliases"])
-            d["office_named"] = bool(d["office_named"])
-            out.append(d)
-        return out
+    def documents(self) -> list[IndexedDocument]:
+        """Every indexed file's record, by source."""
+        rows = self._conn().execute(
+            "SELECT source, office, office_named, title, sha256, format, encoding, sections, chunk_ids, aliases,"
+            " ingested_at FROM documents ORDER BY source")
+        return [IndexedDocument(source=r[0], office=r[1], office_named=bool(r[2]), title=r[3], sha256=r[4],
+                                format=r[5], encoding=r[6], sections=tuple(json.loads(r[7])),
+                                chunk_ids=tuple(json.loads(r[8])), aliases=tuple(json.loads(r[9])),
+                                ingested_at=r[10])
+                for r in rows]
 
     def get_meta(self, key: str) -> str | None:
         row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

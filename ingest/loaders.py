@@ -19,9 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ingest import scans
+from ingest.ocr import OcrConfig, PageProgress, PageText
 from ingest.pdftext import MAX_PDF_PAGES, MAX_PDF_SECONDS, pdf_page_texts
 from planqa.errors import UnreadableDocument
-from planqa.types import PageInfo, SkipReason, SourceDoc
+from planqa.types import Box, PageInfo, Skipped, SkipReason, SourceDoc
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +33,16 @@ _LINE_SPLIT = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 _NO_TEXT = re.compile(r"[\s\x00-\x1f\x7f\u200b-\u200d\u2060\ufeff\u00ad]*")
 
 
-def load(path: Path, source: str, max_bytes: int | None = None) -> SourceDoc:
+def load(path: Path, source: str, max_bytes: int | None = None, *, ocr: OcrConfig | None = None,
+         progress: PageProgress | None = None) -> SourceDoc:
     """Read ``path`` and return its text as a SourceDoc named ``source``.
 
     Args:
         max_bytes: refuse larger files (a plan is kilobytes; a huge file is
             almost always a mistake and would take hours to embed).
+        ocr: how to OCR a PDF's pages that have no text layer, and images; None: such a PDF
+            is refused ("needs OCR"), an image too (after checking that it opens).
+        progress: ``(done, total)`` pages, called as each OCR page finishes.
 
     Raises:
         UnreadableDocument: with the reason, when no usable text comes out.
@@ -52,28 +58,58 @@ def load(path: Path, source: str, max_bytes: int | None = None) -> SourceDoc:
         raise UnreadableDocument("empty file", SkipReason.EMPTY)
     digest = hashlib.sha256(raw).hexdigest()
     fmt, read = READERS[suffix]
-    if fmt == "pdf":
-        page_texts = _pdf_page_texts(raw, source)
-        lines, pages = _paged_lines(page_texts)
-        encoding = "binary"
-    else:
-        text, encoding = read(raw)
-        lines, pages = tuple(_LINE_SPLIT.split(text)), ()
+    if fmt in ("pdf", "image"):
+        read_pages = _pdf_pages(raw, source, ocr, progress) if fmt == "pdf" else _image_pages(raw, ocr, progress)
+        return _paged_document(source, fmt, digest, read_pages)
+    text, encoding = read(raw)
+    lines = tuple(_LINE_SPLIT.split(text))
     if all(_NO_TEXT.fullmatch(line) for line in lines):
         raise UnreadableDocument("no text found in file", SkipReason.NO_TEXT)
-    return SourceDoc(source=source, lines=lines, format=fmt, encoding=encoding, sha256=digest, pages=pages)
+    return SourceDoc(source=source, lines=lines, format=fmt, encoding=encoding, sha256=digest)
 
 
-def _paged_lines(page_texts: list[str]) -> tuple[tuple[str, ...], tuple[PageInfo, ...]]:
-    """The lines of pages joined by newlines (as a plain reading of the file gives them) and each
-    page's span of them."""
+def _pdf_pages(raw: bytes, source: str, ocr: OcrConfig | None, progress: PageProgress | None) -> list[PageText]:
+    """Each page's text layer; with ``ocr``, the pages that have none but an image are OCR'd."""
+    try:
+        texts = _pdf_page_texts(raw, source)
+    except UnreadableDocument as exc:
+        if exc.kind is not SkipReason.PDF_NO_TEXT_LAYER or ocr is None:
+            raise
+        texts = [""] * scans.pdf_page_count(raw)
+    scanned = scans.pages_to_ocr(raw, texts) if ocr is not None else []
+    read = scans.ocr_pdf(raw, scanned, ocr, progress) if ocr is not None and scanned else {}
+    return [read.get(n) or PageText(n, tuple(_LINE_SPLIT.split(text))) for n, text in enumerate(texts, 1)]
+
+
+def _image_pages(raw: bytes, ocr: OcrConfig | None, progress: PageProgress | None) -> list[PageText]:
+    if ocr is None:
+        scans.image_page_count(raw)  # opens, or says it is corrupt
+        raise UnreadableDocument("an image: its text needs OCR", SkipReason.NEEDS_OCR)
+    return scans.ocr_image_file(raw, ocr, progress)
+
+
+def _paged_document(source: str, fmt: str, digest: str, read_pages: list[PageText]) -> SourceDoc:
+    """The pages' lines one after another (as a plain reading of the file gives them), each page's
+    span of them, OCR boxes and confidences, and the OCR pages that failed."""
     lines: list[str] = []
+    boxes: list[Box | None] = []
     pages = []
-    for number, page in enumerate(page_texts, 1):
-        own = _LINE_SPLIT.split(page)
-        pages.append(PageInfo(number, len(lines) + 1, len(lines) + len(own)))
-        lines.extend(own)
-    return tuple(lines), tuple(pages)
+    for page in read_pages:
+        pages.append(PageInfo(page.number, len(lines) + 1, len(lines) + len(page.lines), page.ocr, page.confidence))
+        lines.extend(page.lines)
+        boxes.extend(page.boxes if len(page.boxes) == len(page.lines) else [None] * len(page.lines))
+    if all(_NO_TEXT.fullmatch(line) for line in lines):
+        failed = next((p.problem for p in read_pages if p.problem), "")
+        if failed and all(p.problem for p in read_pages if p.ocr):
+            raise UnreadableDocument(failed, SkipReason.OCR_PAGE_FAILED)
+        if any(p.ocr for p in read_pages):
+            raise UnreadableDocument("no Thai text found (OCR read no text)", SkipReason.NO_THAI_TEXT)
+        raise UnreadableDocument("no text found in file", SkipReason.NO_TEXT)
+    if fmt == "image" and not any(_THAI.search(line) for line in lines):
+        raise UnreadableDocument("no Thai text found in the image", SkipReason.NO_THAI_TEXT)
+    skipped = tuple(Skipped(source, p.problem, SkipReason.OCR_PAGE_FAILED, p.number) for p in read_pages if p.problem)
+    return SourceDoc(source=source, lines=tuple(lines), format=fmt, encoding="binary", sha256=digest,
+                     pages=tuple(pages), line_boxes=tuple(boxes) if any(boxes) else (), skipped_pages=skipped)
 
 
 def _read_regular(path: Path, max_bytes: int | None) -> bytes:
@@ -341,6 +377,10 @@ def _docx(raw: bytes) -> tuple[str, str]:
     return _docx_text(raw), "binary"
 
 
+def _image(raw: bytes) -> tuple[str, str]:
+    raise UnreadableDocument("an image: its text needs OCR", SkipReason.NEEDS_OCR)
+
+
 # suffix -> (format, reader of the raw bytes -> (text, encoding)): adding a format is one row
 READERS: dict[str, tuple[str, Callable[[bytes], tuple[str, str]]]] = {
     ".txt": ("txt", _plain),
@@ -349,5 +389,13 @@ READERS: dict[str, tuple[str, Callable[[bytes], tuple[str, str]]]] = {
     ".htm": ("html", _html),
     ".pdf": ("pdf", _pdf),
     ".docx": ("docx", _docx),
+    # scans and photos: read by OCR in load(); the reader is only there to refuse them without it
+    ".png": ("image", _image),
+    ".jpg": ("image", _image),
+    ".jpeg": ("image", _image),
+    ".tif": ("image", _image),
+    ".tiff": ("image", _image),
 }
 SUPPORTED_SUFFIXES = tuple(READERS)
+# read page by page (and OCR'd where they have no text)
+PAGED_SUFFIXES = tuple(suffix for suffix, (fmt, _) in READERS.items() if fmt in ("pdf", "image"))

@@ -120,8 +120,8 @@ def find_office_in_document(lines: list[str]) -> OfficeKey | None:
     for text in head:
         start = _LEAD.match(text)
         body = text[start.end() if start else 0 :]
-        for pat in (full, abbr):
-            m = pat.match(body)
+        for pat, line in ((full, body), (abbr, body), (full, ocr_tolerant_head(body))):
+            m = pat.match(line)
             if m and (key := _key(m.group("level"), m.group("prov"), m.group("area"))).specific:
                 return key
     for pat in (full, abbr):
@@ -130,6 +130,56 @@ def find_office_in_document(lines: list[str]) -> OfficeKey | None:
             if key.specific and not _PARTNER.search(head[0][: m.start()]):
                 return key
     return None
+
+
+# OCR noise an office line may carry and still name the office: edits (Levenshtein) within the
+# prefix "สำนักงานเขตพื้นที่การศึกษา" (26 characters; "สำนักงานเขตพันทิการศึกษา" is 4 away), the level
+# word, and a province name of 5 or more letters
+PREFIX_EDITS, LEVEL_EDITS, PROVINCE_EDITS = 4, 2, 1
+
+
+def ocr_tolerant_head(body: str) -> str:
+    """``body`` with the full office name it starts with spelled right, when OCR misread it within
+    a few edits ("สำนักงานเขตพันทิการศึกษามัธยมศึกษามุกดาหร" -> "สำนักงานเขตพื้นที่การศึกษามัธยม
+    ศึกษามุกดาหาร"); ``body`` unchanged when it starts with no such name. Only the start of a line
+    is read this way: a name inside a line, a partner's included, is never guessed at."""
+    head = _fuzzy_prefix(body, (_FULL_PREFIX,), PREFIX_EDITS)
+    if head is None:
+        return body
+    rest = head[1].lstrip()
+    level = _fuzzy_prefix(rest, tuple(_LEVEL_WORD.values()), LEVEL_EDITS)
+    if level is None:
+        return body
+    word, rest = level
+    tail = rest.lstrip()
+    if tail.startswith("จังหวัด"):
+        tail = tail[len("จังหวัด") :].lstrip()
+    exact = _patterns()[0].match(_FULL_PREFIX + word + tail)
+    if exact is None or not (exact.group("prov") or exact.group("area")):
+        province = _fuzzy_prefix(tail, tuple(t for t, _ in _provinces() if len(t) >= 5), PROVINCE_EDITS)
+        if province is not None:
+            tail = province[0] + province[1]
+    return _FULL_PREFIX + word + tail
+
+
+def _fuzzy_prefix(text: str, names: tuple[str, ...], edits: int) -> tuple[str, str] | None:
+    """(the name ``text`` starts with, the rest of ``text``) for the one name within ``edits``
+    edits of a prefix of ``text``; None when none is, or two names are equally near."""
+    from rapidfuzz.distance import Levenshtein
+
+    best: list[tuple[int, str, int]] = []  # (distance, name, length of text it took)
+    for name in names:
+        for end in range(max(1, len(name) - edits), min(len(text), len(name) + edits) + 1):
+            d = Levenshtein.distance(text[:end], name, score_cutoff=edits)
+            if d <= edits:
+                best.append((d, name, end))
+    if not best:
+        return None
+    best.sort(key=lambda b: (b[0], abs(b[2] - len(b[1]))))
+    d, name, end = best[0]
+    if any(other != name and od == d for od, other, _ in best):
+        return None  # as near to two names: no guess
+    return name, text[end:]
 
 
 def find_office_mentions(question: str) -> list[OfficeKey]:

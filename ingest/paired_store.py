@@ -4,14 +4,19 @@ module (LangChain's indexing API drives it); questions never need it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
 from planqa.types import Chunk, SectionKind
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ingest.index import PlanIndex
 
 CHROMA_BATCH = 5000  # ids per Chroma upsert (the server's limit is larger)
 
@@ -51,6 +56,18 @@ def document_to_chunk(doc: Document) -> Chunk:
     )
 
 
+class RunWrites(Protocol):
+    """What the target writes with: one ingest run's prepared vectors and tokens
+    (``ingest.staging.IngestRun``, which imports this module)."""
+
+    ix: PlanIndex
+    written: int
+
+    def vectors_for(self, ids: Sequence[str], texts: Sequence[str]) -> np.ndarray: ...
+
+    def tokens_for(self, ids: Sequence[str], texts: Sequence[str]) -> list[list[str]]: ...
+
+
 class IndexingTarget(VectorStore):
     """Writes go to Chroma and the lexical index together, by the same ids.
 
@@ -61,8 +78,9 @@ class IndexingTarget(VectorStore):
     destination and both halves always receive the same adds and deletes.
     """
 
-    def __init__(self, plan_index: Any) -> None:  # ingest.index.PlanIndex (which imports this module)
-        self._ix = plan_index
+    def __init__(self, run: RunWrites) -> None:
+        self._run = run
+        self._ix = run.ix
 
     @property
     def embeddings(self) -> Embeddings:
@@ -72,7 +90,7 @@ class IndexingTarget(VectorStore):
         ids = [str(i) for i in kwargs.get("ids") or [d.id for d in documents]]
         chunks = [document_to_chunk(d) for d in documents]
         texts = [d.page_content for d in documents]
-        vectors = self._ix.vectors_for(ids, texts)
+        vectors = self._run.vectors_for(ids, texts)
         # no documents= : Chroma would full-text index them (a third of the write time),
         # and BM25 is the lexical index's job; the chunk text is in the metadata
         for i in range(0, len(ids), CHROMA_BATCH):
@@ -81,8 +99,8 @@ class IndexingTarget(VectorStore):
                 embeddings=vectors[i : i + CHROMA_BATCH],  # type: ignore[arg-type]
                 metadatas=[d.metadata for d in documents[i : i + CHROMA_BATCH]],
             )
-        self._ix.lexical.upsert(chunks, self._ix.tokens_for(ids, texts))
-        self._ix.written += len(ids)
+        self._ix.lexical.upsert(chunks, self._run.tokens_for(ids, texts))
+        self._run.written += len(ids)
         return ids
 
     def add_texts(self, texts: Iterable[str], metadatas: list[dict[Any, Any]] | None = None, **kwargs: Any) -> list[str]:
@@ -103,4 +121,4 @@ class IndexingTarget(VectorStore):
     @classmethod
     def from_texts(cls, texts: list[str], embedding: Embeddings, metadatas: list[dict[Any, Any]] | None = None,
                    **kwargs: Any) -> IndexingTarget:
-        raise TypeError("IndexingTarget is opened through PlanIndex, not built from texts")
+        raise TypeError("IndexingTarget is opened by an ingest run (ingest.staging.IngestRun), not built from texts")

@@ -2,33 +2,48 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import stat
 import time
 import tomllib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ingest import themes
 from ingest.index import DOCUMENTS_VERSION, EMBEDDING_KEY, PlanIndex, index_read_only
-from ingest.loaders import SUPPORTED_SUFFIXES, load
+from ingest.loaders import PAGED_SUFFIXES, SUPPORTED_SUFFIXES, load
+from ingest.ocr import OcrConfig, PageProgress
 from ingest.prepare import parser_fingerprint, prepare_many
+from ingest.staging import IngestRun
 from ingest.themes import THEMES_KEY
 from ingest.writelock import index_write_lock
 from planqa.errors import ConfigError, DiskFull, ReadOnlyIndex, UnreadableDocument, is_disk_full
 from planqa.settings import CATALOGUE_NAME, Settings
-from planqa.types import Chunk, Conflict, IngestReport, ParsedDoc, Progress, Skipped, SkipReason, SourceDoc
+from planqa.types import (
+    Chunk,
+    Conflict,
+    IndexedDocument,
+    IngestReport,
+    ParsedDoc,
+    Progress,
+    Skipped,
+    SkipReason,
+    SourceDoc,
+)
 
 log = logging.getLogger(__name__)
 SHOWN_CONFLICTS = 10  # a run's log and summary name this many offices claimed twice; --check names all
 GROUP_CHUNKS = 2000  # chunks per index() call: bounds memory, keeps batches full
 FINGERPRINT_KEY = "parser_fingerprint"
+# (plans added or changed, plans removed): what a run wrote, for the work a layer above does after it
+Written = Callable[[frozenset[str], frozenset[str]], None]
 
 
 @dataclass(slots=True)
@@ -151,6 +166,7 @@ def run(
     progress: Progress | None = None,
     plan_index: PlanIndex | None = None,
     wait: bool = True,
+    on_written: Written | None = None,
 ) -> IngestReport:
     """Bring the index in step with the corpus and report what changed.
 
@@ -169,7 +185,7 @@ def run(
             it a run repairs after a crash or when the cheap counts disagree.
     """
     if dry_run:
-        return _run(settings, paths, full, dry_run, repair, progress, plan_index)
+        return _run(settings, paths, full, dry_run, repair, progress, plan_index, on_written)
     if index_read_only(settings):
         raise ReadOnlyIndex(f"the index folder {settings.index_dir} is read-only: it can be served, not written; "
                             "ingest into a writable PLANQA_INDEX_DIR")
@@ -180,7 +196,7 @@ def run(
 
     try:
         with index_write_lock(settings.index_dir, wait=wait, on_wait=waiting):
-            return _run(settings, paths, full, dry_run, repair, progress, plan_index)
+            return _run(settings, paths, full, dry_run, repair, progress, plan_index, on_written)
     except Exception as exc:
         if is_disk_full(exc):
             raise DiskFull(f"the disk holding {settings.index_dir} is full: free some space, then run "
@@ -192,7 +208,8 @@ def run(
 
 
 def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool, repair: bool,
-         progress: Progress | None, plan_index: PlanIndex | None) -> IngestReport:
+         progress: Progress | None, plan_index: PlanIndex | None, on_written: Written | None = None
+         ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport(dry_run=dry_run)
     unreadable: list[str] = []
@@ -207,7 +224,7 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
     ix = plan_index or PlanIndex(settings)
     if not full:
         ix.check_model()
-    known = {} if full else {d["source"]: d for d in ix.lexical.documents()}
+    known = {} if full else {d.source: d for d in ix.lexical.documents()}
     if known and not dry_run and (repair or ix.dirty_marker.exists() or not ix.counts_agree()):
         # a run died while writing, or a store lost chunks: repair, then write
         # again every document that lost one (a blank hash marks it changed)
@@ -216,20 +233,33 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
             ix.dirty_marker.unlink(missing_ok=True)
         recorded = set(ix.records.list_keys())
         for source, d in known.items():
-            if not recorded.issuperset(d["chunk_ids"]):
-                known[source] = {**d, "sha256": ""}
+            if not recorded.issuperset(d.chunk_ids):
+                known[source] = replace(d, sha256="")
     fingerprint = parser_fingerprint(settings.catalogue_path)
     # same bytes, same parser, same catalogue: the same chunks, so no need to parse
     same_parser = not full and ix.lexical.get_meta(FINGERPRINT_KEY) == fingerprint
     loaded: list[SourceDoc] = []
     seen_hashes: dict[str, str] = {}
+    ocr = OcrConfig.from_settings(settings)
     for n, path in enumerate(files):
         rel = _relative(path, settings.corpus_dir)
         report.seen += 1
         if progress:
             progress(n, len(files), f"reading {rel}")
+        max_bytes = int(settings.max_file_mb * 1e6)
+        digest = _unchanged_scan(path, known.get(rel) if same_parser else None, max_bytes)
+        if digest and (dry_run or ix.lexical.line_count(rel)):
+            # a scan whose bytes are as indexed: its chunks stand, and it is not OCR'd again to find out
+            if digest in seen_hashes:
+                report.skipped.append(Skipped(rel, f"duplicate of {seen_hashes[digest]} (same content)",
+                                              SkipReason.DUPLICATE))
+            else:
+                seen_hashes[digest] = rel
+                report.unchanged += 1
+            continue
         try:
-            doc = load(path, rel, max_bytes=int(settings.max_file_mb * 1e6))
+            doc = load(path, rel, max_bytes=max_bytes, ocr=ocr,
+                       progress=_ocr_progress(progress, rel))
         except UnreadableDocument as exc:
             kept = " (the previous version stays in the index)" if rel in known else ""
             report.skipped.append(Skipped(rel, f"{exc}{kept}", exc.kind))
@@ -240,7 +270,8 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
                                           SkipReason.DUPLICATE))
             continue
         seen_hashes[doc.sha256] = rel
-        if same_parser and rel in known and known[rel]["sha256"] == doc.sha256:
+        report.skipped.extend(doc.skipped_pages)
+        if same_parser and rel in known and known[rel].sha256 == doc.sha256:
             report.unchanged += 1
             if not dry_run and not ix.lexical.line_count(rel):  # indexed before the index kept lines
                 ix.lexical.put_lines(doc)
@@ -263,12 +294,40 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
             ix.lexical.set_meta(FINGERPRINT_KEY, fingerprint)
         if report.added or report.updated or report.deleted or ix.lexical.get_meta(THEMES_KEY) is None:
             themes.refresh(ix.lexical, limit=settings.overview_themes)
+        if on_written is not None:
+            on_written(frozenset(p.parsed.doc.source for p in prepared if p.status != "unchanged"), frozenset(gone))
         ix.lexical.checkpoint()
     report.conflicts = office_conflicts(ix.lexical.documents())
     for line in conflict_lines(report.conflicts):
         log.warning("%s", line)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _unchanged_scan(path: Path, known: IndexedDocument | None, max_bytes: int) -> str | None:
+    """The SHA-256 of a PDF or image whose bytes are those ``known`` was indexed from, else None
+    (then the file is read as usual: text files are cheap to read, and a changed or new file must be)."""
+    if known is None or path.suffix.lower() not in PAGED_SUFFIXES:
+        return None
+    try:
+        if path.stat().st_size > max_bytes:
+            return None
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return digest if digest == known.sha256 else None
+
+
+def _ocr_progress(progress: Progress | None, source: str) -> PageProgress | None:
+    """Each OCR'd page of ``source`` reported as a step of its own ("OCR plan.pdf page 3/11")."""
+    if progress is None:
+        return None
+    report = progress
+
+    def page_done(done: int, total: int) -> None:
+        report(done, total, f"OCR {source} page {done}/{total}")
+
+    return page_done
 
 
 def conflict_lines(conflicts: Sequence[Conflict], limit: int | None = SHOWN_CONFLICTS) -> list[str]:
@@ -282,19 +341,19 @@ def conflict_lines(conflicts: Sequence[Conflict], limit: int | None = SHOWN_CONF
     return lines
 
 
-def office_conflicts(documents: Iterable[dict[str, Any]]) -> list[Conflict]:
+def office_conflicts(documents: Iterable[IndexedDocument]) -> list[Conflict]:
     """Offices that more than one indexed document names as its own."""
     by_office: dict[str, list[str]] = {}
     for d in documents:
-        if d.get("office_named"):
-            by_office.setdefault(str(d["office"]), []).append(str(d["source"]))
+        if d.office_named:
+            by_office.setdefault(d.office, []).append(d.source)
     return [Conflict(office, tuple(sorted(files))) for office, files in sorted(by_office.items()) if len(files) > 1]
 
 
-def _status(doc: SourceDoc, chunks: list[Chunk], old: dict[str, Any] | None, full: bool) -> str:
+def _status(doc: SourceDoc, chunks: list[Chunk], old: IndexedDocument | None, full: bool) -> str:
     if old is None:
         return "added"
-    if old["sha256"] == doc.sha256 and old["chunk_ids"] == [c.id for c in chunks] and not full:
+    if old.sha256 == doc.sha256 and old.chunk_ids == tuple(c.id for c in chunks) and not full:
         return "unchanged"
     return "updated"
 
@@ -315,13 +374,14 @@ def _write(
     they are written an answer scores a sentence by its chunk and matches exact words only.
     A run that dies in the second phase leaves them missing; the next run fills them in."""
     todo = [p for p in prepared if p.status != "unchanged"]
-    ix.prepare_tokens({c.id: t for p in todo for c, t in zip(p.chunks, p.tokens)})
+    run = IngestRun(ix)
+    run.prepare_tokens({c.id: t for p in todo for c, t in zip(p.chunks, p.tokens)})
     groups = _groups(todo)
-    writer = _GroupWriter(ix, report, catalogue, progress, sum(len(p.chunks) for p in todo))
+    writer = _GroupWriter(run, report, catalogue, progress, sum(len(p.chunks) for p in todo))
     if full:
         # a rebuild is embedded first (no lock: questions go on), then written under one
         # lock: readers never see the index half rebuilt
-        ix.prepare_vectors([c for p in todo for c in p.chunks], progress, force=True)
+        run.prepare_vectors([c for p in todo for c in p.chunks], progress, force=True)
         with ix.rw.write():
             writer.begin(full=True)
             for group in groups:
@@ -342,16 +402,16 @@ def _write(
                     writer.write(group)
             with ix.rw.write():
                 writer.end(gone)
-    ix.clear_prepared()  # tokens of chunks index() found unchanged were not used
+    run.clear_prepared()  # tokens of chunks index() found unchanged were not used
     report.answerable_s = time.perf_counter() - started
     if report.chunks:
         log.info("%d chunks written after %.1f s: questions see them now; embedding their sentences and new words "
                  "next", report.chunks, report.answerable_s)
-    ix.prepare_unit_vectors(progress)
-    ix.prepare_term_vectors(progress)
+    run.prepare_unit_vectors(progress)
+    run.prepare_term_vectors(progress)
     with ix.rw.write():
-        ix.write_unit_vectors()
-        ix.write_term_vectors()
+        run.write_unit_vectors()
+        run.write_term_vectors()
 
 
 def _groups(todo: list[_Prepared]) -> list[list[_Prepared]]:
@@ -371,9 +431,10 @@ class _GroupWriter:
     """Phase one of ``_write``: groups of documents embedded and written (the caller holds
     the readers' lock around ``begin``, ``write`` and ``end``)."""
 
-    def __init__(self, ix: PlanIndex, report: IngestReport, catalogue: dict[str, dict[str, Any]],
+    def __init__(self, run: IngestRun, report: IngestReport, catalogue: dict[str, dict[str, Any]],
                  progress: Progress | None, total: int) -> None:
-        self.ix, self.report, self.catalogue, self.progress, self.total = ix, report, catalogue, progress, total
+        self.run, self.ix = run, run.ix
+        self.report, self.catalogue, self.progress, self.total = report, catalogue, progress, total
         self.embedded = 0
         self.done = 0
 
@@ -385,7 +446,7 @@ class _GroupWriter:
             if self.progress:
                 self.progress(offset + done, self.total, label)
 
-        self.ix.prepare_vectors(chunks, step)
+        self.run.prepare_vectors(chunks, step)
         self.embedded += len(chunks)
 
     def begin(self, full: bool) -> None:
@@ -396,10 +457,9 @@ class _GroupWriter:
             self.ix.reset()
         elif was_dirty:  # a run that died while writing, before this one
             self.ix.repair()
-        self.ix.written = 0
 
     def write(self, group: list[_Prepared]) -> None:
-        self.ix.index_chunks([c for p in group for c in p.chunks])
+        self.run.index_chunks([c for p in group for c in p.chunks])
         for p in group:
             _record_document(self.ix, p, self.catalogue)
         self.done += sum(len(p.chunks) for p in group)
@@ -409,26 +469,24 @@ class _GroupWriter:
     def end(self, gone: list[str]) -> None:
         if gone:
             self.report.chunks_deleted = self.ix.delete_sources(gone)
-        self.report.chunks = self.ix.written
+        self.report.chunks = self.run.written
         self.ix.dirty_marker.unlink(missing_ok=True)
 
 
 def _record_document(ix: PlanIndex, p: _Prepared, catalogue: dict[str, dict[str, Any]]) -> None:
     doc = p.parsed.doc
     entry = catalogue.get(doc.source) or catalogue.get(Path(doc.source).name) or {}
-    ix.lexical.put_document(
-        {
-            "source": doc.source,
-            "office": p.parsed.office,
-            "office_named": int(p.parsed.office_named),
-            "title": p.parsed.title,
-            "sha256": doc.sha256,
-            "format": doc.format,
-            "encoding": doc.encoding,
-            "sections": [s.title for s in p.parsed.sections if s.title],
-            "chunk_ids": [c.id for c in p.chunks],
-            "aliases": [str(a) for a in entry.get("aliases", [])],
-            "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-    )
+    ix.lexical.put_document(IndexedDocument(
+        source=doc.source,
+        office=p.parsed.office,
+        office_named=p.parsed.office_named,
+        title=p.parsed.title,
+        sha256=doc.sha256,
+        format=doc.format,
+        encoding=doc.encoding,
+        sections=tuple(s.title for s in p.parsed.sections if s.title),
+        chunk_ids=tuple(c.id for c in p.chunks),
+        aliases=tuple(str(a) for a in entry.get("aliases", [])),
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    ))
     ix.lexical.put_lines(doc)

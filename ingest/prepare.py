@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 POOL_MIN_LINES = 20_000  # below this a pool's start-up (about a second) costs more than it saves
 # the modules whose code decides a document's chunks and chunk ids
 PARSER_MODULES = ("ingest.loaders", "ingest.normalize", "ingest.offices", "ingest.sections", "ingest.structure",
-                  "ingest.chunking", "ingest.tokens", "ingest.units")
+                  "ingest.chunking", "ingest.tokens", "ingest.units",
+                  "ingest.thai_repair", "ingest.scans", "ingest.ocr", "ingest.ocr_repair")
 
 
 @dataclass(frozen=True, slots=True)

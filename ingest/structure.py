@@ -12,12 +12,14 @@ from pathlib import PurePath
 
 from ingest.normalize import normalize_line, thai_digits_to_arabic
 from ingest.offices import find_office_in_document
-from ingest.sections import HEADING_KEYWORDS, SectionKind
+from ingest.sections import ENGLISH_KEYWORDS, HEADING_KEYWORDS, SectionKind
 from planqa.types import ParsedDoc, Section, SourceDoc
 
 MAX_HEADING_CHARS = 70
 _ITEM = re.compile(r"^\s*(?:ข้อ\s*)?(\d{1,2})\s*(?:[.)]|(?=[\u0e01-\u0e4e\s]))")
 _GLOSS_OR_NUMBER = re.compile(r"^(?:\s*\(|\s*ที่\s*\d|$)")
+# one short word, then an English section name in parentheses, and nothing else
+_GLOSSED_HEADING = re.compile(r"^\S{1,15}\s*\(\s*(?P<gloss>[A-Za-z]{3,12})\s*\)$")
 
 
 def section_kind_of_heading(line: str) -> tuple[SectionKind, str] | None:
@@ -39,6 +41,11 @@ def section_kind_of_heading(line: str) -> tuple[SectionKind, str] | None:
         if _GLOSS_OR_NUMBER.match(rest) or not rest.startswith(" "):
             return kind, text
         return None
+    # a heading whose Thai keyword OCR could not read, known by its English gloss: "Jaana (Vision)"
+    # is how Tesseract tha+eng reads "วิสัยทัศน์ (Vision)" on plan 004's scans
+    glossed = _GLOSSED_HEADING.match(text)
+    if glossed and (gloss_kind := ENGLISH_KEYWORDS.get(glossed.group("gloss").lower())) is not None:
+        return gloss_kind, text
     return None
 
 

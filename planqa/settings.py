@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(default=20, gt=0)  # larger files are skipped with a reason
     overview_themes: int = Field(default=30, ge=1)  # default overview themes mined from the plans, at most
 
+    # OCR of scanned pages and images (ingest/ocr.py)
+    tesseract: str = "tesseract"  # the Tesseract command (a name on PATH or a path)
+    ocr_languages: str = "tha+eng"  # tha alone reads English as Thai
+    ocr_workers: int | None = Field(default=None, ge=1)  # Tesseract processes at once (unset: the CPU count)
+    ocr_page_timeout_s: float = Field(default=120, gt=0)  # a page over it is skipped, the rest read
+    ocr_dpi: int = Field(default=300, ge=72, le=600)  # PDF pages are rendered at this resolution
+    ocr_review_below: float = Field(default=80, ge=0, le=100)  # pages under this confidence are flagged
+
     # retrieval
     top_k: int = Field(default=10, ge=1, le=100)  # hits searched when no k is given
     candidate_k: int = Field(default=50, ge=1, le=500)  # per retriever, before fusion
@@ -58,11 +66,28 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=20, ge=1)
     login_attempts: int = Field(default=5, ge=1)  # failed logins allowed per client ...
     login_window_s: float = Field(default=60, gt=0)  # ... within this many seconds
+    # proxies whose X-Forwarded-For names the client (comma-separated addresses or networks); none by default:
+    # the client is the connecting address, so a forged header never buys fresh login tries
+    trusted_proxies: str = ""
 
     @field_validator("chroma_host", "llm", "llm_base_url", "auth_user", "auth_password", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        import ipaddress
+
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        for part in parts:
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"PLANQA_TRUSTED_PROXIES: {part!r} is not an IP address or network "
+                                 "(e.g. 127.0.0.1,10.0.0.0/8); leave it empty to trust no proxy") from None
+        return ",".join(parts)
 
     @property
     def chroma_dir(self) -> Path:

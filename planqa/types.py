@@ -102,6 +102,8 @@ class SourceDoc:
     pages: tuple[PageInfo, ...] = ()
     # paged formats: each line's rectangle on its page (None where unknown); empty otherwise
     line_boxes: tuple[Box | None, ...] = ()
+    # pages passed over while the rest was read (an OCR page over its time limit)
+    skipped_pages: tuple[Skipped, ...] = ()
 
     def page_of(self, line: int) -> PageInfo | None:
         """The page holding 1-based ``line``, or None for an unpaged document."""
@@ -296,6 +298,10 @@ class SkipReason(StrEnum):
     PDF_NO_TEXT_LAYER = "pdf_no_text_layer"
     DOCX_INVALID = "docx_invalid"  # damaged, or a decompression bomb
     CATALOGUE_INVALID = "catalogue_invalid"  # corpus/offices.toml is not valid TOML (the run goes on without it)
+    NEEDS_OCR = "needs_ocr"  # an image read without OCR (an upload's check)
+    OCR_UNAVAILABLE = "ocr_unavailable"  # a scan or image, and no Tesseract with Thai here
+    NO_THAI_TEXT = "no_thai_text"  # OCR found no Thai in a scan or image
+    OCR_PAGE_FAILED = "ocr_page_failed"  # one page: OCR over its time limit or failed (the rest is read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +309,24 @@ class Skipped:
     file: str
     reason: str  # English detail, for logs and the CLI
     kind: SkipReason
+    page: int | None = None  # one page passed over; the rest of the file was read
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedDocument:
+    """One indexed file as the lexical store records it (``LexicalIndex.documents()``)."""
+
+    source: str  # corpus-relative file name, as cited
+    office: str  # the office its chunks carry
+    office_named: bool  # the plan names the office as its own (else a fallback label): conflicts count only these
+    title: str
+    sha256: str  # of the file's bytes as indexed ("" marks it changed: the next run writes it again)
+    format: str
+    encoding: str
+    sections: tuple[str, ...]  # its section titles, in order
+    chunk_ids: tuple[str, ...]  # in document order
+    aliases: tuple[str, ...] = ()  # other names for the office, from corpus/offices.toml
+    ingested_at: str = ""  # ISO 8601, UTC, seconds
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,11 @@
 """python -m retrieval search|ask "question" [--k N] [--json]
-   python -m retrieval overview --theme T [--theme T2 ...] [--office O ...] [--json]"""
+   python -m retrieval overview [--theme T ...] [--office O ...] [--json]"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from functools import partial
 from typing import TYPE_CHECKING
 
 from planqa.cli import add_settings_args, guarded, settings_from_args, setup_logging
@@ -30,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     ask = sub.choices["ask"]
     ask.add_argument("--history", action="append", help="an earlier user question (repeatable, oldest first)")
     ov = sub.add_parser("overview", help="every office's stance on every theme")
-    ov.add_argument("--theme", action="append", required=True, help="a theme, in Thai (repeatable)")
+    ov.add_argument("--theme", action="append",
+                    help="a theme, in Thai (repeatable; default: the themes mined at ingest, their cells stored)")
     ov.add_argument("--office", action="append", help="only this office (repeatable; default: all)")
     ov.add_argument("--json", action="store_true", help="print the JSON contract on stdout")
     add_settings_args(ov)
@@ -74,11 +74,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _overview(svc: Service, args: argparse.Namespace) -> int:
-    from retrieval import overview
-    from retrieval.stance import supports
+    from retrieval import overview, overview_cells
 
-    offices = args.office or [o.name for o in svc.offices()]
-    matrix = overview.build(partial(supports, svc), offices, args.theme)
+    matrix = overview_cells.overview(svc, args.theme or [], args.office or [], defaults=not args.theme)
     if args.json:
         print(json.dumps(matrix.to_dict(), ensure_ascii=False, indent=1))
     else:

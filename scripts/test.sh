@@ -11,7 +11,7 @@ for a in "$@"; do
   if [ "$a" = "--full" ]; then full=true; else args+=("$a"); fi
 done
 if [ "${CI:-}" = "true" ]; then full=true; fi
-bash scripts/setup.sh
+bash scripts/setup.sh  # Tesseract (tesseract-ocr, tesseract-ocr-tha) for the OCR tests comes from apt there
 # Chromium for the browser tests, a Thai font so its screenshots show Thai
 if $full && { ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi tlwg; }; then
   if command -v apt-get >/dev/null 2>&1; then

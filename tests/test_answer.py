@@ -170,6 +170,15 @@ def test_followups_are_rewritten_against_history() -> None:
     assert rewrite(full, ["พันธกิจของเขต 13"]) == full
 
 
+def test_a_followup_that_switches_topic_keeps_the_frame_and_drops_the_old_topic() -> None:
+    switched = rewrite("แล้วเรื่องภาษาอังกฤษล่ะ", ["สำนักงานใดเน้นความปลอดภัยของนักเรียน"])
+    assert switched == "สำนักงานใดเน้นเรื่องภาษาอังกฤษ"
+    office = rewrite("แล้วเด็กหัวไวเก่งๆ ล่ะ", ["มุกดาหารมีเป้าหมายเรื่องเด็กพิการไหม"])
+    assert "มุกดาหาร" in office and "พิการ" not in office and "หัวไว" in office
+    # a question with no frame of its own (no office, not "which"): the new words join the old
+    assert "ย่อ" in rewrite("แล้ว M ล่ะ", ["S ย่อมาจากอะไร"])
+
+
 def test_followup_answer_uses_the_previous_turn(svc) -> None:  # type: ignore[no-untyped-def]
     answer = svc.answer("ข้อ 1 คืออะไร", history=["พันธกิจของ สพม.มุกดาหาร มีอะไรบ้าง"])
     assert "พัฒนาสถานศึกษาให้มีความปลอดภัยแก่ผู้เรียน" in answer.text

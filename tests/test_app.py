@@ -66,15 +66,16 @@ def app_env(corpus: Path, index: Path, tmp: Path) -> dict[str, str]:
 
 
 @contextmanager
-def serve_app(tmp: Path, plans: Path = SEED_PLANS) -> Iterator[AppServer]:
-    """`python app.py --port N` over a copy of ``plans`` (the seed corpus) and an empty index."""
+def serve_app(tmp: Path, plans: Path = SEED_PLANS, env: dict[str, str] | None = None) -> Iterator[AppServer]:
+    """`python app.py --port N` over a copy of ``plans`` (the seed corpus) and an empty index
+    (``env``: more environment variables)."""
     corpus, index, log = tmp / "corpus", tmp / "index", tmp / "app.log"
     shutil.copytree(plans, corpus)
     port = free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "app.py", "--port", str(port)],
-            cwd=ROOT, env=app_env(corpus, index, tmp), stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT, env={**app_env(corpus, index, tmp), **(env or {})}, stdout=out, stderr=subprocess.STDOUT,
         )
     server = AppServer(f"http://127.0.0.1:{port}/", corpus, index, log, proc)
     try:
@@ -418,6 +419,18 @@ def test_chat_passes_earlier_questions_for_follow_ups(seed_settings) -> None:  #
     assert "ตีความคำถามว่า" not in alone[0][-1]["content"]  # asked again without the history
 
 
+def test_chat_refuses_a_long_question_in_thai_and_reads_the_last_questions(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    services = Services.open(seed_settings)
+    history, asked, box, _ = list(respond(services, "ก" * 2001, [], [], [], None))[-1]
+    assert history[-1]["content"].startswith("คำถามยาว 2,001 ตัวอักษร เกินที่รับได้ (2,000 ตัวอักษร)")
+    assert asked == [] and box == ""  # a refused question is not an earlier question of the conversation
+    # a long conversation (and one kept from before the limits) still answers: the last 20 accepted questions
+    earlier = ["ข" * 5000] + [f"วิสัยทัศน์ของเขต {n} คืออะไร" for n in range(1, 31)] + ["วิสัยทัศน์ของเขต 13 คืออะไร"]
+    history, asked, _, _ = list(respond(services, "แล้วเขต 20 ล่ะ", [], earlier, [], None))[-1]
+    answer = next(m["content"] for m in history if m["role"] == "assistant")
+    assert "ตีความคำถามว่า: “วิสัยทัศน์ของเขต 20 คืออะไร”" in answer and asked[-1] == "แล้วเขต 20 ล่ะ"
+
+
 def test_chat_office_filter_and_escaped_question(seed_settings) -> None:  # type: ignore[no-untyped-def]
     services = Services.open(seed_settings)
     mukdahan = next(name for label, name in services.office_choices() if "มุกดาหาร" in label)
@@ -496,6 +509,9 @@ def test_api_parameters_are_checked_with_thai_messages(client) -> None:  # type:
             continue
         with pytest.raises(AppError, match=thai):
             client.predict("วิสัยทัศน์ของเขต 4", api_name="/ask", **kwargs)
+    # a question over 2,000 characters is refused, in Thai and then in English for API clients
+    with pytest.raises(AppError, match=r"คำถามยาว 2,001 ตัวอักษร.*\(the question is 2,001 characters long"):
+        client.predict("ก" * 2001, api_name="/ask")
 
 
 def test_the_documents_tab_sets_an_office_in_offices_toml(fresh_settings) -> None:  # type: ignore[no-untyped-def]

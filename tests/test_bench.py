@@ -168,3 +168,24 @@ def test_serving_keeps_memory_flat_and_one_service(seed_settings) -> None:  # ty
     growth = _rss_mb() - before
     assert growth < 50, f"RSS grew {growth:.1f} MB over 50 answers"
     assert svc.index is index and svc.index.embeddings is model  # nothing reloaded per request
+
+
+@pytest.mark.slow
+def test_tiny_overview_bench_reports_both_figures(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "evals.bench.overview_bench", "--offices", "8", "--plans", "12", "--runs", "1",
+         "--typed", "1", "--embedding", "hash:64", "--work-dir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout)
+    opened = out["open"]
+    assert opened["offices"] == 8 and opened["themes"] >= 1
+    assert opened["cells"] == opened["offices"] * opened["themes"]
+    assert opened["open_s_median"] > 0
+    # one plan changed: only its office's cells (and themes new to the list) were computed again
+    changed = opened["one_plan_changed"]
+    assert 0 < changed["computed"] < opened["cells"], changed
+    typed = out["typed"]
+    assert typed["offices"] == 12 and typed["typed_s_median"] > 0
+    assert typed["searches_one_by_one_s"] > 0 and typed["searches_one_pass_s"] > 0
+    assert "target <= 2 s" in proc.stderr and "target <= 5 s" in proc.stderr

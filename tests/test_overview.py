@@ -103,11 +103,11 @@ def test_table_has_a_row_per_office_and_a_legend() -> None:
         assert marks[-1] == "·"  # the absent theme
 
 
-def test_cli_overview_requires_a_theme(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exc:
-        main(["overview"])
-    assert exc.value.code == 2
-    assert "--theme" in capsys.readouterr().err
+def test_cli_overview_without_a_theme_reads_the_default_themes_and_needs_an_index(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["overview", "--index-dir", str(tmp_path / "index"), "--corpus-dir", str(tmp_path)])
+    assert code == 2
+    assert "python -m ingest" in capsys.readouterr().err
 
 
 def test_csv_and_xlsx_exports_hold_the_matrix_and_every_quote(tmp_path: Path) -> None:
@@ -154,4 +154,3 @@ def test_the_tab_view_sorts_filters_and_shows_a_cells_quotes_at_their_lines() ->
         assert "<mark>" in html
     assert "ไม่พบข้อความ" in view.cell_html(data, SEEDS[0], THEMES[-1], CORPUS)
     assert view.typed_themes("ภาษาจีน, การออม\nลูกเสือ\n ") == ["ภาษาจีน", "การออม", "ลูกเสือ"]
-    assert view.default_themes(None) == []

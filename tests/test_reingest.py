@@ -34,6 +34,24 @@ SMALL = ("001_6c7f6f6f50bc0cc0.txt", "003_500a49f8050b8f55.txt")  # 8 + 6 chunks
 EDITED, OTHER = SMALL
 
 
+def test_a_document_record_comes_back_typed_as_it_was_put(tmp_path: Path) -> None:
+    from ingest.lexical import LexicalIndex
+    from planqa.types import IndexedDocument
+
+    lexical = LexicalIndex(tmp_path / "lexical.sqlite3")
+    doc = IndexedDocument(source="sub/plan.txt", office="สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 4", office_named=True,
+                          title="แผนพัฒนาการศึกษา", sha256="ab" * 32, format="txt", encoding="cp874",
+                          sections=("วิสัยทัศน์", "พันธกิจ"), chunk_ids=("c2", "c1"), aliases=("สพม.4",),
+                          ingested_at="2026-12-05T08:00:00+00:00")
+    unnamed = IndexedDocument(source="a.txt", office="แผนไม่ระบุสำนักงาน", office_named=False, title="", sha256="",
+                              format="txt", encoding="utf-8", sections=(), chunk_ids=())
+    lexical.put_document(doc)
+    lexical.put_document(unnamed)
+    assert lexical.documents() == [unnamed, doc]  # by source; tuples, bool and Thai as they went in
+    lexical.delete_document("a.txt")
+    assert lexical.documents() == [doc]
+
+
 def _keep_only(corpus: Path, names: tuple[str, ...]) -> None:
     for path in corpus.iterdir():
         if path.name not in names:
@@ -64,7 +82,7 @@ def _assert_index_matches_corpus(settings: Settings) -> None:
     assert chroma == lexical == records == want
     ix = PlanIndex(settings)
     assert ix.check() == []
-    assert {d["source"]: d["chunk_ids"] for d in ix.lexical.documents()} == expected
+    assert {d.source: list(d.chunk_ids) for d in ix.lexical.documents()} == expected
     sources = [m["source"] for m in ix.collection.get(include=["metadatas"])["metadatas"]]
     assert len(sources) == len(want)  # one vector per chunk: nothing stored twice
     assert {s: sources.count(s) for s in set(sources)} == {s: len(ids) for s, ids in expected.items()}
@@ -164,7 +182,7 @@ def test_renaming_a_file_leaves_no_duplicates(indexed: Settings) -> None:
     assert (report.added, report.deleted, report.unchanged) == (1, 1, 1)
     _assert_index_matches_corpus(indexed)
     assert len(PlanIndex(indexed).chroma_ids()) == count
-    assert {d["source"] for d in PlanIndex(indexed).lexical.documents()} == {"renamed_plan.txt", OTHER}
+    assert {d.source for d in PlanIndex(indexed).lexical.documents()} == {"renamed_plan.txt", OTHER}
 
 
 def test_bad_files_are_skipped_with_reasons_and_the_run_goes_on(indexed: Settings) -> None:

@@ -6,17 +6,22 @@ from __future__ import annotations
 import pytest
 
 from ingest.offices import OfficeKey, find_office_mentions
+from planqa.types import IndexedDocument
 from retrieval.hybrid import diversify
 from retrieval.query import known_offices, parse_query, section_intents
 
 MUK = "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษามุกดาหาร"
 AREA = "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต {}"
 OFFICE_DOCS = [
-    {"office": AREA.format(4), "office_named": True},
-    {"office": AREA.format(13), "office_named": True},
-    {"office": AREA.format(20), "office_named": True},
-    {"office": MUK, "office_named": True},
-    {"office": "แผนไม่ระบุสำนักงาน “วิสัยทัศน์ ค่านิยมหลักองค์กร พันธกิจ…”", "office_named": False},
+    IndexedDocument(source=f"plan{n}.txt", office=office, office_named=named, title="", sha256="", format="txt",
+                    encoding="utf-8", sections=(), chunk_ids=())
+    for n, (office, named) in enumerate([
+        (AREA.format(4), True),
+        (AREA.format(13), True),
+        (AREA.format(20), True),
+        (MUK, True),
+        ("แผนไม่ระบุสำนักงาน “วิสัยทัศน์ ค่านิยมหลักองค์กร พันธกิจ…”", False),
+    ])
 ]
 
 

@@ -200,22 +200,43 @@ def test_a_one_line_megabyte_plan_ingests_and_answers_in_bounded_time(tmp_path: 
     assert not answer.abstained and len(answer.text) < 5000  # the quote is shown cut, the citation has it all
 
 
-def test_history_and_questions_are_capped_and_checked(seed_settings) -> None:  # type: ignore[no-untyped-def]
+def test_long_questions_and_histories_are_refused_with_a_clear_message(seed_settings) -> None:  # type: ignore[no-untyped-def]
     from planqa.errors import InvalidInput
     from retrieval.service import get_service
 
     svc = get_service(seed_settings)
-    started = time.monotonic()
-    svc.answer("แล้วเขต 20 ล่ะ", history=["วิสัยทัศน์ของเขต 13 คืออะไร " * 15000])
-    assert time.monotonic() - started < 30
-    ask = svc.ask("x", history=[f"q{i}" for i in range(500)])
-    assert len(ask.history) == 20 and ask.history[-1] == "q499"
+    # over the limits: refused out loud (English for Python and the CLI, Thai for the web app), never cut
+    for options, english, thai in (
+        ({"question": "วิสัยทัศน์ " * 300}, "question is 3,299 characters long; at most 2,000",
+         "คำถามยาว 3,299 ตัวอักษร"),
+        ({"question": "แล้วเขต 20 ล่ะ", "history": ["วิสัยทัศน์ของเขต 13 คืออะไร " * 2000]},
+         "earlier question 1 of the history is 55,999 characters long", "คำถามก่อนหน้าข้อที่ 1"),
+        ({"question": "x", "history": [f"q{i}" for i in range(500)]}, "history holds 500 earlier questions; at most 20",
+         "ประวัติการสนทนามี 500 คำถาม"),
+    ):
+        with pytest.raises(InvalidInput, match=english) as err:
+            svc.answer(**options)
+        assert thai in err.value.thai
+    # at the limits: accepted whole
+    ask = svc.ask("ก" * 2000 + "  ", history=[f"q{i}" for i in range(19)] + ["ข" * 2000])
+    assert len(ask.question.strip()) == 2000 and len(ask.history) == 20 and ask.history[-1] == "ข" * 2000
+    assert svc.ask("x", history=[{"role": "user", "content": "q"}, {"role": "assistant", "content": "a" * 9000}]
+                   ).history == ("q",)  # answers in a message history are not questions
     for bad in ({"question": "วิสัย\udcffทัศน์"}, {"question": "x", "offices": "สพม.4"},
                 {"question": "x", "offices": ["nowhere"] * 40000}, {"question": "x", "offices": ["no such office"]},
                 {"question": "x", "history": "not a list"}):
         with pytest.raises(InvalidInput) as err:
             svc.ask(**bad)
         assert err.value.thai  # a Thai message for the web app
+
+
+def test_a_long_question_is_one_clear_line_in_the_cli(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    proc = subprocess.run([sys.executable, "-m", "retrieval", "ask", "ก" * 2001], cwd=ROOT,
+                          env=_env(seed_settings), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "error: the question is 2,001 characters long; at most 2,000 are accepted: shorten it, "
+        "or ask it as several questions"]
 
 
 def test_invalid_utf8_in_a_cli_question_is_one_clear_line(seed_settings) -> None:  # type: ignore[no-untyped-def]
@@ -235,7 +256,7 @@ def test_a_plan_mentioning_a_partner_keeps_its_own_office(fresh_settings) -> Non
     run(fresh_settings)
     from ingest.index import PlanIndex
 
-    office = {d["source"]: d["office"] for d in PlanIndex(fresh_settings).lexical.documents()}[AREA20]
+    office = PlanIndex(fresh_settings).office_of()[AREA20]
     assert office.endswith("เขต 20")
     from retrieval.service import Service
 
@@ -288,7 +309,7 @@ def test_an_unreadable_folder_keeps_its_plans(fresh_settings, monkeypatch) -> No
     assert any(s.file == "sub" and "cannot be read" in s.reason for s in report.skipped)
     from ingest.index import PlanIndex
 
-    assert f"sub/{AREA20}" in {d["source"] for d in PlanIndex(fresh_settings).lexical.documents()}
+    assert f"sub/{AREA20}" in {d.source for d in PlanIndex(fresh_settings).lexical.documents()}
 
 
 def test_an_unreadable_corpus_root_is_one_clear_error(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -366,6 +387,44 @@ def test_logins_are_rate_limited_per_client() -> None:
     assert [attempt("10.0.0.1") for _ in range(5)] == [400, 400, 400, 429, 429]
     assert attempt("10.0.0.2") == 400  # another client is not punished
     assert attempt("10.0.0.1", "/config") == 400  # other routes are not limited
+
+
+def _login_statuses(url: str, forwarded_for: list[str]) -> list[int]:
+    """POST a wrong password to the app's /login once per X-Forwarded-For value; the HTTP statuses."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    statuses = []
+    for address in forwarded_for:
+        body = urllib.parse.urlencode({"username": "ครู", "password": "wrong"}).encode()
+        request = urllib.request.Request(url + "login", data=body, headers={"X-Forwarded-For": address})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                statuses.append(resp.status)
+        except urllib.error.HTTPError as err:
+            statuses.append(err.code)
+    return statuses
+
+
+@pytest.mark.slow
+def test_a_forged_x_forwarded_for_buys_no_fresh_login_tries(tmp_path: Path) -> None:
+    """Through a real app: the client is the connecting address unless it is one of PLANQA_TRUSTED_PROXIES
+    (before, uvicorn trusted 127.0.0.1, so every new X-Forwarded-For was a new client)."""
+    from tests.test_app import serve_app
+
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    shutil.copy(SEED_PLANS / "004_324aff1e68aa4ee5.txt", plans)
+    login = {"PLANQA_AUTH_USER": "ครู", "PLANQA_AUTH_PASSWORD": "s3cret", "PLANQA_LOGIN_ATTEMPTS": "3"}
+    rotating = [f"203.0.113.{n}" for n in range(1, 7)]
+    with serve_app(tmp_path / "direct", plans, env=login) as server:
+        assert _login_statuses(server.url, rotating)[3:] == [429, 429, 429]  # one client: the connection's
+    with serve_app(tmp_path / "proxied", plans, env={**login, "PLANQA_TRUSTED_PROXIES": "127.0.0.1"}) as server:
+        assert 429 not in _login_statuses(server.url, rotating)  # behind a trusted proxy: its header counts
+        assert _login_statuses(server.url, ["198.51.100.7"] * 4)[3] == 429  # ... per forwarded client
+    with pytest.raises(ValueError, match="PLANQA_TRUSTED_PROXIES: '\\*' is not an IP address"):
+        Settings(trusted_proxies="127.0.0.1, *")
 
 
 def test_an_ipv6_host_is_a_clear_refusal(tmp_path: Path) -> None:

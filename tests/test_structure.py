@@ -12,7 +12,7 @@ from ingest.loaders import load
 from ingest.normalize import normalize_line
 from ingest.offices import OfficeKey, find_office_in_document, find_office_mentions, parse_office_name
 from ingest.structure import item_number, parse, section_kind_of_heading
-from planqa.types import ParsedDoc, Section
+from planqa.types import ParsedDoc, Section, SectionKind
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = SEED_PLANS
@@ -192,7 +192,7 @@ def test_catalogue_override_names_the_office_after_ingest(tmp_path: Path) -> Non
     assert (report.added, report.skipped) == (1, [])  # offices.toml itself is not a document
     ix = PlanIndex(settings)
     (doc,) = ix.lexical.documents()
-    assert (doc["office"], doc["office_named"], doc["aliases"]) == (office, True, ["สพม.ทดสอบ"])
+    assert (doc.office, doc.office_named, doc.aliases) == (office, True, ("สพม.ทดสอบ",))
     chunks = ix.lexical.chunks_of(name)
     assert chunks and {c.office for c in chunks} == {office}
     assert all(c.embed_text.startswith(office + " | ") for c in chunks)
@@ -285,3 +285,34 @@ def test_document_office_is_the_most_named_specific_office() -> None:
     assert find_office_in_document(lines) == OfficeKey("secondary", "", "4")
     # a bare "เขต 13" or a province alone is no evidence of the plan's own office
     assert find_office_in_document(["เขต 13 และ มุกดาหาร", "สำนักงานเขตพื้นที่การศึกษา"]) is None
+
+
+def test_an_office_line_misread_by_ocr_still_names_the_office() -> None:
+    mukdahan = OfficeKey("secondary", "มุกดาหาร", "")
+    for noisy in ("สำนักงานเขตพันทิการศึกษามัธยมศึกษามุกดาหาร",  # Tesseract on plan004_scan.pdf: 4 edits
+                  "สํานักงานเขตพื้นทีการศึกษามัธยมศึกษามุกดาหร",  # a mark and a letter lost in the province
+                  "ส่านักงานเขตพื้นที่การศึกษามัธยมสึกษา จังหวัดมุกคาหาร"):
+        assert find_office_in_document(["ทิศทางองค์กรและเครื่องมือนำแผนสู่การปฏิบัติ", noisy]) == mukdahan, noisy
+    assert find_office_in_document(["สำนักงานเขตพันทิการศึกษาประถมศึกษาเชียงใหม เขต 1"]) == OfficeKey(
+        "primary", "เชียงใหม่", "1")
+
+
+def test_ocr_tolerance_never_guesses_past_its_bounds_or_inside_a_line() -> None:
+    # too far from the name (พื้นที่ lost: 8 edits), a level word as near to ประถม as to มัธยม, no office named
+    assert find_office_in_document(["สำนักงานเขตการศึกษามัธยมศึกษามุกดาหาร"]) is None
+    assert find_office_in_document(["สำนักงานเขตพื้นที่การศึกษาศึกษามุกดาหาร"]) is None
+    assert find_office_in_document(["สำนักงานเขตพันทิการศึกษามัธยมศึกษา"]) is None
+    # the partner guard holds: a misread partner office inside a line, or after "ร่วมมือกับ", is not the plan's
+    partner = ["แผนปฏิบัติการ ร่วมมือกับ สำนักงานเขตพันทิการศึกษามัธยมศึกษามุกดาหาร",
+               "ร่วมมือกับ สำนักงานเขตพันทิการศึกษามัธยมศึกษามุกดาหาร ในการพัฒนาครู"]
+    assert find_office_in_document(partner) is None
+    assert find_office_in_document(["ร่วมมือกับ สพม.มุกดาหาร", "สำนักงานเขตพันทิการศึกษามัธยมศึกษา เขต 20"]) == OfficeKey(
+        "secondary", "", "20")
+
+
+def test_a_heading_ocr_misread_is_known_by_its_english_gloss() -> None:
+    assert section_kind_of_heading("Jaana (Vision)") == (SectionKind.VISION, "Jaana (Vision)")
+    assert section_kind_of_heading("kav (Goals)") == (SectionKind.GOAL, "kav (Goals)")
+    # a sentence with a gloss, an unknown gloss, or several words before it is no heading
+    for line in ("องค์กรแห่งการเรียนรู้ที่มีคุณภาพ (Vision)", "Jaana (Learning)", "ส่งเสริม การเรียนรู้ (Vision)"):
+        assert section_kind_of_heading(line) is None, line

@@ -77,3 +77,49 @@ def test_ingest_keeps_the_themes_with_the_index_and_mines_again_when_a_plan_chan
     plan.write_text(plan.read_text(encoding="utf-8") + "\nแผนนี้เพิ่มบรรทัดใหม่\n", encoding="utf-8")
     run(fresh_settings)
     assert json.loads(ix.lexical.get_meta(THEMES_KEY) or "{}")["fingerprint"] != json.loads(first)["fingerprint"]
+
+
+def test_generic_words_are_those_all_of_whose_words_are_core_thai() -> None:
+    from ingest.themes import generic
+
+    assert generic(["การพัฒนา"]) and generic(["ความสามารถ"]) and generic(["บุคคล"])
+    assert not generic(["เศรษฐกิจพอเพียง"]) and not generic(["ภาคี", "เครือข่าย"]) and not generic(["นวัตกรรม"])
+
+
+def test_a_dictionary_compound_headed_by_a_verb_is_no_noun() -> None:
+    from ingest.themes import _nouns
+    from ingest.tokens import tokenize
+
+    words = [w for w in tokenize("ชุมชนมีส่วนร่วมในการพัฒนาภาษาอังกฤษ", drop_stopwords=False) if w.strip()]
+    tagged = dict(zip(words, _nouns(words), strict=True))
+    assert tagged["ชุมชน"] and tagged["ภาษาอังกฤษ"]
+    assert not any(tagged[w] for w in words if w.startswith(("มี", "ร่วม"))), tagged
+
+
+def test_a_phrase_nearly_always_followed_by_one_word_is_incomplete() -> None:
+    from collections import Counter
+
+    from ingest.themes import incomplete
+
+    assert incomplete(Counter({"ที่": 5}))
+    assert incomplete(Counter({"ของ": 9, "มา": 1}))
+    assert not incomplete(Counter({"มา": 2, "ใน": 2, "": 2}))
+    assert not incomplete(Counter({"ที่": 2}))  # too few to tell
+
+
+def test_no_mined_theme_is_generic_incomplete_or_part_of_an_office_name(plans: dict[str, str]) -> None:
+    from collections import Counter
+
+    from ingest.themes import _phrases, generic, incomplete
+
+    names = ["สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 4", "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษามุกดาหาร"]
+    themes = mine(plans, exclude=names)
+    assert 20 <= len(themes) <= 40
+    after: dict[str, Counter[str]] = {}
+    words: dict[str, tuple[str, ...]] = {}
+    for text in plans.values():
+        words.update(_phrases(text, after))
+    for theme in themes:
+        assert not generic(words[theme]), theme
+        assert not incomplete(after[theme]), (theme, after[theme])
+        assert not any(theme in "".join(n.split()) for n in names), theme  # across the space of "... เขต 4"

@@ -17,6 +17,7 @@ from typing import Any
 
 from planqa.errors import DiskFull, IndexBusy, IndexNotReady, InvalidInput, PlanQAError
 from planqa.types import Answer
+from retrieval.inputs import recent
 from webui import history as history_store
 from webui import render
 from webui.documents import UploadRefused
@@ -82,8 +83,8 @@ def respond(services: Services, message: str, history: Sequence[Any] | None, ask
             ) -> Iterator[Turn]:
     """Stream the answer line by line, then one collapsible message per cited source.
 
-    ``asked`` holds the earlier questions as typed; they go to the answerer so
-    follow-ups are understood (``alone``: this question is asked without them).
+    ``asked`` holds the earlier questions as typed; the last ones (``inputs.recent``) go to the
+    answerer so follow-ups are understood (``alone``: this question is asked without them).
     While the first ingest runs, the question waits for it (bounded), showing its progress.
     """
     question = (message or "").strip()
@@ -103,7 +104,7 @@ def respond(services: Services, message: str, history: Sequence[Any] | None, ask
         time.sleep(0.5)
     text, answer = "", None
     try:
-        for piece in services.qa.stream(question, history=[] if alone else asked, offices=list(offices or []) or None):
+        for piece in services.qa.stream(question, history=[] if alone else recent(asked), offices=list(offices or []) or None):
             if isinstance(piece, Answer):
                 answer = piece
             else:

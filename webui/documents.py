@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -30,10 +31,10 @@ from tqdm import tqdm
 from ingest.index import PlanIndex
 from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.offices import parse_office_name
-from ingest.pipeline import discover, load_catalogue, office_conflicts, run
+from ingest.pipeline import Written, discover, load_catalogue, office_conflicts, run
 from planqa.errors import ConfigError, PlanQAError, UnreadableDocument
-from planqa.settings import Settings
-from planqa.types import Citation, IngestReport, Progress, Skipped, SkipReason
+from planqa.settings import CATALOGUE_NAME, Settings
+from planqa.types import Citation, IngestReport, PageInfo, Progress, Skipped, SkipReason
 from webui.escape import markdown_text
 
 log = logging.getLogger(__name__)
@@ -110,9 +111,11 @@ class IngestState:
 
 
 class DocumentManager:
-    def __init__(self, settings: Settings, plan_index: PlanIndex) -> None:
+    def __init__(self, settings: Settings, plan_index: PlanIndex, on_written: Written | None = None) -> None:
+        """``on_written``: what each ingest run calls once the index is written (``ingest.pipeline.run``)."""
         self.settings = settings
         self.index = plan_index
+        self.on_written = on_written
         self.state = IngestState()
         self._lock = threading.Lock()
         self.remove_stale_uploads()
@@ -166,8 +169,13 @@ class DocumentManager:
         has just listed them) and indexed plan, with its status: indexed, not yet ingested, skipped
         with the reason, or claiming another plan's office."""
         documents = self.index.lexical.documents()
-        docs = {d["source"]: d for d in documents}
-        skipped = {s.file: s for s in (self.state.report.skipped if self.state.report else [])}
+        docs = {d.source: d for d in documents}
+        last = self.state.report.skipped if self.state.report else []
+        skipped = {s.file: s for s in last if s.page is None}
+        skipped_pages: dict[str, list[Skipped]] = {}
+        for s in last:
+            if s.page is not None:
+                skipped_pages.setdefault(s.file, []).append(s)
         conflicted = {f for c in office_conflicts(documents) for f in c.files}
         out: list[list[Any]] = []
         for source in sorted(set(docs) | set(self.files() if files is None else files) | set(skipped)):
@@ -177,12 +185,15 @@ class DocumentManager:
                 status = f"ข้าม: {thai_reason(skipped[source])}" + (" (ฉบับก่อนยังอยู่ในดัชนี)" if d else "")
             elif source in conflicted:
                 status = "อยู่ในดัชนี — มีเอกสารอื่นระบุเป็นสำนักงานเดียวกัน"
+            if d is not None and source not in skipped:
+                status += ocr_review_note(self.index.lexical.pages_of(source), skipped_pages.get(source, ()),
+                                          self.settings.ocr_review_below)
             if d is None:
                 out.append(["—", "", source, status, 0, 0, ""])
                 continue
-            key = parse_office_name(d["office"]) if d["office_named"] else None
-            out.append([key.short_name() if key else d["office"], d["title"], source, status, len(d["chunk_ids"]),
-                        len(d["sections"]), _local_time(d["ingested_at"])])
+            key = parse_office_name(d.office) if d.office_named else None
+            out.append([key.short_name() if key else d.office, d.title, source, status, len(d.chunk_ids),
+                        len(d.sections), _local_time(d.ingested_at)])
         return out
 
     def preview(self, source: str | None, limit: int = 160) -> str:
@@ -225,7 +236,10 @@ class DocumentManager:
             raise UploadRefused("ชื่อสำนักงานยาวเกิน 200 ตัวอักษร")
         if any(unicodedata.category(ch) in INVISIBLE_CATEGORIES for name in (office, *aliases) for ch in name):
             raise UploadRefused("ชื่อสำนักงานหรือชื่อย่อมีอักขระควบคุมหรืออักขระที่มองไม่เห็น กรุณาพิมพ์ใหม่")
-        catalogue = load_catalogue(self.settings)
+        try:
+            catalogue = load_catalogue(self.settings)
+        except ConfigError as exc:  # never written over: it may hold a hand edit worth keeping
+            raise UploadRefused(catalogue_refusal(exc)) from exc
         if office.strip():
             catalogue[source] = {"office": office.strip(), "aliases": [a.strip() for a in aliases if a.strip()]}
         else:
@@ -279,7 +293,8 @@ class DocumentManager:
             try:
                 load(tmp, base)
             except UnreadableDocument as exc:
-                raise UploadRefused(f"อ่านข้อความในไฟล์ไม่ได้: {exc}") from exc
+                if exc.kind not in OCR_KINDS:  # a scan or photo is read by the ingest's OCR
+                    raise UploadRefused(f"อ่านข้อความในไฟล์ไม่ได้: {exc}") from exc
             replaced = target.exists()
             os.replace(tmp, target)
         finally:
@@ -331,7 +346,7 @@ class DocumentManager:
                     progress(done, total, label)
 
             try:
-                report = run(self.settings, full=full, progress=step, plan_index=self.index)
+                report = run(self.settings, full=full, progress=step, plan_index=self.index, on_written=self.on_written)
             except Exception as exc:
                 self.state.error = str(exc) if isinstance(exc, PlanQAError) else type(exc).__name__
                 raise
@@ -344,6 +359,16 @@ class DocumentManager:
                 report.seen, report.added, report.updated, report.deleted, len(report.skipped), report.seconds,
             )
             return report
+
+
+def catalogue_refusal(exc: ConfigError) -> str:
+    """What the Documents tab says when ``offices.toml`` cannot be read, so an office cannot be set:
+    what is wrong, where, and what to do; the file is left as it is."""
+    found = re.search(r"at line (\d+), column (\d+)", str(exc))
+    where = f" (บรรทัด {found[1]} ตำแหน่ง {found[2]})" if found else ""
+    return (f"บันทึกชื่อสำนักงานไม่ได้ เพราะไฟล์ {CATALOGUE_NAME} ในโฟลเดอร์เอกสารไม่ใช่ TOML ที่ถูกต้อง{where} "
+            f"ซึ่งอาจเกิดจากการแก้ไขด้วยมือ กรุณาให้ผู้ดูแลระบบแก้ไขหรือลบไฟล์นั้น แล้วบันทึกอีกครั้ง "
+            f"(ไฟล์เดิมไม่ถูกเปลี่ยนแปลง ระหว่างนี้การนำเข้ายังทำงานต่อโดยไม่ใช้ชื่อสำนักงานที่กำหนดในไฟล์นั้น)")
 
 
 def catalogue_toml(catalogue: dict[str, dict[str, Any]]) -> str:
@@ -377,9 +402,32 @@ REASONS_TH: dict[SkipReason, str] = {
     SkipReason.TOO_COMPLEX: "ไฟล์ยาวหรือซับซ้อนเกินกำหนด",
     SkipReason.PDF_NO_TEXT_LAYER: "PDF ไม่มีชั้นข้อความ (เป็นภาพสแกน) ต้องทำ OCR ก่อน",
     SkipReason.DOCX_INVALID: "ไฟล์ DOCX ผิดปกติหรือใหญ่เกินไป",
+    SkipReason.NEEDS_OCR: "เป็นภาพ ต้องอ่านข้อความด้วย OCR",
+    SkipReason.OCR_UNAVAILABLE: ("ต้องอ่านด้วย OCR แต่เครื่องนี้ยังไม่ได้ติดตั้ง Tesseract ภาษาไทย"
+                                 " (ผู้ดูแลระบบ: apt-get install tesseract-ocr tesseract-ocr-tha)"),
+    SkipReason.NO_THAI_TEXT: "ไม่พบข้อความภาษาไทย",
+    SkipReason.OCR_PAGE_FAILED: "อ่านหน้านี้ด้วย OCR ไม่สำเร็จหรือใช้เวลาเกินกำหนด",
     SkipReason.CATALOGUE_INVALID: ("offices.toml ไม่ใช่ TOML ที่ถูกต้อง นำเข้าโดยไม่ใช้ชื่อสำนักงานที่กำหนดไว้ในไฟล์นี้"
                                    " กรุณาแก้หรือลบไฟล์"),
 }
+
+
+# what an upload's check (no OCR) says of a scan or a photo: stored, and OCR'd by the ingest
+OCR_KINDS = frozenset({SkipReason.PDF_NO_TEXT_LAYER, SkipReason.NEEDS_OCR})
+
+
+def ocr_review_note(pages: Sequence[PageInfo], skipped: Sequence[Skipped], below: float) -> str:
+    """" — ตรวจทาน OCR: หน้า 2 (ความมั่นใจ 61%), หน้า 5 (ข้าม: …)" for a document with OCR pages read
+    with a confidence under ``below`` or passed over; "" when none."""
+    notes = {p.number: f"หน้า {p.number} (ความมั่นใจ {p.confidence:.0f}%)" for p in pages
+             if p.ocr and p.confidence is not None and p.confidence < below}
+    for p in pages:
+        if p.ocr and p.confidence is None and p.end_line < p.start_line:
+            notes[p.number] = f"หน้า {p.number} (ไม่ได้ข้อความ)"
+    for s in skipped:
+        if s.page is not None:
+            notes[s.page] = f"หน้า {s.page} (ข้าม: {thai_reason(s)})"
+    return f" — ตรวจทาน OCR: {', '.join(notes[n] for n in sorted(notes))}" if notes else ""
 
 
 def thai_reason(skip: Skipped) -> str:

@@ -6,7 +6,6 @@ HTML, so the tab in ``webui.ui`` only wires events.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,6 @@ MARK = {"strong": "● ชัดเจน", "some": "◐ บางส่วน",
 COLOUR = {"strong": "#1b7f3b", "some": "#e0a800", "none": "#d9d9d9"}
 RANK = {"strong": 2, "some": 1, "none": 0}
 OFFICE_HEADER = "หน่วยงาน"
-
-
-def default_themes(meta: str | None) -> list[str]:
-    """The themes mined at ingest (``ingest.themes``' meta), or none before the first ingest."""
-    return list(json.loads(meta)["themes"]) if meta else []
 
 
 def typed_themes(typed: str) -> list[str]:

@@ -190,8 +190,14 @@ _STEP_TH = (("reading ", "อ่าน "), ("indexed ", "บันทึกล�
             ("embedding", "คำนวณเวกเตอร์"), ("waiting for another ingest run", "รอการนำเข้าอีกงานให้เสร็จก่อน"))
 
 
+_OCR_STEP = re.compile(r"OCR (?P<source>.+) page (?P<done>\d+)/(?P<total>\d+)")
+
+
 def step_label(label: str) -> str:
     """Thai for the ingest pipeline's progress labels."""
+    ocr = _OCR_STEP.fullmatch(label)
+    if ocr:
+        return f"อ่านภาพด้วย OCR {ocr['source']} หน้า {ocr['done']}/{ocr['total']}"
     for en, th in _STEP_TH:
         if label.startswith(en):
             return th + label[len(en) :]
@@ -208,7 +214,8 @@ def report_markdown(report: IngestReport) -> str:
     )
     if not r.skipped:
         return head
-    problems = [f"- **{markdown_text(s.file)}**: {markdown_text(s.reason)}" for s in r.skipped]
+    problems = [f"- **{markdown_text(s.file)}**{f' หน้า {s.page}' if s.page else ''}: {markdown_text(s.reason)}"
+                for s in r.skipped]
     return "\n\n".join([head, "**ไฟล์ที่มีปัญหา (ข้าม):**", "\n".join(problems)])
 
 

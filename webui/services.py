@@ -9,15 +9,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ingest.themes import THEMES_KEY
 from planqa.errors import ConfigError
 from planqa.settings import Settings
-from retrieval.overview import build as build_overview
+from retrieval import overview_cells
 from retrieval.service import Service, get_service
-from retrieval.stance import supports
 from webui.documents import DocumentManager
 from webui.evaluate import Evaluator
-from webui.overview_view import default_themes
 from webui.render import progress_words, status_markdown
 
 
@@ -32,13 +29,13 @@ class Services:
     def open(cls, settings: Settings) -> Services:
         """The warm retrieval service and a document manager over the same index."""
         qa = get_service(settings)
-        docs = DocumentManager(settings, qa.index)
+        docs = DocumentManager(settings, qa.index, on_written=partial(overview_cells.after_ingest, qa))
         return cls(settings, qa, docs, Evaluator(settings, sync=docs.reingest))
 
     def status_line(self) -> str:
         """The index status shown above the tabs (ingest progress while one runs)."""
         docs = self.qa.index.lexical.documents()
-        return status_markdown(self.docs.state, len(docs), sum(len(d["chunk_ids"]) for d in docs))
+        return status_markdown(self.docs.state, len(docs), sum(len(d.chunk_ids) for d in docs))
 
     def first_ingest_pending(self) -> bool:
         """The index is still empty and an ingest run is filling it (questions should wait)."""
@@ -60,11 +57,9 @@ class Services:
         return self.qa.offices.titles()
 
     def overview(self, themes: Sequence[str] = (), offices: Sequence[str] = ()) -> dict[str, Any]:
-        """The theme x office overview as its JSON contract: the mined default themes plus ``themes``,
-        over ``offices`` (default: every office in the index)."""
-        mined = default_themes(self.qa.index.lexical.get_meta(THEMES_KEY))
-        names = list(offices) or [o.name for o in self.qa.offices()]
-        return build_overview(partial(supports, self.qa), names, [*mined, *themes]).to_dict()
+        """The theme x office overview as its JSON contract: the mined default themes (their cells
+        stored at ingest) plus ``themes`` (computed now), over ``offices`` (default: every office)."""
+        return overview_cells.overview(self.qa, themes, offices).to_dict()
 
     def office_choices(self) -> list[tuple[str, str]]:
         """(label, office name) pairs for the office filter."""

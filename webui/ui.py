@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ import pandas as pd
 from starlette.middleware import Middleware
 
 from ingest.loaders import SUPPORTED_SUFFIXES
-from planqa.errors import PlanQAError
+from planqa.errors import InvalidInput, PlanQAError
 from planqa.types import AbstainReason, Progress
 from retrieval.hybrid import RETRIEVERS
 from webui import history, overview_view, page, render
@@ -42,8 +43,9 @@ DOC_HEADERS = ["สำนักงาน", "ชื่อแผน", "ไฟล�
 API_WAIT_S = 60.0  # an API question waits this long for the first ingest before it is told to come back
 
 
-def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Exceptions in a handler become a Thai gr.Error (gr.Error passes through)."""
+def user_errors(fn: Callable[..., Any], english: bool = False) -> Callable[..., Any]:
+    """Exceptions in a handler become a Thai gr.Error (gr.Error passes through); ``english``
+    (the named API): a refused input's English message follows the Thai one."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -52,9 +54,15 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except gr.Error:
             raise
         except Exception as exc:
-            raise gr.Error(thai_error(exc)) from None
+            message = thai_error(exc)
+            if english and isinstance(exc, InvalidInput):
+                message = f"{message} ({exc})"
+            raise gr.Error(message) from None
 
     return wrapper
+
+
+api_errors = functools.partial(user_errors, english=True)
 
 
 # ---- chat ---------------------------------------------------------------------------------
@@ -328,7 +336,7 @@ def _overview_tab(services: Services) -> None:
 
 # ---- named API ----------------------------------------------------------------------------
 def _api(services: Services) -> None:
-    @user_errors
+    @api_errors
     def ask(question: str, history: list[str] | None = None, offices: list[str] | None = None) -> dict[str, Any]:
         """A cited answer (Answer.to_dict()); history: earlier user questions, oldest first. While the first
         ingest runs it waits for it (up to a minute), then answers "indexing" with the progress."""
@@ -338,17 +346,17 @@ def _api(services: Services) -> None:
                     "rewritten_question": ""}
         return services.qa.answer(question, history=history or None, offices=offices).to_dict()
 
-    @user_errors
+    @api_errors
     def search(question: str, k: int = 10, offices: list[str] | None = None) -> list[dict[str, Any]]:
         """Ranked passages (Hit.to_dict())."""
         return [h.to_dict() for h in services.qa.search(question, k=k, offices=offices)]
 
-    @user_errors
+    @api_errors
     def ingest(full: bool = False) -> dict[str, Any]:
         """Sync the index with the corpus folder; the IngestReport as a dict."""
         return services.docs.reingest(full=bool(full)).to_dict()
 
-    @user_errors
+    @api_errors
     def delete(source: str) -> dict[str, Any]:
         """Delete a corpus file (a copy is kept in <index>/deleted/) and re-ingest; the IngestReport."""
         services.docs.delete(source)
@@ -359,7 +367,7 @@ def _api(services: Services) -> None:
     gr.api(ingest, api_name="ingest")
     gr.api(delete, api_name="delete")
 
-    @user_errors
+    @api_errors
     def overview(themes: list[str] | None = None, offices: list[str] | None = None) -> dict[str, Any]:
         """Every office's stance on every theme (the mined default themes plus ``themes``), as the JSON of
         ``python -m retrieval overview``."""
@@ -373,7 +381,11 @@ def launch(services: Services, share: bool, auth: tuple[str, str] | None) -> Non
     settings = services.settings
     demo = build_demo(services)
     demo.queue(default_concurrency_limit=2)
-    # a login is rate-limited per client address (webui/ratelimit.py)
+    # a login is rate-limited per client address (webui/ratelimit.py): the connecting address, or what
+    # X-Forwarded-For says only when the connection comes from PLANQA_TRUSTED_PROXIES. uvicorn (under
+    # Gradio) rewrites the client from that header for the addresses this variable names, by default
+    # 127.0.0.1: any local process, or a local proxy passing a forged header on, got fresh login tries
+    os.environ["FORWARDED_ALLOW_IPS"] = settings.trusted_proxies
     limit = [Middleware(LoginRateLimit, attempts=settings.login_attempts, window=settings.login_window_s)]
     demo.launch(server_name=settings.host, server_port=settings.port, share=share, auth=auth,
                 max_file_size=f"{settings.max_upload_mb}mb", css=page.CSS, head=page.HEAD, show_error=False,
