@@ -43,6 +43,11 @@ class FixtureTruth:
     def truth(self, seeds: Path = SEED_PLANS) -> str:
         return seed_span(seeds / self.seed, self.lines)
 
+    def page_truth(self, number: int, seeds: Path = SEED_PLANS) -> str | None:
+        """The seed text on page ``number`` (1-based), or None where the manifest does not know it."""
+        span = self.page_lines[number - 1] if 0 < number <= len(self.page_lines) else None
+        return seed_span(seeds / self.seed, span) if span else None
+
 
 def seed_span(path: Path, lines: tuple[int, int]) -> str:
     return "\n".join(path.read_text(encoding="utf-8").split("\n")[lines[0] - 1 : lines[1]])

@@ -21,7 +21,7 @@ from typing import Any
 
 from ingest import scans
 from ingest.ocr import OcrConfig, PageProgress, PageText
-from ingest.pdftext import MAX_PDF_PAGES, MAX_PDF_SECONDS, pdf_page_texts
+from ingest.pdftext import MAX_PDF_PAGES, MAX_PDF_SECONDS, pdf_page_texts, pdf_pages
 from planqa.errors import UnreadableDocument
 from planqa.types import Box, PageInfo, Skipped, SkipReason, SourceDoc
 
@@ -70,15 +70,17 @@ def load(path: Path, source: str, max_bytes: int | None = None, *, ocr: OcrConfi
 
 def _pdf_pages(raw: bytes, source: str, ocr: OcrConfig | None, progress: PageProgress | None) -> list[PageText]:
     """Each page's text layer; with ``ocr``, the pages that have none but an image are OCR'd."""
+    unread: dict[int, str] = {}
     try:
-        texts = _pdf_page_texts(raw, source)
+        texts, unread = pdf_pages(raw, source)
     except UnreadableDocument as exc:
         if exc.kind is not SkipReason.PDF_NO_TEXT_LAYER or ocr is None:
             raise
         texts = [""] * scans.pdf_page_count(raw)
     scanned = scans.pages_to_ocr(raw, texts) if ocr is not None else []
     read = scans.ocr_pdf(raw, scanned, ocr, progress) if ocr is not None and scanned else {}
-    return [read.get(n) or PageText(n, tuple(_LINE_SPLIT.split(text))) for n, text in enumerate(texts, 1)]
+    return [read.get(n) or PageText(n, tuple(_LINE_SPLIT.split(text)), problem=unread.get(n, ""),
+                                    problem_kind=SkipReason.PDF_PAGE_UNREADABLE) for n, text in enumerate(texts, 1)]
 
 
 def _image_pages(raw: bytes, ocr: OcrConfig | None, progress: PageProgress | None) -> list[PageText]:
@@ -99,15 +101,15 @@ def _paged_document(source: str, fmt: str, digest: str, read_pages: list[PageTex
         lines.extend(page.lines)
         boxes.extend(page.boxes if len(page.boxes) == len(page.lines) else [None] * len(page.lines))
     if all(_NO_TEXT.fullmatch(line) for line in lines):
-        failed = next((p.problem for p in read_pages if p.problem), "")
+        failed = next((p for p in read_pages if p.problem), None)
         if failed and all(p.problem for p in read_pages if p.ocr):
-            raise UnreadableDocument(failed, SkipReason.OCR_PAGE_FAILED)
+            raise UnreadableDocument(failed.problem, failed.problem_kind)
         if any(p.ocr for p in read_pages):
             raise UnreadableDocument("no Thai text found (OCR read no text)", SkipReason.NO_THAI_TEXT)
         raise UnreadableDocument("no text found in file", SkipReason.NO_TEXT)
     if fmt == "image" and not any(_THAI.search(line) for line in lines):
         raise UnreadableDocument("no Thai text found in the image", SkipReason.NO_THAI_TEXT)
-    skipped = tuple(Skipped(source, p.problem, SkipReason.OCR_PAGE_FAILED, p.number) for p in read_pages if p.problem)
+    skipped = tuple(Skipped(source, p.problem, p.problem_kind, p.number) for p in read_pages if p.problem)
     return SourceDoc(source=source, lines=tuple(lines), format=fmt, encoding="binary", sha256=digest,
                      pages=tuple(pages), line_boxes=tuple(boxes) if any(boxes) else (), skipped_pages=skipped)
 

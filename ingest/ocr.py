@@ -66,6 +66,7 @@ class PageText:
     ocr: bool = False
     confidence: float | None = None  # Tesseract's mean word confidence, 0-100 (None: no words)
     problem: str = ""  # why an OCR page gave nothing (its time limit, a Tesseract error); "" when read
+    problem_kind: SkipReason = SkipReason.OCR_PAGE_FAILED  # or PDF_PAGE_UNREADABLE: a damaged page
 
 
 def require_tesseract(config: OcrConfig) -> str:

@@ -34,7 +34,12 @@ ENCRYPTED_REASON = ("PDF is password-protected: remove the password (open it wit
 
 
 def pdf_page_texts(raw: bytes, source: str = "") -> list[str]:
-    """Each page's text, repaired; a page that cannot be read is '' (and logged).
+    """Each page's text, repaired; a page that cannot be read is '' (and logged)."""
+    return pdf_pages(raw, source)[0]
+
+
+def pdf_pages(raw: bytes, source: str = "") -> tuple[list[str], dict[int, str]]:
+    """Each page's text, repaired, and the pages no extractor could read (number -> why; their text is '').
 
     Raises:
         UnreadableDocument: a password-protected or corrupt PDF, one over the page or time limit,
@@ -52,13 +57,15 @@ def pdf_page_texts(raw: bytes, source: str = "") -> list[str]:
                                  SkipReason.PDF_NO_TEXT_LAYER)
     by_poppler = poppler_pages(raw, len(pages), MAX_PDF_SECONDS - (time.monotonic() - started))
     texts = [best_reading(*readings) for readings in zip(pages, alternatives, by_poppler)]
+    unread = {}
     for number, why in failed.items():
         if texts[number - 1].strip():
             log.info("%s: page %d read by pdfium or poppler (pypdf could not: %s)", source or "PDF", number, why)
         else:
             log.warning("%s: page %d could not be read (%s); skipped, the rest of the file is read",
                         source or "PDF", number, why)
-    return texts
+            unread[number] = f"page {number} could not be read ({why}); the rest of the file was read"
+    return texts, unread
 
 
 def _open(raw: bytes) -> Any:

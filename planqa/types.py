@@ -294,6 +294,7 @@ class SkipReason(StrEnum):
     BINARY = "binary"  # binary data, or no text encoding fits
     CORRUPT = "corrupt"  # a damaged PDF, HTML that cannot be parsed
     PDF_ENCRYPTED = "pdf_encrypted"  # a PDF that needs a password to open
+    PDF_PAGE_UNREADABLE = "pdf_page_unreadable"  # one damaged page of a PDF (the rest is read)
     TOO_COMPLEX = "too_complex"  # over a PDF page or time limit, HTML nested too deeply
     PDF_NO_TEXT_LAYER = "pdf_no_text_layer"
     DOCX_INVALID = "docx_invalid"  # damaged, or a decompression bomb

@@ -71,6 +71,7 @@ def test_a_pdf_is_read_into_pages_that_cover_its_lines_in_order() -> None:
 
 
 @pytest.mark.slow  # one real ingest of the text-PDF fixtures (bundled model), shared by the session
+@pytest.mark.timeout(1500)  # may build the session PDF index: minutes on 2 busy cores
 def test_every_pdf_citation_quotes_its_own_page(pdf_index) -> None:  # type: ignore[no-untyped-def]
     from retrieval.service import Service
 
@@ -92,6 +93,7 @@ def test_every_pdf_citation_quotes_its_own_page(pdf_index) -> None:  # type: ign
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # may build the session PDF index: minutes on 2 busy cores
 def test_a_pdf_passage_is_served_from_the_index_after_its_file_is_gone(pdf_index, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from retrieval.service import Service
     from webui.render import NO_PAGE_IMAGE, citation_html, passage
@@ -119,6 +121,7 @@ def test_a_pdf_passage_is_served_from_the_index_after_its_file_is_gone(pdf_index
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # may build the session PDF index: minutes on 2 busy cores
 def test_an_index_from_before_lines_were_kept_gets_them_at_the_next_ingest(pdf_index) -> None:  # type: ignore[no-untyped-def]
     import sqlite3
 
@@ -202,6 +205,7 @@ def test_an_image_source_is_shown_with_its_stored_ocr_boxes_highlighted(tmp_path
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # may build the session PDF index: minutes on 2 busy cores
 def test_the_cli_cites_a_pdf_by_page(pdf_index) -> None:  # type: ignore[no-untyped-def]
     import json
     import os

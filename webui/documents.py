@@ -398,6 +398,7 @@ REASONS_TH: dict[SkipReason, str] = {
     SkipReason.NO_TEXT: "ไม่พบข้อความในไฟล์",
     SkipReason.BINARY: "เป็นข้อมูลไบนารีหรือไม่ทราบรหัสอักขระ",
     SkipReason.CORRUPT: "ไฟล์เสียหรืออ่านไม่ได้",
+    SkipReason.PDF_PAGE_UNREADABLE: "หน้านี้ของ PDF เสียหรืออ่านไม่ได้ ข้ามหน้านี้และอ่านหน้าอื่นแล้ว",
     SkipReason.PDF_ENCRYPTED: "PDF ถูกล็อกด้วยรหัสผ่าน กรุณาปลดรหัสผ่านออก (เปิดด้วยรหัสผ่านแล้วบันทึกสำเนาที่ไม่มีรหัส) แล้วเพิ่มไฟล์อีกครั้ง",
     SkipReason.TOO_COMPLEX: "ไฟล์ยาวหรือซับซ้อนเกินกำหนด",
     SkipReason.PDF_NO_TEXT_LAYER: "PDF ไม่มีชั้นข้อความ (เป็นภาพสแกน) ต้องทำ OCR ก่อน",
