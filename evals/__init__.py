@@ -64,6 +64,9 @@ def run(
     cases = [c for path in (questions or [DEFAULT_SET]) for c in load_cases(Path(path))]
     if not cases:
         raise PlanQAError("the question sets hold no questions")
+    if len(cases) > settings.eval_max_questions:  # a run's time, memory and report grow with its questions
+        raise PlanQAError(f"the question sets hold {len(cases):,} questions; one run asks at most "
+                          f"{settings.eval_max_questions:,} (PLANQA_EVAL_MAX_QUESTIONS): split them")
     old = _read_report(compare) if compare else None
     ingested = (sync or (lambda: ingest_run(settings)))()
     log.info("ingest before the run: %s", ingested.to_dict())

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     embed_query_prompt: str | None = None  # for a model that defines no prompts (e5: "query: ")
     embed_document_prompt: str | None = None  # (e5: "passage: ")
     max_file_mb: float = Field(default=20, gt=0)  # larger files are skipped with a reason
+    eval_max_questions: int = Field(default=1000, ge=1)  # questions one evaluation run may ask
     overview_themes: int = Field(default=30, ge=1)  # default overview themes mined from the plans, at most
 
     # OCR of scanned pages and images (ingest/ocr.py)

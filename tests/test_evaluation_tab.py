@@ -99,3 +99,41 @@ def test_one_evaluation_at_a_time(evaluator: Evaluator) -> None:
         hold.set()
         worker.join(120)
     assert not busy.running
+
+
+def test_a_question_set_over_the_cap_is_refused_in_thai_before_anything_runs(seed_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import evals
+
+    capped = seed_settings.model_copy(update={"eval_max_questions": 3})
+    synced: list[int] = []
+    evaluator = Evaluator(capped, sync=lambda: synced.append(1))
+    questions = tmp_path / "big.jsonl"
+    questions.write_text(TINY, encoding="utf-8")  # 4 questions
+    with pytest.raises(EvaluationRefused, match="ชุดคำถาม big.jsonl มี 4 คำถาม เกินที่ประเมินได้ครั้งละ 3 คำถาม"):
+        evaluator.run(questions)
+    assert synced == [] and not evaluator.running  # nothing ran, and the next evaluation may start
+    with pytest.raises(PlanQAError, match="hold 4 questions; one run asks at most 3 \\(PLANQA_EVAL_MAX_QUESTIONS\\)"):
+        evals.run(capped, [questions], tmp_path / "out", sync=lambda: synced.append(1))  # the CLI's path too
+    assert synced == [] and not (tmp_path / "out").exists()
+
+
+def test_a_running_evaluation_stops_when_cancelled_and_frees_the_next(evaluator: Evaluator, tmp_path: Path) -> None:
+    from webui.evaluate import EvaluationCancelled
+
+    questions = tmp_path / "tiny.jsonl"
+    questions.write_text(TINY, encoding="utf-8")
+    assert evaluator.cancel() is False  # nothing to stop
+    runs = evaluator.settings.index_dir / "evals"
+    before = sorted(runs.iterdir()) if runs.exists() else []
+    asked: list[int] = []
+
+    def step(done: int, total: int, what: str) -> None:
+        asked.append(done)
+        if done == 1:
+            assert evaluator.cancel() is True  # the stop button, pressed while the first answer came back
+
+    with pytest.raises(EvaluationCancelled, match="หยุดการประเมินผลแล้ว \\(ถามไป 1 จาก 4 คำถาม"):
+        evaluator.run(questions, progress=step)
+    assert asked == [1] and not evaluator.running
+    assert (sorted(runs.iterdir()) if runs.exists() else []) == before  # no report of a stopped run
+    assert evaluator.run(questions).questions == 4  # the next one runs whole

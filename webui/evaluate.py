@@ -57,6 +57,10 @@ class EvaluationRefused(PlanQAError):
     """The evaluation did not start; the message (Thai) says why."""
 
 
+class EvaluationCancelled(PlanQAError):
+    """The evaluation was stopped (``Evaluator.cancel``); the message, in Thai, says how far it got."""
+
+
 @dataclass(frozen=True, slots=True)
 class EvaluationView:
     rows: list[list[Any]]  # HEADERS order: overall first, then each kind
@@ -112,6 +116,14 @@ class Evaluator:
         self.settings = settings
         self.sync = sync
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    def cancel(self) -> bool:
+        """Stop the running evaluation after the question it is asking (False: none is running)."""
+        if not self.running:
+            return False
+        self._stop.set()
+        return True
 
     @property
     def running(self) -> bool:
@@ -149,6 +161,10 @@ class Evaluator:
             raise _bad_set(exc, path) from None
         if not cases:
             raise EvaluationRefused(f"ไฟล์ชุดคำถาม {path.name} ไม่มีคำถามเลย")
+        cap = self.settings.eval_max_questions
+        if len(cases) > cap:
+            raise EvaluationRefused(f"ชุดคำถาม {path.name} มี {len(cases):,} คำถาม เกินที่ประเมินได้ครั้งละ {cap:,} คำถาม "
+                                    "กรุณาแบ่งเป็นหลายไฟล์ (ผู้ดูแลระบบปรับได้ที่ PLANQA_EVAL_MAX_QUESTIONS)")
         return path
 
     def run(
@@ -170,13 +186,22 @@ class Evaluator:
         sets = [p] if (p := self.check_questions(questions)) else []
         if not self._lock.acquire(blocking=False):
             raise EvaluationRefused("กำลังประเมินผลชุดอื่นอยู่ กรุณารอให้เสร็จก่อน")
+        self._stop.clear()
+
+        def step(done: int, total: int, what: str) -> None:
+            if progress:
+                progress(done, total, what)
+            if self._stop.is_set():  # between two questions: nothing half asked, no report written
+                raise EvaluationCancelled(f"หยุดการประเมินผลแล้ว (ถามไป {done:,} จาก {total:,} คำถาม ไม่มีการเขียนรายงาน)")
+
         try:
             out = self.settings.index_dir / "evals" / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 1000:03d}"
             started = time.perf_counter()
-            result = evals.run(self.settings, sets, out, retriever=retriever, progress=progress, sync=self.sync)
+            result = evals.run(self.settings, sets, out, retriever=retriever, progress=step, sync=self.sync)
             log.info("evaluation of %d questions (%s) in %.1f s -> %s", len(result.report["questions"]),
                      retriever, time.perf_counter() - started, out)
         finally:
+            self._stop.clear()
             self._lock.release()
         return EvaluationView(
             rows=summary_rows(result.report["summary"]),

@@ -27,7 +27,7 @@ from webui import history, overview_view, page, render
 from webui.chat import respond, thai_error
 from webui.documents import UploadResult
 from webui.evaluate import HEADERS as EVAL_HEADERS
-from webui.evaluate import EvaluationRefused
+from webui.evaluate import EvaluationCancelled, EvaluationRefused
 from webui.overview_export import write_csv, write_xlsx
 from webui.ratelimit import LoginRateLimit
 from webui.services import Services
@@ -259,7 +259,9 @@ def _evaluation_tab(services: Services) -> None:
         questions = gr.File(label="ชุดคำถาม .jsonl (ไม่อัปโหลด = ชุดตัวอย่าง evals/questions/seeds.jsonl)",
                             file_types=[".jsonl"], type="filepath", elem_id="eval-questions")
         retriever = gr.Radio(list(RETRIEVERS), value="hybrid", label="วิธีค้น (hybrid = dense + BM25)")
-    start = gr.Button("เริ่มประเมินผล", variant="primary", elem_id="eval-run")
+    with gr.Row():
+        start = gr.Button("เริ่มประเมินผล", variant="primary", elem_id="eval-run")
+        stop = gr.Button("หยุดประเมินผล", variant="stop", elem_id="eval-stop")
     table = gr.Dataframe(headers=EVAL_HEADERS, interactive=False, wrap=True, label="สรุปตัวชี้วัด", elem_id="eval-summary")
     chart = gr.Image(label="ตัวชี้วัดตามชนิดคำถาม", type="filepath", interactive=False, elem_id="eval-chart")
     worst = gr.Markdown(elem_id="eval-worst")
@@ -272,7 +274,7 @@ def _evaluation_tab(services: Services) -> None:
 
         try:
             view = services.evaluator.run(Path(path) if path else None, how, progress=step)
-        except EvaluationRefused as exc:
+        except (EvaluationRefused, EvaluationCancelled) as exc:
             raise gr.Error(str(exc)) from None
         except PlanQAError as exc:  # a malformed question file: the message names file:line
             raise gr.Error(f"ประเมินผลไม่สำเร็จ: {render.markdown_text(str(exc))}") from None
@@ -283,6 +285,14 @@ def _evaluation_tab(services: Services) -> None:
     # (with a limit of 1 it would wait in the queue, its user not knowing why).
     start.click(on_run, [questions, retriever], [table, chart, worst, reports], api_name="evaluate",
                 concurrency_limit=2)
+
+    def on_stop() -> None:
+        if services.evaluator.cancel():
+            gr.Info("กำลังหยุดการประเมินผลหลังคำถามที่กำลังถามอยู่")
+        else:
+            gr.Info("ไม่มีการประเมินผลที่กำลังทำงานอยู่")
+
+    stop.click(on_stop, None, None, api_name="evaluate_stop", concurrency_limit=None)
 
 
 # ---- overview -----------------------------------------------------------------------------
