@@ -207,6 +207,16 @@ def run(
 
 
 
+@dataclass(frozen=True, slots=True)
+class _Changes:
+    """What a run found: the documents read and parsed (with their status against the index),
+    the indexed sources gone from the corpus, and the parser fingerprint they were parsed with."""
+
+    prepared: tuple[_Prepared, ...]
+    gone: tuple[str, ...]
+    fingerprint: str
+
+
 def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool, repair: bool,
          progress: Progress | None, plan_index: PlanIndex | None, on_written: Written | None = None
          ) -> IngestReport:
@@ -214,30 +224,75 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
     report = IngestReport(dry_run=dry_run)
     unreadable: list[str] = []
     files, report.skipped = discover(settings.corpus_dir, paths, unreadable)
-    try:
-        catalogue = load_catalogue(settings)
-    except ConfigError as exc:  # a bad catalogue is reported, never a reason to stop the run
-        log.warning("%s; ingesting without its office overrides", exc)
-        report.skipped.append(Skipped(CATALOGUE_NAME, f"{exc}; ingested without its office overrides",
-                                      SkipReason.CATALOGUE_INVALID))
-        catalogue = {}
+    catalogue = _catalogue(settings, report)
     ix = plan_index or PlanIndex(settings)
     if not full:
         ix.check_model()
+    known = _known_documents(ix, full=full, dry_run=dry_run, repair=repair)
+    changes = _load_changes(settings, ix, report, files, known, catalogue, unreadable, partial=bool(paths),
+                            full=full, dry_run=dry_run, progress=progress)
+    if not dry_run:
+        _apply_changes(settings, ix, report, changes, catalogue, partial=bool(paths), full=full, progress=progress,
+                       started=started, on_written=on_written)
+    report.conflicts = office_conflicts(ix.lexical.documents())
+    for line in conflict_lines(report.conflicts):
+        log.warning("%s", line)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _catalogue(settings: Settings, report: IngestReport) -> dict[str, dict[str, Any]]:
+    """The office overrides; a bad catalogue is reported as skipped, never a reason to stop the run."""
+    try:
+        return load_catalogue(settings)
+    except ConfigError as exc:
+        log.warning("%s; ingesting without its office overrides", exc)
+        report.skipped.append(Skipped(CATALOGUE_NAME, f"{exc}; ingested without its office overrides",
+                                      SkipReason.CATALOGUE_INVALID))
+        return {}
+
+
+def _known_documents(ix: PlanIndex, *, full: bool, dry_run: bool, repair: bool) -> dict[str, IndexedDocument]:
+    """The indexed documents by source ({} for a rebuild). A run that writes repairs the index first
+    when a run died while writing, a store lost chunks, or ``repair`` asks; then every document
+    that lost a chunk gets a blank hash, which marks it changed: it is written again."""
     known = {} if full else {d.source: d for d in ix.lexical.documents()}
-    if known and not dry_run and (repair or ix.dirty_marker.exists() or not ix.counts_agree()):
-        # a run died while writing, or a store lost chunks: repair, then write
-        # again every document that lost one (a blank hash marks it changed)
-        with ix.rw.write():
-            ix.repair()
-            ix.dirty_marker.unlink(missing_ok=True)
-        recorded = set(ix.records.list_keys())
-        for source, d in known.items():
-            if not recorded.issuperset(d.chunk_ids):
-                known[source] = replace(d, sha256="")
+    if not known or dry_run or not (repair or ix.dirty_marker.exists() or not ix.counts_agree()):
+        return known
+    with ix.rw.write():
+        ix.repair()
+        ix.dirty_marker.unlink(missing_ok=True)
+    recorded = set(ix.records.list_keys())
+    return {source: d if recorded.issuperset(d.chunk_ids) else replace(d, sha256="") for source, d in known.items()}
+
+
+def _load_changes(settings: Settings, ix: PlanIndex, report: IngestReport, files: list[Path],
+                  known: dict[str, IndexedDocument], catalogue: dict[str, dict[str, Any]], unreadable: list[str],
+                  *, partial: bool, full: bool, dry_run: bool, progress: Progress | None) -> _Changes:
+    """Read the files, parse those that changed, and find the sources gone (never on a ``partial``
+    run); counted in ``report``."""
     fingerprint = parser_fingerprint(settings.catalogue_path)
     # same bytes, same parser, same catalogue: the same chunks, so no need to parse
     same_parser = not full and ix.lexical.get_meta(FINGERPRINT_KEY) == fingerprint
+    loaded = _read_changed(settings, ix, report, files, known, same_parser=same_parser, dry_run=dry_run,
+                           progress=progress)
+    prepared = tuple(_Prepared(p.parsed, p.chunks, _status(p.parsed.doc, p.chunks, known.get(p.parsed.doc.source), full),
+                               p.tokens) for p in prepare_many(loaded, catalogue))
+    for p in prepared:
+        setattr(report, p.status, getattr(report, p.status) + 1)
+    present = {_relative(p, settings.corpus_dir) for p in files}
+    # a plan in a folder that cannot be read now is not gone: it keeps its chunks
+    in_unreadable = {src for src in known if any(src.startswith(d.rstrip("/") + "/") for d in unreadable)}
+    gone = tuple(sorted(set(known) - present - in_unreadable)) if not partial else ()
+    report.deleted = len(gone)
+    return _Changes(prepared, gone, fingerprint)
+
+
+def _read_changed(settings: Settings, ix: PlanIndex, report: IngestReport, files: list[Path],
+                  known: dict[str, IndexedDocument], *, same_parser: bool, dry_run: bool,
+                  progress: Progress | None) -> list[SourceDoc]:
+    """Read every file; return those to parse again (all but the unchanged ones, when the parser is
+    the same); unreadable files and duplicates are reported in ``report``."""
     loaded: list[SourceDoc] = []
     seen_hashes: dict[str, str] = {}
     ocr = OcrConfig.from_settings(settings)
@@ -277,31 +332,25 @@ def _run(settings: Settings, paths: list[Path] | None, full: bool, dry_run: bool
                 ix.lexical.put_lines(doc)
         else:
             loaded.append(doc)
-    prepared = [_Prepared(p.parsed, p.chunks, _status(p.parsed.doc, p.chunks, known.get(p.parsed.doc.source), full),
-                          p.tokens) for p in prepare_many(loaded, catalogue)]
-    for p in prepared:
-        setattr(report, p.status, getattr(report, p.status) + 1)
-    present = {_relative(p, settings.corpus_dir) for p in files}
-    # a plan in a folder that cannot be read now is not gone: it keeps its chunks
-    in_unreadable = {src for src in known if any(src.startswith(d.rstrip("/") + "/") for d in unreadable)}
-    gone = sorted(set(known) - present - in_unreadable) if not paths else []
-    report.deleted = len(gone)
-    if not dry_run:
-        _write(ix, report, prepared, gone, catalogue, progress, full, started)
-        ix.lexical.set_meta(EMBEDDING_KEY, ix.model_id)
-        ix.lexical.set_meta(DOCUMENTS_VERSION, uuid.uuid4().hex)  # readers reload the office list
-        if not paths:  # a partial run did not re-parse the other files
-            ix.lexical.set_meta(FINGERPRINT_KEY, fingerprint)
-        if report.added or report.updated or report.deleted or ix.lexical.get_meta(THEMES_KEY) is None:
-            themes.refresh(ix.lexical, limit=settings.overview_themes)
-        if on_written is not None:
-            on_written(frozenset(p.parsed.doc.source for p in prepared if p.status != "unchanged"), frozenset(gone))
-        ix.lexical.checkpoint()
-    report.conflicts = office_conflicts(ix.lexical.documents())
-    for line in conflict_lines(report.conflicts):
-        log.warning("%s", line)
-    report.seconds = time.perf_counter() - started
-    return report
+    return loaded
+
+
+def _apply_changes(settings: Settings, ix: PlanIndex, report: IngestReport, changes: _Changes,
+                   catalogue: dict[str, dict[str, Any]], *, partial: bool, full: bool, progress: Progress | None,
+                   started: float, on_written: Written | None) -> None:
+    """Write the changes, then what readers and the next run key on: the model, a new documents
+    version, the parser fingerprint (whole-corpus runs only), the overview's themes."""
+    _write(ix, report, changes.prepared, changes.gone, catalogue, progress, full, started)
+    ix.lexical.set_meta(EMBEDDING_KEY, ix.model_id)
+    ix.lexical.set_meta(DOCUMENTS_VERSION, uuid.uuid4().hex)  # readers reload the office list
+    if not partial:  # a partial run did not re-parse the other files
+        ix.lexical.set_meta(FINGERPRINT_KEY, changes.fingerprint)
+    if report.added or report.updated or report.deleted or ix.lexical.get_meta(THEMES_KEY) is None:
+        themes.refresh(ix.lexical, limit=settings.overview_themes)
+    if on_written is not None:
+        on_written(frozenset(p.parsed.doc.source for p in changes.prepared if p.status != "unchanged"),
+                   frozenset(changes.gone))
+    ix.lexical.checkpoint()
 
 
 def _unchanged_scan(path: Path, known: IndexedDocument | None, max_bytes: int) -> str | None:
@@ -361,8 +410,8 @@ def _status(doc: SourceDoc, chunks: list[Chunk], old: IndexedDocument | None, fu
 def _write(
     ix: PlanIndex,
     report: IngestReport,
-    prepared: list[_Prepared],
-    gone: list[str],
+    prepared: Sequence[_Prepared],
+    gone: Sequence[str],
     catalogue: dict[str, dict[str, Any]],
     progress: Progress | None,
     full: bool = False,
@@ -414,7 +463,7 @@ def _write(
         run.write_term_vectors()
 
 
-def _groups(todo: list[_Prepared]) -> list[list[_Prepared]]:
+def _groups(todo: Sequence[_Prepared]) -> list[list[_Prepared]]:
     """Whole documents in groups of about GROUP_CHUNKS chunks (a plan is never split)."""
     groups: list[list[_Prepared]] = []
     size = GROUP_CHUNKS
@@ -466,7 +515,7 @@ class _GroupWriter:
         if self.progress:
             self.progress(self.done, self.total, f"indexed {group[-1].parsed.doc.source}")
 
-    def end(self, gone: list[str]) -> None:
+    def end(self, gone: Sequence[str]) -> None:
         if gone:
             self.report.chunks_deleted = self.ix.delete_sources(gone)
         self.report.chunks = self.run.written
