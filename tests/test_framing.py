@@ -6,12 +6,17 @@ import pytest
 
 from evals.cases import Case, Gold
 from evals.framing import which_label
+from planqa.types import IndexedDocument
 from retrieval.evidence import asks_for_fact, missing_answer_type
 from retrieval.framing import OFFICE, asks_which, load_framing, words
 from retrieval.query import known_offices, parse_query
 
-OFFICE_DOCS = [{"office": "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 4", "source": "000.txt"},
-               {"office": "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษามุกดาหาร", "source": "004.txt"}]
+OFFICE_DOCS = [
+    IndexedDocument(source=source, office=office, office_named=True, title="", sha256="", format="txt",
+                    encoding="utf-8", sections=(), chunk_ids=())
+    for source, office in (("000.txt", "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 4"),
+                           ("004.txt", "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษามุกดาหาร"))
+]
 
 
 @pytest.mark.parametrize("question", [
