@@ -230,7 +230,7 @@ def test_json_summary_is_one_object_on_stdout(indexed: Settings) -> None:
     summary = json.loads(out.stdout)
     assert {"added", "updated", "unchanged", "deleted", "skipped", "chunks"} <= set(summary)
     assert (summary["added"], summary["updated"], summary["unchanged"], summary["deleted"]) == (0, 1, 1, 0)
-    assert summary["skipped"] == [{"file": "empty.txt", "reason": "empty file", "kind": "empty", "page": None}]
+    assert summary["skipped"] == [{"file": "empty.txt", "reason": "empty file", "kind": "empty"}]
     assert summary["chunks"] == 1 and summary["dry_run"] is False
     _assert_index_matches_corpus(indexed)
 
