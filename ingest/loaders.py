@@ -21,7 +21,7 @@ from typing import Any
 
 from ingest import scans
 from ingest.ocr import OcrConfig, PageProgress, PageText
-from ingest.pdftext import MAX_PDF_PAGES, MAX_PDF_SECONDS, pdf_page_texts, pdf_pages
+from ingest.pdftext import MAX_PDF_PAGES, MAX_PDF_SECONDS, pdf_pages
 from planqa.errors import UnreadableDocument
 from planqa.types import Box, PageInfo, Skipped, SkipReason, SourceDoc
 
@@ -57,10 +57,11 @@ def load(path: Path, source: str, max_bytes: int | None = None, *, ocr: OcrConfi
     if not raw.strip():
         raise UnreadableDocument("empty file", SkipReason.EMPTY)
     digest = hashlib.sha256(raw).hexdigest()
-    fmt, read = READERS[suffix]
-    if fmt in ("pdf", "image"):
+    if suffix in PAGED:
+        fmt = PAGED[suffix]
         read_pages = _pdf_pages(raw, source, ocr, progress) if fmt == "pdf" else _image_pages(raw, ocr, progress)
         return _paged_document(source, fmt, digest, read_pages)
+    fmt, read = READERS[suffix]
     text, encoding = read(raw)
     lines = tuple(_LINE_SPLIT.split(text))
     if all(_NO_TEXT.fullmatch(line) for line in lines):
@@ -309,14 +310,6 @@ MAX_ZIP_RATIO = 100  # a member packed more than this is a decompression bomb
 __all__ = ["MAX_PDF_PAGES", "MAX_PDF_SECONDS", "SUPPORTED_SUFFIXES", "decode_text", "load"]  # the limits live in pdftext
 
 
-def _pdf_page_texts(raw: bytes, source: str = "") -> list[str]:
-    return pdf_page_texts(raw, source)
-
-
-def _pdf_text(raw: bytes) -> str:
-    return "\n".join(_pdf_page_texts(raw))
-
-
 def check_zip(raw: bytes) -> None:
     """Refuse a DOCX that would unpack into far more than it weighs (a decompression bomb)."""
     import zipfile
@@ -371,16 +364,8 @@ def _html(raw: bytes) -> tuple[str, str]:
     return _html_text(text), encoding
 
 
-def _pdf(raw: bytes) -> tuple[str, str]:
-    return _pdf_text(raw), "binary"
-
-
 def _docx(raw: bytes) -> tuple[str, str]:
     return _docx_text(raw), "binary"
-
-
-def _image(raw: bytes) -> tuple[str, str]:
-    raise UnreadableDocument("an image: its text needs OCR", SkipReason.NEEDS_OCR)
 
 
 # suffix -> (format, reader of the raw bytes -> (text, encoding)): adding a format is one row
@@ -389,15 +374,11 @@ READERS: dict[str, tuple[str, Callable[[bytes], tuple[str, str]]]] = {
     ".md": ("md", _plain),
     ".html": ("html", _html),
     ".htm": ("html", _html),
-    ".pdf": ("pdf", _pdf),
     ".docx": ("docx", _docx),
-    # scans and photos: read by OCR in load(); the reader is only there to refuse them without it
-    ".png": ("image", _image),
-    ".jpg": ("image", _image),
-    ".jpeg": ("image", _image),
-    ".tif": ("image", _image),
-    ".tiff": ("image", _image),
 }
-SUPPORTED_SUFFIXES = tuple(READERS)
-# read page by page (and OCR'd where they have no text)
-PAGED_SUFFIXES = tuple(suffix for suffix, (fmt, _) in READERS.items() if fmt in ("pdf", "image"))
+# suffix -> format of the files read page by page in load(): a PDF's text layer (its pages without
+# one OCR'd), scans and photos OCR'd (refused as "needs OCR" without it)
+PAGED: dict[str, str] = {".pdf": "pdf", ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image",
+                         ".tiff": "image"}
+SUPPORTED_SUFFIXES = (*READERS, *PAGED)
+PAGED_SUFFIXES = tuple(PAGED)

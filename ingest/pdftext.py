@@ -33,11 +33,6 @@ ENCRYPTED_REASON = ("PDF is password-protected: remove the password (open it wit
                     "without one, or run qpdf --decrypt --password=PASSWORD in.pdf out.pdf) and add it again")
 
 
-def pdf_page_texts(raw: bytes, source: str = "") -> list[str]:
-    """Each page's text, repaired; a page that cannot be read is '' (and logged)."""
-    return pdf_pages(raw, source)[0]
-
-
 def pdf_pages(raw: bytes, source: str = "") -> tuple[list[str], dict[int, str]]:
     """Each page's text, repaired, and the pages no extractor could read (number -> why; their text is '').
 
