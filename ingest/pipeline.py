@@ -296,20 +296,26 @@ def _read_changed(settings: Settings, ix: PlanIndex, report: IngestReport, files
     loaded: list[SourceDoc] = []
     seen_hashes: dict[str, str] = {}
     ocr = OcrConfig.from_settings(settings)
+    max_bytes = int(settings.max_file_mb * 1e6)
+
+    def duplicate(rel: str, digest: str) -> bool:
+        """Whether ``rel`` has the bytes of a file read earlier in this run (then it is reported)."""
+        if digest in seen_hashes:
+            report.skipped.append(Skipped(rel, f"duplicate of {seen_hashes[digest]} (same content)",
+                                          SkipReason.DUPLICATE))
+            return True
+        seen_hashes[digest] = rel
+        return False
+
     for n, path in enumerate(files):
         rel = _relative(path, settings.corpus_dir)
         report.seen += 1
         if progress:
             progress(n, len(files), f"reading {rel}")
-        max_bytes = int(settings.max_file_mb * 1e6)
         digest = _unchanged_scan(path, known.get(rel) if same_parser else None, max_bytes)
         if digest and (dry_run or ix.lexical.line_count(rel)):
             # a scan whose bytes are as indexed: its chunks stand, and it is not OCR'd again to find out
-            if digest in seen_hashes:
-                report.skipped.append(Skipped(rel, f"duplicate of {seen_hashes[digest]} (same content)",
-                                              SkipReason.DUPLICATE))
-            else:
-                seen_hashes[digest] = rel
+            if not duplicate(rel, digest):
                 report.unchanged += 1
             continue
         try:
@@ -320,11 +326,8 @@ def _read_changed(settings: Settings, ix: PlanIndex, report: IngestReport, files
             report.skipped.append(Skipped(rel, f"{exc}{kept}", exc.kind))
             seen_hashes.setdefault(f"unreadable:{rel}", rel)
             continue
-        if doc.sha256 in seen_hashes:
-            report.skipped.append(Skipped(rel, f"duplicate of {seen_hashes[doc.sha256]} (same content)",
-                                          SkipReason.DUPLICATE))
+        if duplicate(rel, doc.sha256):
             continue
-        seen_hashes[doc.sha256] = rel
         report.skipped.extend(doc.skipped_pages)
         if same_parser and rel in known and known[rel].sha256 == doc.sha256:
             report.unchanged += 1
