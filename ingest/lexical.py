@@ -188,10 +188,9 @@ class LexicalIndex:
     # ---- reads ------------------------------------------------------------
     def search(self, query_tokens: list[str], k: int, offices: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) best first; higher is better."""
-        terms = self._discriminating(sorted(set(query_tokens)))
-        if not terms:
+        match = self._match(query_tokens)
+        if match is None:
             return []
-        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         conn = self._conn()
         if offices:
             sql = ("SELECT c.id, -bm25(fts) AS score FROM fts JOIN chunks c ON c.rowid = fts.rowid WHERE fts MATCH ?"
@@ -208,10 +207,9 @@ class LexicalIndex:
     def search_each(self, query_tokens: list[str], k: int, offices: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
         """``search(query_tokens, k, [office])`` for every office of ``offices``, in one FTS5 query."""
         out: dict[str, list[tuple[str, float]]] = {o: [] for o in offices}
-        terms = self._discriminating(sorted(set(query_tokens)))
-        if not terms:
+        match = self._match(query_tokens)
+        if match is None:
             return out
-        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         sql = ("SELECT c.id, c.office, -bm25(fts) AS score FROM fts JOIN chunks c ON c.rowid = fts.rowid"
                " WHERE fts MATCH ? ORDER BY bm25(fts)")
         for cid, office, score in self._conn().execute(sql, (match,)):
@@ -219,6 +217,11 @@ class LexicalIndex:
             if got is not None and len(got) < k:
                 got.append((cid, float(score)))
         return out
+
+    def _match(self, query_tokens: list[str]) -> str | None:
+        """The FTS5 query of the tokens' discriminating terms, each quoted, OR'ed; None when none is left."""
+        terms = self._discriminating(sorted(set(query_tokens)))
+        return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms) if terms else None
 
     def _discriminating(self, terms: list[str]) -> list[str]:
         """Terms in at most half the chunks (the rarest one if none is).
