@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+from collections.abc import Mapping
+from typing import Any
 
 from planqa.types import SkipReason
 
@@ -32,6 +34,12 @@ class IndexNotReady(PlanQAError):
 
 class ConfigError(PlanQAError):
     """A setting has a value we cannot use."""
+
+
+def check_model_version(data: Mapping[str, Any], expected: int, what: str, refit: str) -> None:
+    """Refuse a fitted model file written for another version, naming the command that refits it."""
+    if data.get("version") != expected:
+        raise ConfigError(f"{what} version {data.get('version')!r} is not {expected}; refit it with `{refit}`")
 
 
 class IndexBusy(PlanQAError):

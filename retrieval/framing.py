@@ -22,7 +22,7 @@ from typing import Any
 from ingest.normalize import normalize_query
 from ingest.offices import find_office_spans
 from ingest.tokens import word_tokenize
-from planqa.errors import ConfigError
+from planqa.errors import ConfigError, check_model_version
 
 FRAMING_VERSION = 1
 DEFAULT_FRAMING = Path(__file__).resolve().parent / "framing.json"
@@ -73,9 +73,7 @@ class FrameModel:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FrameModel:
-        if data.get("version") != FRAMING_VERSION:
-            raise ConfigError(f"frame model version {data.get('version')!r} is not {FRAMING_VERSION}; "
-                              "refit it with `python -m evals framing`")
+        check_model_version(data, FRAMING_VERSION, "frame model", "python -m evals framing")
         which = data["which"]
         return cls({str(k): float(v) for k, v in which["weights"].items()}, float(which["intercept"]),
                    dict(data.get("meta", {})))

@@ -43,6 +43,18 @@ class StanceLike(Protocol):
     def quotes(self) -> tuple[Citation, ...]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class PlainStance:
+    """A stance as plain values (a stored cell read back, or a stance from any other reader)."""
+
+    office: str
+    source: str
+    topic: str
+    probability: float
+    strength: str
+    quotes: tuple[Citation, ...]
+
+
 # (offices, topics) -> one stance per pair, in any order
 SupportsFn = Callable[[Sequence[str], Sequence[str]], Sequence[StanceLike]]
 

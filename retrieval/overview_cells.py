@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING
 
 from ingest.cells import CellStore, StoredCell
 from ingest.themes import THEMES_KEY
-from planqa.types import Citation, PageInfo
+from planqa.types import PageInfo
 from retrieval import decide, features, stance, support
-from retrieval.overview import Overview, StanceLike, build
+from retrieval.overview import Overview, PlainStance, StanceLike, build
 
 if TYPE_CHECKING:
     from retrieval.service import Service
@@ -135,22 +135,12 @@ def after_ingest(service: Service, changed: Collection[str], removed: Collection
              len(changed), len(removed), result.computed, result.dropped)
 
 
-@dataclass(frozen=True, slots=True)
-class _Stored:
-    office: str
-    source: str
-    topic: str
-    probability: float
-    strength: str
-    quotes: tuple[Citation, ...]
-
-
 def stored_supports(service: Service, offices: Sequence[str], topics: Sequence[str]) -> list[StanceLike]:
     """``stance.supports`` that serves a current stored cell where there is one and computes the rest
     (typed themes; every cell on a read-only index without stored cells)."""
     stamps = office_stamps(service, stance_version(service))
     got: dict[tuple[str, str], StanceLike] = {
-        (c.office, c.theme): _Stored(c.office, c.source, c.theme, c.probability, c.strength, c.quotes)
+        (c.office, c.theme): PlainStance(c.office, c.source, c.theme, c.probability, c.strength, c.quotes)
         for c in CellStore(service.index.lexical).get(topics) if stamps.get(c.office) == c.stamp}
     lacking: dict[tuple[str, ...], list[str]] = {}
     for office in offices:

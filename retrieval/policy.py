@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from planqa.errors import ConfigError
+from planqa.errors import ConfigError, check_model_version
 from retrieval.features import OFFICE_FEATURES, QUESTION_FEATURES, UNIT_FEATURES
 
 POLICY_VERSION = 1
@@ -97,9 +97,7 @@ class AnswerPolicy:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AnswerPolicy:
-        if data.get("version") != POLICY_VERSION:
-            raise ConfigError(f"answer policy version {data.get('version')!r} is not {POLICY_VERSION}; "
-                              "refit it with `python -m evals calibrate`")
+        check_model_version(data, POLICY_VERSION, "answer policy", "python -m evals calibrate")
         models = data["models"]
         t = data.get("thresholds", {})
         return cls(

@@ -23,11 +23,13 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 QUESTION = "สำนักงานใดเน้นความปลอดภัยของนักเรียน"
 AREA20 = "003_500a49f8050b8f55.txt"
 
-pytestmark = [
+# the marks of every test that drives Chromium (the other browser modules take them from here)
+BROWSER_MARKS = [
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"),
 ]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")

@@ -11,15 +11,11 @@ from typing import Any
 
 import pytest
 from test_app import AppServer, serve_app
-from test_browser import ARGS, ARTIFACTS, CHROMIUM, _ask
+from test_browser import ARGS, ARTIFACTS, BROWSER_MARKS, CHROMIUM, _ask
 
 PDF = Path(__file__).parent / "fixtures" / "thai_pdf" / "plan004_libreoffice_docx_laksaman.pdf"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,26 +18,17 @@ from evals.cases import SEED_PLANS
 from planqa.types import Citation
 from retrieval import overview
 from retrieval.__main__ import main
+from retrieval.overview import PlainStance
 
 CORPUS = SEED_PLANS
 SEEDS = sorted(p.name for p in CORPUS.glob("*.txt"))[:3]
-
-
-@dataclass(frozen=True)
-class _Stance:
-    office: str
-    source: str
-    topic: str
-    probability: float
-    strength: str
-    quotes: tuple[Citation, ...]
 
 
 def _lines(source: str) -> list[str]:
     return (CORPUS / source).read_text(encoding="utf-8").splitlines()
 
 
-def _reader(offices: Sequence[str], topics: Sequence[str]) -> list[_Stance]:
+def _reader(offices: Sequence[str], topics: Sequence[str]) -> list[PlainStance]:
     out = []
     for source in offices:  # the office is named by its plan in this reader
         lines = _lines(source)
@@ -46,7 +36,7 @@ def _reader(offices: Sequence[str], topics: Sequence[str]) -> list[_Stance]:
             at = [n for n, line in enumerate(lines, 1) if topic in line][:2]
             quotes = tuple(Citation(n=i + 1, source=source, office=source, section="", start_line=n,
                                     end_line=n, text=lines[n - 1].strip()) for i, n in enumerate(at))
-            out.append(_Stance(source, source, topic, 0.9 if at else 0.1, "strong" if at else "none", quotes))
+            out.append(PlainStance(source, source, topic, 0.9 if at else 0.1, "strong" if at else "none", quotes))
     return out
 
 
@@ -83,8 +73,8 @@ def test_a_missing_cell_or_unknown_strength_names_the_bad_value() -> None:
     with pytest.raises(ValueError, match="ภาษาจีน"):
         overview.build(lambda offices, topics: [], SEEDS[:1], ["ภาษาจีน"])
 
-    def odd(offices: Sequence[str], topics: Sequence[str]) -> list[_Stance]:
-        return [_Stance(o, o, t, 0.5, "maybe", ()) for o in offices for t in topics]
+    def odd(offices: Sequence[str], topics: Sequence[str]) -> list[PlainStance]:
+        return [PlainStance(o, o, t, 0.5, "maybe", ()) for o in offices for t in topics]
 
     with pytest.raises(ValueError, match="'maybe'.*strong"):
         overview.build(odd, SEEDS[:1], ["ภาษาจีน"])

@@ -13,16 +13,12 @@ from typing import Any
 
 import pytest
 from test_app import AppServer, serve_app
-from test_browser import ARTIFACTS, CHROMIUM, browser_tab
+from test_browser import ARTIFACTS, BROWSER_MARKS, browser_tab
 
 THEME = "ภาษาอังกฤษ"
 ROWS = "#ov-matrix .virtual-row"  # the body rows of Gradio 6's virtual table
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
