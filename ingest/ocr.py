@@ -17,11 +17,12 @@ from __future__ import annotations
 import csv
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,11 +50,12 @@ class OcrConfig:
     workers: int = 1
     page_timeout_s: float = 120.0
     dpi: int = 300
+    retry_below: float = 0.95  # dictionary coverage under which a page is read again (0: never)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OcrConfig:
         return cls(settings.tesseract, settings.ocr_languages, settings.ocr_workers or os.cpu_count() or 1,
-                   settings.ocr_page_timeout_s, settings.ocr_dpi)
+                   settings.ocr_page_timeout_s, settings.ocr_dpi, settings.ocr_retry_below)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +138,57 @@ def _bounded(pool: ThreadPoolExecutor, fn: Callable[[int, bytes], PageText], ite
 
 
 def ocr_image(program: str, number: int, image: bytes, config: OcrConfig) -> PageText:
-    """One page image (any format Tesseract reads: PNG, PGM, JPEG, TIFF) read by one Tesseract run."""
+    """One page image (any format Tesseract reads: PNG, PGM, JPEG, TIFF) read by Tesseract, and
+    read again with Sauvola binarisation when the first reading looks poor (``better_reading``)."""
+    page = _tesseract(program, number, image, config)
+    return better_reading(page, lambda: _tesseract(program, number, image, config, SAUVOLA), config.retry_below)
+
+
+SAUVOLA = ("-c", "thresholding_method=2")  # Tesseract 5's local (Sauvola) binarisation; the default is Otsu's
+
+
+def better_reading(page: PageText, reread: Callable[[], PageText], below: float) -> PageText:
+    """``page``, or ``reread()`` when ``page``'s dictionary coverage is under ``below`` and the
+    second reading's coverage is higher. Coverage (``dictionary_coverage``) needs no ground truth:
+    a reading that breaks letters makes pieces that are no Thai word. ``below`` 0 never re-reads."""
+    first = dictionary_coverage(page.lines)
+    if page.problem or first >= below:
+        return page
+    second = reread()
+    again = dictionary_coverage(second.lines)
+    log.info("page %d: dictionary coverage %.3f under %.2f, read again with Sauvola: %.3f (%s)", page.number, first,
+             below, again, "kept" if again > first and not second.problem else "dropped")
+    return second if again > first and not second.problem else page
+
+
+_THAI = re.compile("[\u0e01-\u0e4e]")
+
+
+def dictionary_coverage(lines: Sequence[str]) -> float:
+    """The share of the Thai letters of ``lines`` that fall in words of pythainlp's dictionary,
+    as newmm cuts them (1.0 for a page without Thai: nothing to judge).
+
+    >>> round(dictionary_coverage(["วิสัยทัศน์ของสำนักงาน"]), 2), round(dictionary_coverage(["วิสัยทศนข๐งสำนกงาน"]), 2)
+    (1.0, 0.44)
+    """
+    from ingest.tokens import word_tokenize, words
+
+    known = words()
+    thai = inside = 0
+    for line in lines:
+        for token in word_tokenize(line):
+            letters = len(_THAI.findall(token))
+            thai += letters
+            inside += letters if token in known else 0
+    return inside / thai if thai else 1.0
+
+
+def _tesseract(program: str, number: int, image: bytes, config: OcrConfig, options: Sequence[str] = ()) -> PageText:
     with tempfile.TemporaryDirectory(prefix="planqa-ocr-") as tmp:
         base = Path(tmp) / "page"
         # one thread a process: the pool is the parallelism, and OpenMP threads on top only contend
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-        cmd = [program, "stdin", str(base), "-l", config.languages, "--dpi", str(config.dpi), "txt", "tsv"]
+        cmd = [program, "stdin", str(base), "-l", config.languages, "--dpi", str(config.dpi), *options, "txt", "tsv"]
         try:
             run = subprocess.run(cmd, input=image, capture_output=True, timeout=config.page_timeout_s, env=env)
         except subprocess.TimeoutExpired:

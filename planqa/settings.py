@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     ocr_page_timeout_s: float = Field(default=120, gt=0)  # a page over it is skipped, the rest read
     ocr_dpi: int = Field(default=300, ge=72, le=600)  # PDF pages are rendered at this resolution
     ocr_review_below: float = Field(default=80, ge=0, le=100)  # pages under this confidence are flagged
+    # a page whose Thai letters fall in dictionary words less than this is read again with Sauvola
+    # binarisation, the better-covered reading kept (0: never)
+    ocr_retry_below: float = Field(default=0.95, ge=0, le=1)
 
     # retrieval
     top_k: int = Field(default=10, ge=1, le=100)  # hits searched when no k is given
