@@ -229,7 +229,8 @@ def assert_answers_its_vision(name: str, tmp_path: Path, retry_below: float | No
     seed = SourceDoc(name, tuple(fixture.truth(SEED_PLANS).split("\n")), "txt", "utf-8", "0" * 64)
     office = parse(seed).office
     svc = Service(settings)
-    assert {chunk.office for chunk in svc.index.lexical.chunks_of(name)} == {office}
+    filed = {chunk.office for chunk in svc.index.lexical.chunks_of(name)}
+    assert filed == {office}, f"{name} filed under {filed}, not {office}"
     answer = svc.answer(f"วิสัยทัศน์ของ {office} คืออะไร")
     assert not answer.abstained, (name, answer.abstain_reason)
     section = next(s for s in parse(seed).sections if s.kind is SectionKind.VISION)
@@ -249,6 +250,6 @@ def assert_answers_its_vision(name: str, tmp_path: Path, retry_below: float | No
 @pytest.mark.timeout(900)
 def test_without_the_re_read_the_plan003_scan_is_misread(tmp_path: Path) -> None:
     """The test above fails on the 300 dpi scan of plan 003 when nothing is read twice
-    (PLANQA_OCR_RETRY_BELOW=0): Otsu's binarisation of Norasi loses the vision's words."""
-    with pytest.raises(AssertionError):
+    (PLANQA_OCR_RETRY_BELOW=0): Otsu's binarisation of Norasi misreads its office line."""
+    with pytest.raises(AssertionError, match="plan003_scan_300dpi.pdf filed under"):
         assert_answers_its_vision("plan003_scan_300dpi.pdf", tmp_path, retry_below=0.0)
