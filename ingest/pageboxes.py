@@ -24,6 +24,7 @@ from ingest.thai_repair import PUA_MAP
 from planqa.types import Box
 
 MIN_SCORE = 80.0  # rapidfuzz partial-ratio alignment: below it a line is "not found", not guessed
+STRAY, STRAY_OF = 2, 8  # a first or last printed line of at most 2 glyphs, beside one of 8 or more, is dropped
 NEAR = 200  # characters past the cursor the near search looks at, beyond twice the line's length
 _NIKHAHIT, _AA, _AM = "\u0e4d", "\u0e32", "\u0e33"
 _TONES = frozenset("\u0e48\u0e49\u0e4a\u0e4b")
@@ -118,6 +119,7 @@ class PageText:
 
     def _align(self, wanted: str, start: int, end: int) -> tuple[int, int] | None:
         from rapidfuzz import fuzz
+        from rapidfuzz.distance import Levenshtein
 
         window = self.text[start:end]
         if len(window) < len(wanted) * 0.8:
@@ -125,7 +127,11 @@ class PageText:
         result = fuzz.partial_ratio_alignment(wanted, window, score_cutoff=MIN_SCORE)
         if result is None or result.dest_end <= result.dest_start:
             return None
-        return start + result.dest_start, start + result.dest_end
+        # the window's ends may hold characters the line does not: keep from the first to the last match
+        at = start + result.dest_start
+        same = [op for op in Levenshtein.opcodes(wanted, window[result.dest_start : result.dest_end])
+                if op.tag == "equal"]
+        return at + same[0].dest_start, at + same[-1].dest_end
 
     def rects(self, start: int, end: int) -> tuple[Box, ...]:
         """The rectangles of canonical characters [start, end): one per baseline, in reading order."""
@@ -139,6 +145,8 @@ class PageText:
                     groups[-1].append(char)
                 else:
                     groups.append([char])
+        if len(groups) > 1 and max(map(len, groups)) >= STRAY_OF:  # a fuzzy end took a neighbour's glyph
+            groups = [g for i, g in enumerate(groups) if len(g) > STRAY or 0 < i < len(groups) - 1]
         rects = [self._box(group) for group in groups]
         return tuple(r for r in rects if r is not None)
 
