@@ -84,7 +84,7 @@ class PageText:
         stream = canonical((self._textpage.get_text_range(i, 1), i) for i in range(count))
         self.text = "".join(c for c, _ in stream)
         self._at = [indices for _, indices in stream]
-        self._chars: dict[int, _Char] = {}
+        self._chars: dict[int, _Char | None] = {}
 
     def locate(self, lines: Sequence[str]) -> list[tuple[Box, ...]]:
         """Each of ``lines`` (a page's stored lines, in order, or its first ones) as rectangles on
