@@ -18,7 +18,7 @@ import numpy as np
 
 from ingest.sections import WHOLE_KINDS
 from ingest.units import quotable
-from planqa.types import AbstainReason, Chunk, Hit, Query
+from planqa.types import AbstainReason, Chunk, Hit, PageInfo, Query
 from retrieval.evidence import Unit, asks_for_fact, content_tokens, missing_answer_type, units_of
 from retrieval.features import (
     Candidate,
@@ -77,13 +77,16 @@ class Evidence:
     conflicts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # office -> the documents that claim it
     asks_fact: bool = False  # the question asks for a figure, a person, a contact or a date
     missing_fact: AbstainReason | None = None  # that kind of fact is in none of the best units of the pool
+    pages: dict[str, tuple[PageInfo, ...]] = field(default_factory=dict)  # paged sources of the hits: their pages
 
 
 class Gatherer:
     def __init__(self, search: SearchFn, chunks_of: Callable[[str], list[Chunk]], weigher: Weigher,
                  matcher: TermMatcher, unit_vectors: Callable[[Sequence[str]], dict[str, np.ndarray]],
-                 query_vector: Callable[[str], list[float]], soft: bool = True, expand: bool = True) -> None:
+                 query_vector: Callable[[str], list[float]], soft: bool = True, expand: bool = True,
+                 pages_of: Callable[[str], tuple[PageInfo, ...]] | None = None) -> None:
         self.search = search
+        self.pages_of = pages_of  # a source's pages (() unpaged): related lines of a PDF are cited by page
         self.chunks_of = chunks_of
         self.unit_vectors = unit_vectors  # chunk id -> its quotable units' vectors (stored at ingest)
         self.query_vector = query_vector
@@ -155,7 +158,14 @@ class Gatherer:
             question=question, rewritten=rewritten, query=query, mode=mode, terms=terms, hits=hits,
             candidates=candidates, unit_vectors=unit_vectors, offices=offices, office_vectors=office_vectors,
             question_vector=qvec, section=section, section_hit=section_hit, short={o.name: o.short for o in known},
-            conflicts={o.name: o.sources for o in known if len(o.sources) > 1}, asks_fact=fact, missing_fact=missing)
+            conflicts={o.name: o.sources for o in known if len(o.sources) > 1}, asks_fact=fact, missing_fact=missing,
+            pages=self._pages(hits))
+
+    def _pages(self, hits: list[Hit]) -> dict[str, tuple[PageInfo, ...]]:
+        if self.pages_of is None:
+            return {}
+        found = {source: self.pages_of(source) for source in {h.chunk.source for h in hits}}
+        return {source: pages for source, pages in found.items() if pages}
 
     def _with_unit_dense(self, query: Query, candidates: list[Candidate]) -> list[Candidate]:
         """The candidates with the cosine of the question and each unit."""

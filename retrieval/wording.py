@@ -13,7 +13,7 @@ from typing import Any
 
 from ingest.sections import SECTION_WORDS, label
 from ingest.tokens import tokenize
-from planqa.types import AbstainReason, Hit
+from planqa.types import AbstainReason, Chunk, Citation, Hit
 from retrieval.citations import CitationBook
 from retrieval.decide import Decision, Named
 from retrieval.evidence import Unit
@@ -45,6 +45,7 @@ TH = {
     "item": "ข้อ {n}",
     "more": "(และอีก {n} ข้อ ดูได้ใน [{ref}])",
     "lines": "บรรทัด",
+    "page": "หน้า",
     "conflict": "หมายเหตุ: เอกสาร {n} ฉบับระบุว่าเป็นแผนของ {office} ({files}) โปรดตรวจสอบว่าฉบับใดถูกต้อง",
 }
 EN = {
@@ -70,6 +71,7 @@ EN = {
     "item": "item {n}",
     "more": "(and {n} more items, see [{ref}])",
     "lines": "lines",
+    "page": "page",
     "conflict": "Note: {n} documents say they are the plan of {office} ({files}); check which one is right.",
 }
 
@@ -209,8 +211,17 @@ class Writer:
             lines.append(str(self.p["related"]))
             for h in related:
                 c = h.chunk
-                lines.append(f"- {self.office(c.office)} — {c.section} ({self.p['lines']} {c.start_line}–{c.end_line})")
+                lines.append(f"- {self.office(c.office)} — {c.section} ({self.place(c)})")
         return lines
+
+    def place(self, chunk: Chunk) -> str:
+        """Where a related chunk is: "บรรทัด 5–9", or by page for a paged source ("หน้า 4 บรรทัด 15–22",
+        "หน้า 2 บรรทัด 24 – หน้า 3 บรรทัด 9")."""
+        pages = self.ev.pages.get(chunk.source)
+        if not pages:
+            return f"{self.p['lines']} {chunk.start_line}–{chunk.end_line}"
+        at = Citation(0, chunk.source, chunk.office, chunk.section, chunk.start_line, chunk.end_line, "").on_pages(pages)
+        return at.where(str(self.p["lines"]), str(self.p["page"]))
 
     # ---- pieces ----------------------------------------------------------------------
     def header(self, hit: Hit) -> str:

@@ -4,6 +4,7 @@ with LangChain's fake chat models."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -314,3 +315,67 @@ def test_llm_settings_are_validated(seed_settings) -> None:  # type: ignore[no-u
 
 def test_fold_spaces_matches_gold_rule() -> None:
     assert fold_spaces("พัฒนา\u00a0\u00a0สถานศึกษา\t x") == "พัฒนา สถานศึกษา x"
+
+
+PDFS = ROOT / "tests" / "fixtures" / "thai_pdf"
+_RELATED_PLACE = re.compile(r"\((?:หน้า (\d+) )?บรรทัด (\d+)(?:–(\d+))?(?: – หน้า (\d+) บรรทัด (\d+))?\)$")
+
+
+@pytest.fixture(scope="module")
+def pdf_svc(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A service over two PDF plans (LibreOffice DOCX and HarfBuzz, 3 pages each at least)."""
+    import shutil
+
+    from ingest.pipeline import run
+    from planqa.settings import Settings
+    from retrieval.service import Service
+
+    base = tmp_path_factory.mktemp("pdf-related")
+    corpus = base / "corpus"
+    corpus.mkdir()
+    for name in ("plan004_libreoffice_docx_laksaman.pdf", "plan003_reportlab_harfbuzz_norasi.pdf"):
+        shutil.copy(PDFS / name, corpus / name)
+    settings = Settings(corpus_dir=corpus, index_dir=base / "index")
+    assert run(settings).added == 2
+    return Service(settings)
+
+
+def _abstain_always(service, ev):  # type: ignore[no-untyped-def]
+    from retrieval.answerer import Answerer
+    from retrieval.policy import Thresholds
+
+    answer = Answerer.compose(ev, replace(service.policy(), thresholds=Thresholds(answer=1.01)))
+    assert answer.abstained
+    return answer
+
+
+def _related(answer: Answer) -> list[re.Match[str]]:
+    lines = answer.text.split("\n")
+    assert "ที่เกี่ยวข้อง:" in lines, answer.text
+    return [m for line in lines[lines.index("ที่เกี่ยวข้อง:") + 1 :] if (m := _RELATED_PLACE.search(line))]
+
+
+@pytest.mark.timeout(1800)  # builds the seed index and ingests two PDFs: minutes on 2 busy cores
+def test_an_abstention_cites_related_pdf_passages_by_page(pdf_svc, svc) -> None:  # type: ignore[no-untyped-def]
+    ev = pdf_svc.answerer.gather(pdf_svc.ask("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร"))
+    places = _related(_abstain_always(pdf_svc, ev))
+    assert places and all(m[1] for m in places)  # every related passage of a PDF has its page
+    lexical = pdf_svc.index.lexical
+    starts = {h.chunk.start_line for h in ev.hits[:2]}
+    for m in places:  # "หน้า P บรรทัด N": line N counted on page P is where a related chunk starts
+        source = next(h.chunk.source for h in ev.hits[:2])
+        page = next(p for p in lexical.pages_of(source) if p.number == int(m[1]))
+        assert page.start_line + int(m[2]) - 1 in starts
+    # a chunk that runs onto the next page reads "หน้า P บรรทัด N – หน้า P+1 บรรทัด M"
+    across = next(c for source in ev.pages for c in lexical.chunks_of(source)
+                  if any(p.start_line <= c.start_line <= p.end_line < c.end_line for p in ev.pages[source]))
+    pages = ev.pages[across.source]
+    hit = replace(ev.hits[0], chunk=across, dense_score=None)
+    (m,) = _related(_abstain_always(pdf_svc, replace(ev, hits=[hit])))
+    first = next(p for p in pages if p.start_line <= across.start_line <= p.end_line)
+    last = next(p for p in pages if p.start_line <= across.end_line <= p.end_line)
+    assert m[0] == (f"(หน้า {first.number} บรรทัด {across.start_line - first.start_line + 1} – "
+                    f"หน้า {last.number} บรรทัด {across.end_line - last.start_line + 1})")
+    # a text plan's related passages keep their line span, as before
+    text_places = _related(_abstain_always(svc, svc.answerer.gather(svc.ask("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร"))))
+    assert text_places and all(m[1] is None and m[3] for m in text_places)

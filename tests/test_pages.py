@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from evals.pdf_cer import manifest
@@ -149,7 +150,7 @@ def _pixels(png: bytes):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("name", ["plan004_libreoffice_txt.pdf", "plan004_libreoffice_docx_laksaman.pdf",
-                                  "plan004_reportlab_harfbuzz.pdf"])
+                                  "plan004_reportlab_harfbuzz.pdf", "plan004_chromium_print.pdf"])
 def test_the_highlight_covers_the_quoted_line_on_the_rendered_page(name: str) -> None:
     import pypdfium2 as pdfium
 
@@ -255,3 +256,78 @@ def test_a_quote_across_a_page_break_is_numbered_on_each_page(tmp_path: Path) ->
     assert p.page == 1 and [(n, quoted) for n, _, quoted in p.rows] == [(1, False), (2, False), (3, False), (4, False),
                                                                           (5, True), (1, True)]
     assert "หน้า 1 บรรทัด 5 – หน้า 2 บรรทัด 1" in citation_html(c, tmp_path, index=lexical)
+
+
+# one fixture per producer: the same plan (004) made four ways
+PRODUCER_PDFS = ["plan004_libreoffice_docx_laksaman.pdf", "plan004_libreoffice_txt.pdf", "plan004_chromium_print.pdf",
+                 "plan004_reportlab_harfbuzz.pdf"]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="the truth is poppler's layout (poppler-utils)")
+@pytest.mark.parametrize("name", PRODUCER_PDFS)
+def test_every_stored_line_is_boxed_on_its_printed_line(name: str) -> None:
+    """Each stored line's rectangles hold that line as poppler lays the page out (its own line
+    boxes and text, not pdfium's): the check of ``python -m evals.page_boxes``."""
+    import pypdfium2 as pdfium
+
+    from evals.page_boxes import on_its_line, poppler_lines
+    from ingest.loaders import load
+    from ingest.pageboxes import PageText
+
+    path = PDFS / name
+    doc = load(path, name)
+    document = pdfium.PdfDocument(path)
+    try:
+        off = []
+        for page in doc.pages:
+            lines = doc.lines[page.start_line - 1 : page.end_line]
+            printed = poppler_lines(path, page.number)
+            for line, rects in zip(lines, PageText(document[page.number - 1]).locate(lines), strict=True):
+                if line.strip() and not on_its_line(line, rects, printed):
+                    off.append((page.number, line))
+    finally:
+        document.close()
+    assert not off, off
+
+
+def test_a_quote_wrapped_over_printed_lines_gets_a_rectangle_on_each() -> None:
+    import pypdfium2 as pdfium
+
+    from evals.page_boxes import on_its_line, poppler_lines
+    from ingest.loaders import load
+    from ingest.pageboxes import PageText
+
+    path = PDFS / "plan004_chromium_print.pdf"  # item 2 of the mission wraps onto a second printed line
+    doc = load(path, path.name)
+    lines = doc.lines[doc.pages[0].start_line - 1 : doc.pages[0].end_line]
+    first = next(i for i, line in enumerate(lines) if line.startswith("2. พัฒนาระบบบริหาร"))
+    document = pdfium.PdfDocument(path)
+    try:
+        (rects,) = PageText(document[0]).locate([lines[first] + lines[first + 1]])  # one paragraph, as one line
+    finally:
+        document.close()
+    printed = poppler_lines(path, 1)
+    assert len(rects) == 2 and rects[0][3] <= rects[1][1]  # two rectangles, the second below the first
+    assert on_its_line(lines[first], rects[:1], printed) and on_its_line(lines[first + 1], rects[1:], printed)
+
+
+def test_a_line_printed_twice_on_its_page_is_highlighted_where_it_is() -> None:
+    """Page 3 of the HarfBuzz PDF prints "มีประสิทธิภาพ เหมาะสมกับบริบท" twice: a quote of the second
+    is lit on the second (the viewer passes the page's lines above the quote), not on the first."""
+    from ingest.loaders import load
+    from webui.pageimage import page_png
+
+    path = PDFS / "plan004_reportlab_harfbuzz.pdf"
+    doc = load(path, path.name)
+    page = doc.pages[2]
+    lines = doc.lines[page.start_line - 1 : page.end_line]
+    twice = [i for i, line in enumerate(lines) if line == "มีประสิทธิภาพ เหมาะสมกับบริบท"]
+    assert len(twice) == 2
+    rows = []
+    for at in twice:
+        png = page_png(path, 3, [lines[at]], [None], before=lines[:at])
+        assert png is not None
+        px = _pixels(png)
+        lit = np.nonzero(((px[..., 0] - px[..., 2]) > 50).any(axis=1))[0]
+        rows.append((lit.min(), lit.max()))
+    assert rows[0][1] < rows[1][0]  # the second quote is lit below the first one's highlight

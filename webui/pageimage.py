@@ -2,10 +2,10 @@
 
 Rendered with pypdfium2 when a citation of that page is first shown (never at ingest), bounded to
 ``MAX_SIDE`` pixels and a palette, and kept in a small in-memory cache. The rectangles are the
-lines' boxes the reader stored in the index (pdfium text boxes, Tesseract boxes for OCR pages);
-for a line the index has no box for, the line is looked up in pdfium's text of the page and its
-characters' boxes joined. A page that cannot be rendered gives None: the viewer then shows the
-page's text alone, with a note.
+boxes the reader stored in the index for OCR pages (Tesseract's); a text page's lines are found in
+pdfium's characters by ``ingest.pageboxes`` (the page's lines above the quote first, so that a line
+printed twice is found where it is), one rectangle per printed line. A page that cannot be rendered
+gives None: the viewer then shows the page's text alone, with a note.
 """
 
 from __future__ import annotations
@@ -14,13 +14,11 @@ import base64
 import hashlib
 import io
 import logging
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ingest.thai_repair import PUA_MAP
 from planqa.types import Box
 
 log = logging.getLogger(__name__)
@@ -30,24 +28,25 @@ MAX_PNG_BYTES = 400_000  # a bigger rendering is not sent into the chat
 CACHE_PAGES = 64
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 RENDERABLE = (".pdf", *IMAGE_SUFFIXES)
-_GAPS = re.compile(r"[\s\u00a0\u200b]+")
 
 
 def page_png(path: Path, page: int, lines: Sequence[str], boxes: Sequence[Box | None], sha256: str = "",
-             max_side: int = MAX_SIDE) -> bytes | None:
+             max_side: int = MAX_SIDE, before: Sequence[str] = ()) -> bytes | None:
     """PNG bytes of 1-based ``page`` of the PDF at ``path``, with the quoted ``lines`` highlighted
-    (``boxes``: their stored rectangles, None where unknown); None when it cannot be rendered or
-    is not the file that was indexed (``sha256``, when given, must match)."""
+    (``boxes``: their stored rectangles, None where unknown; ``before``: the page's lines above the
+    quote); None when it cannot be rendered or is not the file that was indexed (``sha256``, when
+    given, must match)."""
     try:
         stat = path.stat()
     except OSError:
         return None
-    return _render(str(path), stat.st_mtime_ns, stat.st_size, page, tuple(lines), tuple(boxes), sha256, max_side)
+    return _render(str(path), stat.st_mtime_ns, stat.st_size, page, tuple(lines), tuple(boxes), sha256, max_side,
+                   tuple(before))
 
 
 @lru_cache(maxsize=CACHE_PAGES)
 def _render(path: str, mtime_ns: int, size: int, page: int, lines: tuple[str, ...], boxes: tuple[Box | None, ...],
-            sha256: str, max_side: int) -> bytes | None:
+            sha256: str, max_side: int, before: tuple[str, ...] = ()) -> bytes | None:
     del mtime_ns, size  # part of the cache key only: a changed file is rendered anew
     try:
         from PIL import Image, ImageDraw
@@ -60,16 +59,16 @@ def _render(path: str, mtime_ns: int, size: int, page: int, lines: tuple[str, ..
                 return None
             image = Image.open(io.BytesIO(raw)).convert("RGBA")
             image.thumbnail((max_side, max_side))
-            found = list(boxes)
+            found = [box for box in boxes if box]
         else:
-            rendered = _render_pdf_page(raw, page, lines, boxes, max_side)
+            rendered = _render_pdf_page(raw, page, lines, boxes, max_side, before)
             if rendered is None:
                 return None
             image, found = rendered
         overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
         draw = ImageDraw.Draw(overlay)
         w, h = image.size
-        for box in filter(None, found):
+        for box in found:
             left, top, right, bottom = box
             rect = (left * w - 2, top * h - 2, right * w + 2, bottom * h + 2)
             draw.rectangle(rect, fill=(255, 214, 0, 110), outline=(230, 120, 0, 255), width=2)
@@ -82,9 +81,11 @@ def _render(path: str, mtime_ns: int, size: int, page: int, lines: tuple[str, ..
     return data if len(data) <= MAX_PNG_BYTES else None
 
 
-def _render_pdf_page(raw: bytes, page: int, lines: tuple[str, ...], boxes: tuple[Box | None, ...],
-                     max_side: int) -> tuple[Any, list[Box | None]] | None:
+def _render_pdf_page(raw: bytes, page: int, lines: tuple[str, ...], boxes: tuple[Box | None, ...], max_side: int,
+                     before: tuple[str, ...]) -> tuple[Any, list[Box]] | None:
     import pypdfium2 as pdfium
+
+    from ingest.pageboxes import PageText
 
     document = pdfium.PdfDocument(raw)
     try:
@@ -92,39 +93,16 @@ def _render_pdf_page(raw: bytes, page: int, lines: tuple[str, ...], boxes: tuple
             return None
         pdf_page = document[page - 1]
         width, height = pdf_page.get_size()
-        found = [box or _find_box(pdf_page, line) for line, box in zip(lines, boxes, strict=False)]
-        found += [_find_box(pdf_page, line) for line in lines[len(boxes):]]
+        found: list[Box] = [box for box in boxes if box]
+        if len(found) < len(lines):  # a text page (OCR pages have every box stored)
+            located = PageText(pdf_page).locate([*before, *lines])[len(before) :]
+            found = [rect for i, rects in enumerate(located)
+                     for rect in ((boxes[i],) if i < len(boxes) and boxes[i] else rects) if rect]
         image = pdf_page.render(scale=max_side / max(width, height)).to_pil().convert("RGBA")
         image.thumbnail((max_side, max_side))  # pdfium rounds up: 901 px for 900
         return image, found
     finally:
         document.close()
-
-
-def _find_box(pdf_page: object, line: str) -> Box | None:
-    """``line``'s rectangle on the page, as a fraction of the page, from pdfium's character boxes
-    (spaces ignored); None when pdfium's text of the page does not hold the line."""
-    textpage = pdf_page.get_textpage()  # type: ignore[attr-defined]
-    count = textpage.count_chars()
-    kept = [(i, ch) for i in range(count) for ch in _canon(textpage.get_text_range(i, 1))]
-    squashed = "".join(ch for _, ch in kept)
-    wanted = _canon(line)
-    at = squashed.find(wanted) if wanted else -1
-    if at < 0:
-        return None
-    width, height = pdf_page.get_size()  # type: ignore[attr-defined]
-    rects = [textpage.get_charbox(i) for i, _ in kept[at : at + len(wanted)]]
-    left = min(r[0] for r in rects)
-    bottom = min(r[1] for r in rects)
-    right = max(r[2] for r in rects)
-    top = max(r[3] for r in rects)
-    return (left / width, 1 - top / height, right / width, 1 - bottom / height)
-
-
-def _canon(text: str) -> str:
-    """Text as both sides are compared: PUA glyph variants as their characters (shaped fonts put
-    marks there), sara am as nikhahit + aa (some producers split it), no spaces."""
-    return _GAPS.sub("", text.translate(PUA_MAP)).replace("\u0e33", "\u0e4d\u0e32")
 
 
 def img_tag(png: bytes, alt: str) -> str:

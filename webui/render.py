@@ -179,8 +179,11 @@ def _page_figure(c: Citation, page: int, corpus_dir: Path, index: LexicalIndex) 
     png = None
     if path.resolve().is_relative_to(corpus_dir.resolve()) and path.suffix.lower() in RENDERABLE:
         quoted = index.lines_of(c.source, c.start_line, c.end_line)
+        first = next((pg.start_line for pg in index.pages_of(c.source) if pg.number == page), c.start_line)
+        above = index.lines_of(c.source, first, c.start_line - 1) if first < c.start_line else []
         png = page_png(path, page, [s.text for s in quoted if s.page == page],
-                       [s.box for s in quoted if s.page == page], index.document_sha256(c.source))
+                       [s.box for s in quoted if s.page == page], index.document_sha256(c.source),
+                       before=[s.text for s in above])
     if png is None:
         return f'<div class="note">{text(NO_PAGE_IMAGE)}</div>'
     return f'<div class="page-image">{img_tag(png, f"หน้า {page} ของ {c.source}")}</div>'
