@@ -24,7 +24,7 @@ import pytest
 
 from ingest.loaders import load
 from ingest.ocr import OcrConfig
-from planqa.types import Skipped, SkipReason, page_spans
+from planqa.types import Skipped, SkipReason
 
 ROOT = Path(__file__).resolve().parent.parent
 SCAN = ROOT / "tests" / "fixtures" / "thai_pdf" / "plan003_scan_300dpi.pdf"
@@ -77,7 +77,7 @@ def test_ocr_progress_is_reported_from_the_calling_thread(tmp_path: Path) -> Non
 
 def test_skipped_pages_are_grouped_into_spans_in_the_cli_and_the_documents_tab() -> None:
     from ingest.__main__ import _summary
-    from planqa.types import IngestReport, PageInfo
+    from planqa.types import IngestReport, PageInfo, page_spans
     from webui.documents import ocr_review_note
     from webui.escape import markdown_text
     from webui.render import report_markdown
