@@ -93,10 +93,14 @@ def _rss_kb(pid: int, key: str = "VmHWM") -> int:
 
 
 def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+    """Every thread's children: Tesseract is started from the OCR pool's threads, not the main one."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
 
 
 def watch(proc: subprocess.Popen[str], started: float, seen: Watch) -> list[threading.Thread]:
