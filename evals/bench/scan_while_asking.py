@@ -21,6 +21,7 @@ p95, the peak RSS of the ingest process and of one Tesseract process. Several ru
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -96,10 +97,8 @@ def _children(pid: int) -> list[int]:
     """Every thread's children: Tesseract is started from the OCR pool's threads, not the main one."""
     out = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
             out += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
     return out
 
 
