@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from planqa.cli import add_settings_args, guarded, settings_from_args, setup_logging
+from planqa.cli import ProgressLines, add_settings_args, guarded, settings_from_args, setup_logging
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,8 +47,10 @@ def main(argv: list[str] | None = None) -> int:
                 print("index consistent")
             return 1 if problems else 0
         bar = _progress_bar() if sys.stderr.isatty() and not args.json else None
+        # no terminal (a log file, a service): plain lines, a few a minute
+        lines = ProgressLines() if not sys.stderr.isatty() and not args.dry_run else None
         report = run(settings, args.paths or None, full=args.full, dry_run=args.dry_run, repair=args.repair,
-                     progress=bar, wait=not args.no_wait)
+                     progress=bar or lines, wait=not args.no_wait)
         if bar is not None:
             bar.close()
         if args.json:
@@ -81,7 +83,7 @@ class _progress_bar:
 
 def _summary(d: dict[str, object]) -> str:
     from ingest.pipeline import conflict_lines
-    from planqa.types import Conflict
+    from planqa.types import Conflict, Skipped, SkipReason, page_spans
 
     lines = [
         f"files seen {d['seen']}: added {d['added']}, updated {d['updated']}, unchanged {d['unchanged']}, "
@@ -90,9 +92,13 @@ def _summary(d: dict[str, object]) -> str:
         + (" (dry run: nothing written)" if d["dry_run"] else "")
         + (f" (answerable after {d['answerable_s']} s)" if d["chunks"] else ""),
     ]
-    for s in d["skipped"]:  # type: ignore[attr-defined]
-        page = f" page {s['page']}" if s.get("page") else ""
-        lines.append(f"  skipped {s['file']}{page}: {s['reason']}")
+    skipped = [Skipped(s["file"], s["reason"], SkipReason(s["kind"]), s.get("page"))
+               for s in d["skipped"]]  # type: ignore[attr-defined]
+    lines.extend(f"  skipped {s.file}: {s.reason}" for s in skipped if s.page is None)
+    # a 300-page scan over its OCR budget: one line for its 180 pages left, not 180
+    lines.extend(f"  {span.file} {span.pages()} skipped: {span.reason}" for span in page_spans(skipped))
+    for w in d.get("to_ocr", []):  # type: ignore[attr-defined]
+        lines.append(f"  would OCR {w['file']}: {w['pages']} of {w['total_pages']} pages")
     conflicts = [Conflict(c["office"], tuple(c["files"])) for c in d["conflicts"]]  # type: ignore[attr-defined]
     for line in conflict_lines(conflicts):
         lines.append(f"  {line}" if line.startswith("...") else f"  warning: {line}")

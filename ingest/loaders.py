@@ -84,6 +84,26 @@ def _pdf_pages(raw: bytes, source: str, ocr: OcrConfig | None, progress: PagePro
                                     problem_kind=SkipReason.PDF_PAGE_UNREADABLE) for n, text in enumerate(texts, 1)]
 
 
+def ocr_work(path: Path, max_bytes: int | None = None) -> tuple[int, int]:
+    """``(pages an ingest would OCR, pages in the file)`` of a PDF or an image, found without
+    running Tesseract (what ``python -m ingest --dry-run`` reports, to foresee a long run).
+
+    Raises:
+        UnreadableDocument: as ``load`` would, before any OCR (too large, corrupt, encrypted).
+    """
+    raw = _read_regular(path, max_bytes)
+    if PAGED.get(path.suffix.lower()) == "image":
+        frames = scans.image_page_count(raw)
+        return frames, frames
+    try:
+        texts, _ = pdf_pages(raw, path.name)
+    except UnreadableDocument as exc:
+        if exc.kind is not SkipReason.PDF_NO_TEXT_LAYER:
+            raise
+        texts = [""] * scans.pdf_page_count(raw)
+    return len(scans.pages_to_ocr(raw, texts)), len(texts)
+
+
 def _image_pages(raw: bytes, ocr: OcrConfig | None, progress: PageProgress | None) -> list[PageText]:
     if ocr is None:
         scans.image_page_count(raw)  # opens, or says it is corrupt

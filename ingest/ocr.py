@@ -8,7 +8,9 @@ text (its lines, with the spaces it decided on) and its TSV (a box and a
 confidence for each line and word); the two are matched line by line.
 
 A page over ``page_timeout_s`` is killed and reported (``PageText.problem``);
-the other pages are read. Tesseract missing, or without Thai, is an
+the other pages are read. A file whose OCR has run ``file_budget_s`` hands no
+further page to Tesseract: the pages left are reported (``SkipReason.OCR_BUDGET``)
+and those read are kept, so a 300-page scan takes bounded time. Tesseract missing, or without Thai, is an
 ``UnreadableDocument`` whose reason names the packages to install.
 """
 
@@ -21,9 +23,9 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -51,11 +53,13 @@ class OcrConfig:
     page_timeout_s: float = 120.0
     dpi: int = 300
     retry_below: float = 0.95  # dictionary coverage under which a page is read again (0: never)
+    file_budget_s: float = 1800.0  # OCR time one file may use; the pages left after it are skipped
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OcrConfig:
         return cls(settings.tesseract, settings.ocr_languages, settings.ocr_workers or os.cpu_count() or 1,
-                   settings.ocr_page_timeout_s, settings.ocr_dpi, settings.ocr_retry_below)
+                   settings.ocr_page_timeout_s, settings.ocr_dpi, settings.ocr_retry_below,
+                   settings.ocr_file_budget_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,42 +103,55 @@ def _languages(path: str) -> frozenset[str]:
 
 
 def ocr_pages(images: Iterable[tuple[int, bytes]], total: int, config: OcrConfig,
-              progress: PageProgress | None = None) -> list[PageText]:
+              progress: PageProgress | None = None, numbers: Sequence[int] | None = None) -> list[PageText]:
     """OCR each ``(page number, image bytes)``, in page order, ``config.workers`` pages at a time.
 
     ``images`` is consumed lazily (a few pages ahead of the workers), so a 300-page scan is
-    never held in memory at once. ``progress(done, total)`` is called as each page finishes.
+    never held in memory at once. ``progress(done, total)`` is called as pages finish, from the
+    calling thread (a web app's progress tracker is bound to it; the pool's threads have none).
+    Once ``config.file_budget_s`` has passed, no further page is started (the first always is):
+    the pages of ``numbers`` (default 1..total) after the last one started come back as
+    ``OCR_BUDGET`` problems, and the pages in flight finish.
 
     Raises:
         UnreadableDocument: Tesseract is missing (before any page is read).
     """
     program = require_tesseract(config)
     workers = max(1, config.workers)
-    done = 0
-    lock = threading.Lock()
+    deadline = time.monotonic() + config.file_budget_s
+    read: list[PageText] = []
+    pending: set[Future[PageText]] = set()
+    last = 0  # the last page number handed to Tesseract
+    over_budget = False
 
-    def one(number: int, image: bytes) -> PageText:
-        nonlocal done
-        page = ocr_image(program, number, image, config)
-        with lock:
-            done += 1
-            if progress is not None:
-                progress(done, total)
-        return page
+    def settle(all_of_them: bool) -> None:
+        nonlocal pending
+        finished, pending = wait(pending, return_when=ALL_COMPLETED if all_of_them else FIRST_COMPLETED)
+        read.extend(f.result() for f in finished)
+        if finished and progress is not None:
+            progress(len(read), total)
 
     with ThreadPoolExecutor(workers, thread_name_prefix="ocr") as pool:
-        return [f.result() for f in _bounded(pool, one, iter(images), ahead=2 * workers)]
-
-
-def _bounded(pool: ThreadPoolExecutor, fn: Callable[[int, bytes], PageText], items: Iterator[tuple[int, bytes]],
-             ahead: int) -> list[Future[PageText]]:
-    """Submit ``fn`` over ``items`` keeping at most ``ahead`` unfinished at a time."""
-    futures: list[Future[PageText]] = []
-    for number, image in items:
-        while sum(not f.done() for f in futures) >= ahead:
-            next(f for f in futures if not f.done()).result()
-        futures.append(pool.submit(fn, number, image))
-    return futures
+        items = iter(images)
+        while True:
+            while len(pending) >= 2 * workers:
+                settle(all_of_them=False)
+            if last and time.monotonic() >= deadline:
+                over_budget = True
+                break
+            item = next(items, None)
+            if item is None:
+                break
+            last = item[0]
+            pending.add(pool.submit(ocr_image, program, item[0], item[1], config))
+        settle(all_of_them=True)
+    if over_budget:
+        reason = (f"the file's OCR time budget ({config.file_budget_s:g} s) was used; "
+                  "raise PLANQA_OCR_FILE_BUDGET_S")
+        left = [n for n in (numbers if numbers is not None else range(1, total + 1)) if n > last]
+        log.warning("OCR time budget (%g s) used: %d of %d pages left unread", config.file_budget_s, len(left), total)
+        read.extend(PageText(n, (), ocr=True, problem=reason, problem_kind=SkipReason.OCR_BUDGET) for n in left)
+    return sorted(read, key=lambda p: p.number)
 
 
 def ocr_image(program: str, number: int, image: bytes, config: OcrConfig) -> PageText:

@@ -18,8 +18,8 @@ from typing import Any
 
 from ingest import themes
 from ingest.index import DOCUMENTS_VERSION, EMBEDDING_KEY, PlanIndex, index_read_only
-from ingest.loaders import PAGED_SUFFIXES, SUPPORTED_SUFFIXES, load
-from ingest.ocr import OcrConfig, PageProgress
+from ingest.loaders import PAGED_SUFFIXES, SUPPORTED_SUFFIXES, load, ocr_work
+from ingest.ocr import OcrConfig, PageProgress, require_tesseract
 from ingest.prepare import parser_fingerprint, prepare_many
 from ingest.staging import IngestRun
 from ingest.themes import THEMES_KEY
@@ -31,6 +31,7 @@ from planqa.types import (
     Conflict,
     IndexedDocument,
     IngestReport,
+    OcrWork,
     ParsedDoc,
     Progress,
     Skipped,
@@ -318,6 +319,8 @@ def _read_changed(settings: Settings, ix: PlanIndex, report: IngestReport, files
             if not duplicate(rel, digest):
                 report.unchanged += 1
             continue
+        if dry_run and _would_ocr(path, rel, max_bytes, ocr, report, known):
+            continue
         try:
             doc = load(path, rel, max_bytes=max_bytes, ocr=ocr,
                        progress=_ocr_progress(progress, rel))
@@ -354,6 +357,27 @@ def _apply_changes(settings: Settings, ix: PlanIndex, report: IngestReport, chan
         on_written(frozenset(p.parsed.doc.source for p in changes.prepared if p.status != "unchanged"),
                    frozenset(changes.gone))
     ix.lexical.checkpoint()
+
+
+def _would_ocr(path: Path, rel: str, max_bytes: int, ocr: OcrConfig, report: IngestReport,
+               known: dict[str, IndexedDocument]) -> bool:
+    """A dry run: whether ``path`` has pages to OCR; then they are counted in ``report.to_ocr``
+    (Tesseract is not run, so its chunks are not). Otherwise it is read as usual."""
+    if path.suffix.lower() not in PAGED_SUFFIXES:
+        return False
+    try:
+        require_tesseract(ocr)  # without it the run skips the file: load() says so
+        pages, total = ocr_work(path, max_bytes)
+    except UnreadableDocument:
+        return False
+    if not pages:
+        return False
+    report.to_ocr.append(OcrWork(rel, pages, total))
+    if rel in known:
+        report.updated += 1
+    else:
+        report.added += 1
+    return True
 
 
 def _unchanged_scan(path: Path, known: IndexedDocument | None, max_bytes: int) -> str | None:

@@ -80,7 +80,7 @@ def _pgm(image: object) -> bytes:
 def ocr_pdf(raw: bytes, numbers: Sequence[int], config: OcrConfig,
             progress: PageProgress | None = None) -> dict[int, PageText]:
     """The given pages of a PDF, OCR'd (by page number)."""
-    read = ocr_pages(_pdf_images(raw, numbers, config.dpi), len(numbers), config, progress)
+    read = ocr_pages(_pdf_images(raw, numbers, config.dpi), len(numbers), config, progress, numbers)
     return {p.number: p for p in read}
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 from planqa.errors import PlanQAError, is_disk_full
 from planqa.settings import Settings
@@ -66,3 +67,39 @@ def settings_from_args(args: Any) -> Settings:
         chroma_host=args.chroma_host,
         chroma_port=args.chroma_port,
     )
+
+
+class ProgressLines:
+    """Progress as plain lines, for a stderr that is no terminal (a log file, a service's journal).
+
+    A line at most every ``every`` steps or ``seconds`` seconds of one phase (an OCR'd file's pages,
+    the embedding), and at its last step: steps done/total, seconds a step (a page, for OCR) and an
+    estimate of the time left, measured from the phase's start."""
+
+    def __init__(self, out: TextIO | None = None, every: int = 10, seconds: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.out, self.every, self.seconds, self.clock = out or sys.stderr, every, seconds, clock
+        self._phase: tuple[str, int] | None = None
+        self._started = self._shown_at = 0.0
+        self._called_at: float | None = None  # the previous call: an OCR'd file's pages began then
+        self._base = self._shown = 0
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        now = self.clock()
+        phase = (label.rsplit(" page ", 1)[0] if label.startswith("OCR ") else label.split(" ")[0], total)
+        ocr = label.startswith("OCR ")
+        if phase != self._phase:
+            began = self._called_at if ocr and self._called_at is not None else now
+            self._phase, self._started, self._shown_at = phase, began, began
+            self._base = self._shown = 0 if ocr else done
+        self._called_at = now
+        last = bool(total) and done >= total
+        if not (last or done - self._shown >= self.every or now - self._shown_at >= self.seconds):
+            return
+        self._shown, self._shown_at = done, now
+        unit = "page" if ocr else "step"
+        pace = (now - self._started) / (done - self._base) if done > self._base else None
+        where = f"{done}/{total}" if total else f"{done}"
+        rate = f", {pace:.2f} s/{unit}" if pace is not None else ""
+        eta = f", ETA {pace * (total - done):.0f} s" if pace is not None and total and not last else ""
+        print(f"progress {where}{rate}{eta}: {label}", file=self.out, flush=True)

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     ocr_languages: str = "tha+eng"  # tha alone reads English as Thai
     ocr_workers: int | None = Field(default=None, ge=1)  # Tesseract processes at once (unset: the CPU count)
     ocr_page_timeout_s: float = Field(default=120, gt=0)  # a page over it is skipped, the rest read
+    ocr_file_budget_s: float = Field(default=1800, gt=0)  # one file's OCR time; the pages left are skipped
     ocr_dpi: int = Field(default=300, ge=72, le=600)  # PDF pages are rendered at this resolution
     ocr_review_below: float = Field(default=80, ge=0, le=100)  # pages under this confidence are flagged
     # a page whose Thai letters fall in dictionary words less than this is read again with Sauvola

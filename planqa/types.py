@@ -303,6 +303,7 @@ class SkipReason(StrEnum):
     OCR_UNAVAILABLE = "ocr_unavailable"  # a scan or image, and no Tesseract with Thai here
     NO_THAI_TEXT = "no_thai_text"  # OCR found no Thai in a scan or image
     OCR_PAGE_FAILED = "ocr_page_failed"  # one page: OCR over its time limit or failed (the rest is read)
+    OCR_BUDGET = "ocr_budget"  # one page: the file's OCR time budget was used before it (the pages read are kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +312,45 @@ class Skipped:
     reason: str  # English detail, for logs and the CLI
     kind: SkipReason
     page: int | None = None  # one page passed over; the rest of the file was read
+
+
+@dataclass(frozen=True, slots=True)
+class OcrWork:
+    """A scan or image that a run would OCR (a dry run lists them without running Tesseract)."""
+
+    file: str
+    pages: int  # pages without a text layer, to OCR
+    total_pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpan:
+    """Pages of one file passed over one after another for the same reason (shown as one line)."""
+
+    file: str
+    reason: str
+    kind: SkipReason
+    first: int
+    last: int  # inclusive
+
+    def pages(self) -> str:
+        """"page 7" or "pages 121-300"."""
+        return f"page {self.first}" if self.first == self.last else f"pages {self.first}-{self.last}"
+
+
+def page_spans(skipped: Sequence[Skipped]) -> list[PageSpan]:
+    """The skipped pages (``page`` set) grouped into runs of consecutive pages of one file with
+    the same reason, in the order they come; 180 pages over an OCR budget read as one line."""
+    spans: list[PageSpan] = []
+    for s in skipped:
+        if s.page is None:
+            continue
+        prev = spans[-1] if spans else None
+        if prev and (prev.file, prev.reason, prev.kind) == (s.file, s.reason, s.kind) and s.page == prev.last + 1:
+            spans[-1] = replace(prev, last=s.page)
+        else:
+            spans.append(PageSpan(s.file, s.reason, s.kind, s.page, s.page))
+    return spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +392,7 @@ class IngestReport:
     answerable_s: float = 0.0  # when the written chunks could be asked about (before sentence and word vectors)
     dry_run: bool = False
     conflicts: list[Conflict] = field(default_factory=list)
+    to_ocr: list[OcrWork] = field(default_factory=list)  # dry runs: the OCR a real run would do
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -34,7 +34,7 @@ from ingest.offices import parse_office_name
 from ingest.pipeline import Written, discover, load_catalogue, office_conflicts, run
 from planqa.errors import ConfigError, PlanQAError, UnreadableDocument
 from planqa.settings import CATALOGUE_NAME, Settings
-from planqa.types import Citation, IngestReport, PageInfo, Progress, Skipped, SkipReason
+from planqa.types import Citation, IngestReport, PageInfo, Progress, Skipped, SkipReason, page_spans
 from webui.escape import markdown_text
 
 log = logging.getLogger(__name__)
@@ -408,6 +408,8 @@ REASONS_TH: dict[SkipReason, str] = {
                                  " (ผู้ดูแลระบบ: apt-get install tesseract-ocr tesseract-ocr-tha)"),
     SkipReason.NO_THAI_TEXT: "ไม่พบข้อความภาษาไทย",
     SkipReason.OCR_PAGE_FAILED: "อ่านหน้านี้ด้วย OCR ไม่สำเร็จหรือใช้เวลาเกินกำหนด",
+    SkipReason.OCR_BUDGET: ("ใช้เวลาอ่านไฟล์นี้ด้วย OCR ครบตามกำหนดแล้ว จึงไม่ได้อ่านหน้าที่เหลือ"
+                            " (หน้าที่อ่านแล้วอยู่ในดัชนี ผู้ดูแลระบบเพิ่มเวลาได้ที่ PLANQA_OCR_FILE_BUDGET_S)"),
     SkipReason.CATALOGUE_INVALID: ("offices.toml ไม่ใช่ TOML ที่ถูกต้อง นำเข้าโดยไม่ใช้ชื่อสำนักงานที่กำหนดไว้ในไฟล์นี้"
                                    " กรุณาแก้หรือลบไฟล์"),
 }
@@ -425,9 +427,11 @@ def ocr_review_note(pages: Sequence[PageInfo], skipped: Sequence[Skipped], below
     for p in pages:
         if p.ocr and p.confidence is None and p.end_line < p.start_line:
             notes[p.number] = f"หน้า {p.number} (ไม่ได้ข้อความ)"
-    for s in skipped:
-        if s.page is not None:
-            notes[s.page] = f"หน้า {s.page} (ข้าม: {thai_reason(s)})"
+    for span in page_spans(skipped):  # 180 pages over the OCR budget: one note, "หน้า 121–300"
+        where = f"หน้า {span.first}" if span.first == span.last else f"หน้า {span.first}–{span.last}"
+        notes[span.first] = f"{where} (ข้าม: {thai_reason(Skipped(span.file, span.reason, span.kind))})"
+        for n in range(span.first + 1, span.last + 1):
+            notes.pop(n, None)
     return f" — ตรวจทาน OCR: {', '.join(notes[n] for n in sorted(notes))}" if notes else ""
 
 

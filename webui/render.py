@@ -16,7 +16,7 @@ from pathlib import Path
 from ingest.lexical import LexicalIndex
 from ingest.loaders import load
 from planqa.errors import UnreadableDocument
-from planqa.types import Citation, IngestReport, span_text
+from planqa.types import Citation, IngestReport, page_spans, span_text
 from webui.documents import IngestState
 from webui.escape import markdown_text
 from webui.pageimage import RENDERABLE, img_tag, page_png
@@ -217,8 +217,9 @@ def report_markdown(report: IngestReport) -> str:
     )
     if not r.skipped:
         return head
-    problems = [f"- **{markdown_text(s.file)}**{f' หน้า {s.page}' if s.page else ''}: {markdown_text(s.reason)}"
-                for s in r.skipped]
+    problems = [f"- **{markdown_text(s.file)}**: {markdown_text(s.reason)}" for s in r.skipped if s.page is None]
+    problems += [f"- **{markdown_text(p.file)}** หน้า {p.first}{f'–{p.last}' if p.last > p.first else ''}: "
+                 f"{markdown_text(p.reason)}" for p in page_spans(r.skipped)]
     return "\n\n".join([head, "**ไฟล์ที่มีปัญหา (ข้าม):**", "\n".join(problems)])
 
 
