@@ -1,7 +1,7 @@
 """CER of the ingest's reading of each scan, mixed PDF and image fixture: Tesseract once, and with
 the re-read of poor pages (``PLANQA_OCR_RETRY_BELOW``), with seconds per OCR'd page.
 
-    python -m evals.pdf_cer --kind scan --kind mixed --kind image [--runs 3] [--samples DIR] [--json]
+    python -m evals.ocr_cer [--kind scan --kind mixed --kind image] [--runs 3] [--samples DIR] [--json]
 
 The fixtures are those of ``manifest.json`` of these kinds, plus the two scans of seed plan 004 in
 ``../shared/thai-pdf-samples/`` where that folder is present. Each is read by ``ingest.loaders.load``
@@ -13,7 +13,10 @@ medians over ``--runs`` readings, divided by the pages OCR'd; the CER does not c
 
 from __future__ import annotations
 
+import argparse
+import json
 import statistics
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -172,3 +175,31 @@ def alternatives(path: Path, fixture: FixtureTruth, options: dict[str, tuple[str
             whole = [(n, texts.get(n, t)) for n, t in pages]
             out[name] = _cer(fixture, ocr, whole)
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.ocr_cer", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fixtures", type=Path, default=FIXTURES)
+    parser.add_argument("--kind", action="append", choices=list(OCR_KINDS), help="fixture kinds (repeatable; "
+                                                                                 "default all three)")
+    parser.add_argument("--runs", type=int, default=1, help="readings per fixture and setting, for the median s/page")
+    parser.add_argument("--samples", type=Path, default=SAMPLES, help="folder of the plan 004 sample scans")
+    parser.add_argument("--json", action="store_true", help="one JSON object per fixture on stdout")
+    args = parser.parse_args(argv)
+    readings = []
+    for path, fixture in fixtures(args.fixtures, args.kind or OCR_KINDS, args.samples):
+        print(f"reading {path.name} ({args.runs} run(s), once and with re-read)", file=sys.stderr)
+        readings.append(measure_one(path, fixture, args.runs))
+    if args.json:
+        for r in readings:
+            print(json.dumps({"file": r.file, "ocr_pages": r.ocr_pages, "cer_once": r.cer_once,
+                              "cer_reread": r.cer_reread, "reread": r.reread, "kept": r.kept,
+                              "s_page_once": r.s_page_once, "s_page_reread": r.s_page_reread, "bar": r.bar},
+                             ensure_ascii=False))
+    else:
+        print(table(readings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

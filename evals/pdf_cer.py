@@ -1,7 +1,8 @@
 """CER of each PDF text extractor on the text-PDF fixtures, against the seed plans they were made from.
 
     python -m evals.pdf_cer [--fixtures tests/fixtures/thai_pdf] [--json]
-    python -m evals.pdf_cer --kind scan --kind mixed --kind image [--runs 3]   (OCR: ``evals/ocr_cer.py``)
+
+Scans, mixed PDFs and images, read by OCR, have their own table: ``python -m evals.ocr_cer``.
 
 The fixtures and their ground truth (seed plan, lines, pages) are listed in the folder's
 ``manifest.json``, written by ``scripts/make_thai_pdf_fixtures.py``. Both sides are normalised as
@@ -205,15 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fixtures", type=Path, default=FIXTURES)
     parser.add_argument("--extractor", action="append", choices=list(EXTRACTORS), help="only these (repeatable)")
     parser.add_argument("--json", action="store_true", help="one JSON object per reading on stdout")
-    parser.add_argument("--kind", action="append", choices=["text", "scan", "mixed", "image"],
-                        help="fixture kinds (repeatable; default text); scan, mixed and image get the OCR table")
-    parser.add_argument("--runs", type=int, default=1, help="OCR readings per fixture, for the median s/page")
-    parser.add_argument("--samples", type=Path, help="folder of the plan 004 sample scans "
-                                                     "(default ../shared/thai-pdf-samples)")
     args = parser.parse_args(argv)
-    kinds = args.kind or ["text"]
-    if any(k != "text" for k in kinds):
-        return _ocr_main(args, [k for k in kinds if k != "text"])
     readings = measure(args.fixtures, args.extractor or tuple(EXTRACTORS))
     if args.json:
         for r in readings:
@@ -224,24 +217,6 @@ def main(argv: list[str] | None = None) -> int:
         for r in readings:
             if r.note:
                 print(f"{r.file} / {r.extractor}: {r.note}", file=sys.stderr)
-    return 0
-
-
-def _ocr_main(args: argparse.Namespace, kinds: list[str]) -> int:
-    from evals import ocr_cer
-
-    readings = []
-    for path, fixture in ocr_cer.fixtures(args.fixtures, kinds, args.samples or ocr_cer.SAMPLES):
-        print(f"reading {path.name} ({args.runs} run(s), once and with re-read)", file=sys.stderr)
-        readings.append(ocr_cer.measure_one(path, fixture, args.runs))
-    if args.json:
-        for r in readings:
-            print(json.dumps({"file": r.file, "ocr_pages": r.ocr_pages, "cer_once": r.cer_once,
-                              "cer_reread": r.cer_reread, "reread": r.reread, "kept": r.kept,
-                              "s_page_once": r.s_page_once, "s_page_reread": r.s_page_reread, "bar": r.bar},
-                             ensure_ascii=False))
-    else:
-        print(ocr_cer.table(readings))
     return 0
 
 
