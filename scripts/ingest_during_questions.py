@@ -41,8 +41,10 @@ AFTER_S = 4.0  # questions go on this long after a CLI run ends
 EVERY_S = 0.3
 
 
-def _env(code: Path, corpus: Path, index: Path, tmp: Path) -> dict[str, str]:
+def _env(code: Path, corpus: Path, index: Path, tmp: Path, embedding: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLANQA_")}
+    if embedding:
+        env["PLANQA_EMBEDDING"] = embedding
     env.update(PLANQA_CORPUS_DIR=str(corpus), PLANQA_INDEX_DIR=str(index), PYTHONPATH=str(code),
                GRADIO_TEMP_DIR=str(tmp / "gradio"), GRADIO_ANALYTICS_ENABLED="False",
                ANONYMIZED_TELEMETRY="False", HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
@@ -136,10 +138,11 @@ def _wait_serving(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise SystemExit("app.py did not serve within 300 s")
 
 
-def one_round(code: Path, work: Path, scenarios: list[str]) -> list[dict[str, Any]]:
+def one_round(code: Path, work: Path, scenarios: list[str], embedding: str | None = None) -> list[dict[str, Any]]:
+    """A fresh corpus, index and app under ``work``; one result row per scenario."""
     corpus, index = work / "corpus", work / "index"
     shutil.copytree(SEEDS, corpus)
-    env = _env(code, corpus, index, work)
+    env = _env(code, corpus, index, work, embedding)
     subprocess.run([sys.executable, "-m", "ingest"], cwd=code, env=env, check=True, capture_output=True)
     port, log = _free_port(), work / "app.log"
     with log.open("wb") as out:
@@ -168,13 +171,14 @@ def main() -> int:
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose app and CLI run")
     parser.add_argument("--rounds", type=int, default=1, help="fresh app and index per round")
     parser.add_argument("--scenarios", default="full,sync,two_full")
+    parser.add_argument("--embedding", help="PLANQA_EMBEDDING for the app and the CLI (default: the default model)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     names = [s for s in args.scenarios.split(",") if s]
     rows: list[dict[str, Any]] = []
     for n in range(args.rounds):
         with tempfile.TemporaryDirectory(prefix="planqa-during-") as tmp:
-            for row in one_round(args.code.resolve(), Path(tmp), names):
+            for row in one_round(args.code.resolve(), Path(tmp), names, args.embedding):
                 row["round"] = n
                 rows.append(row)
                 print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
