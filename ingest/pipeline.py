@@ -426,8 +426,9 @@ def _write(
     they are written an answer scores a sentence by its chunk and matches exact words only.
     A run that dies in the second phase leaves them missing; the next run fills them in."""
     todo = [p for p in prepared if p.status != "unchanged"]
-    # a rebuild writes a new collection beside the live one (the live pair keeps answering)
-    target = ix.rebuild_target() if full else ix
+    # a rebuild writes a new collection beside the live one (the live pair keeps answering); on a
+    # shared Chroma server the one collection is every instance's, and is reset in place
+    target = ix.rebuild_target() if full and not ix.shared else ix
     run = IngestRun(target)
     run.prepare_tokens({c.id: t for p in todo for c, t in zip(p.chunks, p.tokens)})
     groups = _groups(todo)
@@ -445,10 +446,12 @@ def _write(
                 writer.end(gone)
                 ix.lexical.set_meta(EMBEDDING_KEY, ix.model_id)
                 ix.lexical.set_meta(DOCUMENTS_VERSION, uuid.uuid4().hex)
-                ix.switch_to(target)
-            ix.reopen()
-            dropped = ix.drop_replaced()
-            log.info("rebuilt into collection %s; dropped %s", ix.collection_name, ", ".join(dropped) or "none")
+                if target is not ix:
+                    ix.switch_to(target)
+            if target is not ix:
+                ix.reopen()
+                dropped = ix.drop_replaced()
+                log.info("rebuilt into collection %s; dropped %s", ix.collection_name, ", ".join(dropped) or "none")
     else:
         # the next group is embedded while this one is written (the engine releases the GIL):
         # a fast embedder is not held back by the writes; readers see each plan old or new
