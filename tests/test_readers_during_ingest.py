@@ -125,6 +125,7 @@ def test_rebuilds_leave_only_the_live_collection_its_records_and_its_segment_fol
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)  # three real-model ingests and an app start: ~10 min on 2 loaded cores
 def test_the_running_app_answers_truly_through_a_cli_rebuild_and_a_cli_sync(tmp_path: Path) -> None:
     rows = _script().one_round(ROOT, tmp_path, ["full", "sync"])
     for row in rows:
