@@ -29,6 +29,12 @@ log = logging.getLogger(__name__)
 DIRTY_MARKER = "ingest.dirty"
 EMBEDDING_KEY = "embedding_model"  # lexical meta key: the model the index was built with
 DOCUMENTS_VERSION = "documents_version"  # lexical meta key: changes after every ingest write
+# lexical meta key: the Chroma collection that pairs with the lexical store. A ``--full`` rebuild
+# writes a new one beside it and switches this key in the lexical store's own transaction.
+COLLECTION_KEY = "collection"
+# what a reader that opened Chroma before another process rewrote it meets: reopen and ask again
+_STALE = ("does not exist", "Nothing found on disk", "Error finding id", "hnsw segment", "NotFoundError",
+          "InternalError")
 
 
 def index_read_only(settings: Settings) -> bool:
@@ -52,6 +58,8 @@ class PlanIndex:
         self._client: Any = None
         self._collection: Any = None
         self._records: Any = None
+        self._pinned: str | None = None  # a rebuild's new collection (``rebuild_target``)
+        self._seen_collection: str | None = None
         self._lock = threading.Lock()
         # readers (questions) share it; an ingest run takes it only to write
         self.rw = RWLock()
@@ -73,8 +81,34 @@ class PlanIndex:
                     host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings
                 )
             else:
-                self._client = chromadb.PersistentClient(path=str(self._chroma_path()), settings=chroma_settings)
+                self._client = _fresh_persistent_client(self._chroma_path(), chroma_settings)
         return self._client
+
+    def reopen(self) -> None:
+        """Forget the Chroma client and collection: the next use opens them afresh from the disk
+        (another process rebuilt or rewrote them)."""
+        with self._lock:
+            self._collection = None
+            if not self.settings.chroma_host and not self.read_only:
+                self._client = None
+
+    @property
+    def collection_name(self) -> str:
+        """The Chroma collection paired with the lexical store (a rebuild target's own new one)."""
+        return self._pinned or self.lexical.get_meta(COLLECTION_KEY) or self.settings.collection
+
+    def rebuild_target(self) -> PlanIndex:
+        """The same index writing to a new, empty collection (and record namespace) beside the
+        live one: a ``--full`` rebuild fills it, then ``switch_to`` makes it the live pair."""
+        import copy
+        import uuid
+
+        target = copy.copy(self)
+        target._pinned = f"{self.settings.collection}.{uuid.uuid4().hex[:12]}"
+        target._collection = target._records = target._matrix = None
+        target._lock = threading.Lock()
+        target._query_vectors = OrderedDict()
+        return target
 
     def _chroma_path(self) -> Path:
         """Chroma's folder; a read-only one is served from a private copy (Chroma writes on opening)."""
@@ -94,10 +128,12 @@ class PlanIndex:
     def collection(self) -> Any:
         with self._lock:
             if self._collection is None:
-                self._collection = self.client.get_or_create_collection(
-                    self.settings.collection,
-                    metadata={"embedding_model": self.model_id, "hnsw:space": "cosine"},
-                )
+                name = self.collection_name
+                if self._pinned or name == self.settings.collection:
+                    self._collection = self.client.get_or_create_collection(
+                        name, metadata={"embedding_model": self.model_id, "hnsw:space": "cosine"})
+                else:  # a reader never creates a rebuilt collection that a later rebuild has dropped
+                    self._collection = self.client.get_collection(name)
                 _same_model((self._collection.metadata or {}).get("embedding_model"), self.model_id)
         return self._collection
 
@@ -117,11 +153,30 @@ class PlanIndex:
         """Before a question: the model check, and fresh store handles when another process has
         written the index since (a CLI ``--full`` drops and recreates the Chroma collection)."""
         version = self.lexical.get_meta(DOCUMENTS_VERSION)
-        if version != self._seen_version:
-            with self._lock:
-                self._collection = None
-            self._seen_version = version
+        name = self.collection_name
+        if version != self._seen_version or name != self._seen_collection:
+            # a fresh client too: the old one's segment cache may hold vectors the writer deleted
+            # ("Error finding id") or segments it removed ("Nothing found on disk")
+            if self._seen_version is not None or self._seen_collection is not None:
+                self.reopen()
+            self._seen_version, self._seen_collection = version, name
         self.check_model()
+
+    def _stale_retry(self, read: Any) -> Any:
+        """``read()``, and once more on a fresh client when another process rewrote Chroma under it."""
+        try:
+            return read()
+        except Exception as exc:
+            if not _is_stale(exc):
+                raise
+            log.info("reopening Chroma after another process rewrote it (%s)", str(exc)[:120])
+            self.reopen()
+        try:
+            return read()
+        except Exception as exc:
+            if not _is_stale(exc):
+                raise
+            raise IndexNotReady("the index is being rebuilt by another process; ask again in a moment") from exc
 
     def query_vector(self, text: str) -> list[float]:
         """The question's embedding, computed once however many searches and features use it."""
@@ -142,22 +197,16 @@ class PlanIndex:
         where: dict[str, Any] | None = None
         if offices:
             where = {"office": offices[0]} if len(offices) == 1 else {"office": {"$in": list(offices)}}
-        for attempt in (1, 2):
-            try:
-                count = self.collection.count()
-                if count == 0:
-                    return []
-                res = self.collection.query(query_embeddings=[vec], n_results=min(k, count), where=where,
-                                            include=["distances"])
-                break
-            except Exception as exc:  # chromadb's NotFoundError: another process dropped the collection
-                if "does not exist" not in str(exc) and type(exc).__name__ != "NotFoundError":
-                    raise
-                with self._lock:
-                    self._collection = None
-                if attempt == 2:
-                    raise IndexNotReady("the index is being rebuilt by another process; ask again in a moment"
-                                        ) from exc
+
+        def query() -> Any:
+            collection = self.collection
+            count = collection.count()
+            if count == 0:
+                return {}
+            return collection.query(query_embeddings=[vec], n_results=min(k, count), where=where,
+                                    include=["distances"])
+
+        res = self._stale_retry(query)
         ids = (res.get("ids") or [[]])[0]
         dists = (res.get("distances") or [[]])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, dists)]
@@ -176,14 +225,20 @@ class PlanIndex:
         with self._lock:
             if self._matrix is not None and self._matrix[0] == version:
                 return self._matrix[1:]
-        ids: list[str] = []
-        offices: list[str] = []
-        rows: list[np.ndarray] = []
-        for start in range(0, self.collection.count(), 5000):
-            got = self.collection.get(include=["embeddings", "metadatas"], limit=5000, offset=start)
-            ids.extend(got["ids"])
-            offices.extend(str((m or {}).get("office", "")) for m in got["metadatas"] or [])
-            rows.append(np.asarray(got["embeddings"], dtype=np.float32))
+
+        def read_all() -> tuple[list[str], list[str], list[np.ndarray]]:
+            ids: list[str] = []
+            offices: list[str] = []
+            rows: list[np.ndarray] = []
+            collection = self.collection
+            for start in range(0, collection.count(), 5000):
+                got = collection.get(include=["embeddings", "metadatas"], limit=5000, offset=start)
+                ids.extend(got["ids"])
+                offices.extend(str((m or {}).get("office", "")) for m in got["metadatas"] or [])
+                rows.append(np.asarray(got["embeddings"], dtype=np.float32))
+            return ids, offices, rows
+
+        ids, offices, rows = self._stale_retry(read_all)
         matrix = np.concatenate(rows) if rows else np.zeros((0, 1), dtype=np.float32)
         matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
         with self._lock:
@@ -192,6 +247,8 @@ class PlanIndex:
 
     @property
     def records(self) -> Any:
+        if self._records is not None and self._records.namespace != self.record_namespace:
+            self._records = None  # a rebuild switched the collection, and so the namespace
         if self._records is None:
             from langchain_classic.indexes import SQLRecordManager
 
@@ -235,27 +292,71 @@ class PlanIndex:
         self.lexical.delete(ids)
 
     def reset(self) -> None:
-        """Drop everything (for ``--full``)."""
-        try:
-            self.client.delete_collection(self.settings.collection)
-        except Exception:  # chroma raises NotFoundError/ValueError by version
-            log.debug("no collection to drop")
-        self._collection = None
+        """Empty this index's stores (a ``rebuild_target``'s lexical side, inside its transaction)."""
+        if not self._pinned:
+            try:
+                self.client.delete_collection(self.collection_name)
+            except Exception:  # chroma raises NotFoundError/ValueError by version
+                log.debug("no collection to drop")
+            self._collection = None
         self.lexical.clear()
         keys = self.records.list_keys()
         if keys:
             self.records.delete_keys(keys)
 
+    def switch_to(self, target: PlanIndex) -> None:
+        """Make ``target``'s collection the live one: its name goes in the lexical meta, inside the
+        rebuild's transaction, so the lexical store and Chroma switch together on its commit."""
+        assert target._pinned, "switch_to takes a rebuild_target"
+        self.lexical.set_meta(COLLECTION_KEY, target._pinned)
+
+    def drop_replaced(self) -> list[str]:
+        """After a rebuild committed: delete every collection of this index but the live one, their
+        records and (local Chroma) the vector segment folders no collection uses any more. Run
+        under the index's write lock (no other writer is building one). Returns the dropped names."""
+        live = self.collection_name
+        base = self.settings.collection
+        dropped = []
+        for name in self.client.list_collections():
+            name = getattr(name, "name", name)
+            if name != live and (name == base or name.startswith(base + ".")):
+                try:
+                    self.client.delete_collection(name)
+                except Exception as exc:  # dropped by a crashed run's cleanup, or by Chroma itself
+                    log.debug("could not drop collection %s: %s", name, exc)
+                dropped.append(name)
+        self._forget_namespaces(live)
+        if not self.shared and not self.read_only:
+            _remove_unused_segments(self.settings.chroma_dir)
+        return dropped
+
+    def _forget_namespaces(self, live: str) -> None:
+        """Delete the record manager's rows of this index's other collections."""
+        path = self.settings.records_path
+        if not path.exists():
+            return
+        base = self.settings.collection
+        with sqlite3.connect(path) as conn:
+            try:
+                conn.execute("DELETE FROM upsertion_record WHERE (namespace = ? OR namespace LIKE ?) AND namespace != ?",
+                             (f"chroma/{base}", f"chroma/{base}.%", f"chroma/{live}"))
+            except sqlite3.OperationalError:  # no table yet
+                return
+
     # ---- consistency ----------------------------------------------------------
     def chroma_ids(self) -> set[str]:
-        ids: set[str] = set()
-        offset, page = 0, 5000
-        while True:
-            got = self.collection.get(include=[], limit=page, offset=offset)["ids"]
-            ids.update(got)
-            if len(got) < page:
-                return ids
-            offset += page
+        def read() -> set[str]:
+            ids: set[str] = set()
+            offset, page = 0, 5000
+            collection = self.collection
+            while True:
+                got = collection.get(include=[], limit=page, offset=offset)["ids"]
+                ids.update(got)
+                if len(got) < page:
+                    return ids
+                offset += page
+
+        return set(self._stale_retry(read))
 
     def check(self) -> list[str]:
         """Problems that make the three stores disagree ([] when consistent)."""
@@ -286,7 +387,7 @@ class PlanIndex:
 
     @property
     def record_namespace(self) -> str:
-        return f"chroma/{self.settings.collection}"
+        return f"chroma/{self.collection_name}"
 
     def record_count(self) -> int:
         """Keys in the record manager's namespace, counted in SQL (no key list)."""
@@ -330,6 +431,49 @@ class PlanIndex:
     @property
     def dirty_marker(self) -> Path:
         return self.settings.index_dir / DIRTY_MARKER
+
+
+def _is_stale(exc: Exception) -> bool:
+    text = f"{type(exc).__name__}: {exc}"
+    return any(mark in text for mark in _STALE)
+
+
+def _fresh_persistent_client(path: Path, chroma_settings: Any) -> Any:
+    """A PersistentClient with a system of its own: chromadb caches one system per path in the
+    process, and a reopened index must not get the old one (and its segment cache) back."""
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    identifier = str(path)
+    with SharedSystemClient._refcount_lock:
+        # the old system is not stopped: a question still reading through it finishes
+        SharedSystemClient._identifier_to_system.pop(identifier, None)
+        SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+    return chromadb.PersistentClient(path=identifier, settings=chroma_settings)
+
+
+def _remove_unused_segments(chroma_dir: Path) -> None:
+    """Remove the vector segment folders (named by segment id) that Chroma's catalogue no longer lists."""
+    import shutil
+
+    catalogue = chroma_dir / "chroma.sqlite3"
+    if not catalogue.exists():
+        return
+    with sqlite3.connect(f"file:{catalogue}?mode=ro", uri=True) as conn:
+        live = {str(row[0]) for row in conn.execute("SELECT id FROM segments")}
+    for folder in chroma_dir.iterdir():
+        if folder.is_dir() and _is_uuid(folder.name) and folder.name not in live:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _is_uuid(name: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _same_model(built_with: str | None, configured: str) -> None:

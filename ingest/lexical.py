@@ -84,7 +84,9 @@ class LexicalIndex:
         elif not path.exists():
             raise ReadOnlyIndex(f"{path} does not exist and its folder is read-only; ingest somewhere writable first")
         self._local = threading.local()
-        self._write_lock = threading.Lock()
+        # re-entrant: the writes of a rebuild run inside its one transaction (``rebuild``)
+        self._write_lock = threading.RLock()
+        self._batch_thread: int | None = None
         self._rows_sql: str | None = None
         if not read_only:
             with self._conn() as conn:
@@ -107,7 +109,8 @@ class LexicalIndex:
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the database file (after an ingest run): the file alone is
         then the whole index, as a read-only copy of it must be."""
-        self._writing().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if not self._in_rebuild():
+            self._writing().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _writing(self) -> sqlite3.Connection:
         if self.read_only:
@@ -115,11 +118,43 @@ class LexicalIndex:
         return self._conn()
 
     # ---- writes -----------------------------------------------------------
+    def _in_rebuild(self) -> bool:
+        return self._batch_thread == threading.get_ident()
+
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction under the write lock: committed at the end, rolled back on any error."""
+    def rebuild(self) -> Iterator[None]:
+        """Every write of this thread inside, one transaction: a ``--full`` rebuild clears and refills the
+        store, and readers (other threads, other processes) see the old index until it commits, then the
+        new one; never a half-built one. Rolled back on any error: the old index stays."""
         with self._write_lock:
             conn = self._writing()
+            conn.execute("BEGIN IMMEDIATE")
+            self._batch_thread = threading.get_ident()
+            try:
+                yield
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._batch_thread = None
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the write lock: committed at the end, rolled back on any error
+        (inside a ``rebuild``, a savepoint of its transaction)."""
+        with self._write_lock:
+            conn = self._writing()
+            if self._in_rebuild():
+                conn.execute("SAVEPOINT step")
+                try:
+                    yield conn
+                    conn.execute("RELEASE step")
+                except BaseException:
+                    conn.execute("ROLLBACK TO step")
+                    conn.execute("RELEASE step")
+                    raise
+                return
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -354,12 +389,9 @@ class LexicalIndex:
             )
 
     def delete_document(self, source: str) -> None:
-        with self._write_lock:
-            conn = self._writing()
-            conn.execute("BEGIN IMMEDIATE")
+        with self._transaction() as conn:
             for table in ("documents", "document_lines", "document_pages"):
                 conn.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
-            conn.execute("COMMIT")
 
     def put_lines(self, doc: SourceDoc) -> None:
         """Keep ``doc``'s lines (and pages, line boxes) so that passages are served without the file."""
@@ -369,14 +401,11 @@ class LexicalIndex:
                  json.dumps(boxes[n - 1]) if n <= len(boxes) and boxes[n - 1] is not None else None)
                 for n, line in enumerate(doc.lines, 1)]
         pages = [(doc.source, p.number, p.start_line, p.end_line, int(p.ocr), p.confidence) for p in doc.pages]
-        with self._write_lock:
-            conn = self._writing()
-            conn.execute("BEGIN IMMEDIATE")
+        with self._transaction() as conn:
             conn.execute("DELETE FROM document_lines WHERE source = ?", (doc.source,))
             conn.execute("DELETE FROM document_pages WHERE source = ?", (doc.source,))
             conn.executemany("INSERT INTO document_lines VALUES (?, ?, ?, ?, ?)", rows)
             conn.executemany("INSERT INTO document_pages VALUES (?, ?, ?, ?, ?, ?)", pages)
-            conn.execute("COMMIT")
 
     def lines_of(self, source: str, first: int = 1, last: int | None = None) -> list[StoredLine]:
         """The stored lines ``first``..``last`` of ``source`` ([] when the index keeps none for it)."""

@@ -450,19 +450,32 @@ def _write(
     they are written an answer scores a sentence by its chunk and matches exact words only.
     A run that dies in the second phase leaves them missing; the next run fills them in."""
     todo = [p for p in prepared if p.status != "unchanged"]
-    run = IngestRun(ix)
+    # a rebuild writes a new collection beside the live one (the live pair keeps answering); on a
+    # shared Chroma server the one collection is every instance's, and is reset in place
+    target = ix.rebuild_target() if full and not ix.shared else ix
+    run = IngestRun(target)
     run.prepare_tokens({c.id: t for p in todo for c, t in zip(p.chunks, p.tokens)})
     groups = _groups(todo)
     writer = _GroupWriter(run, report, catalogue, progress, sum(len(p.chunks) for p in todo))
     if full:
-        # a rebuild is embedded first (no lock: questions go on), then written under one
-        # lock: readers never see the index half rebuilt
+        # a rebuild is embedded first (no lock: questions go on), then written under one lock and in
+        # one lexical transaction that also switches the live collection: readers, in this process
+        # or another, see the old pair until it commits and the new pair after, never a half-built one
         run.prepare_vectors([c for p in todo for c in p.chunks], progress, force=True)
         with ix.rw.write():
-            writer.begin(full=True)
-            for group in groups:
-                writer.write(group)
-            writer.end(gone)
+            with ix.lexical.rebuild():
+                writer.begin(full=True)
+                for group in groups:
+                    writer.write(group)
+                writer.end(gone)
+                ix.lexical.set_meta(EMBEDDING_KEY, ix.model_id)
+                ix.lexical.set_meta(DOCUMENTS_VERSION, uuid.uuid4().hex)
+                if target is not ix:
+                    ix.switch_to(target)
+            if target is not ix:
+                ix.reopen()
+                dropped = ix.drop_replaced()
+                log.info("rebuilt into collection %s; dropped %s", ix.collection_name, ", ".join(dropped) or "none")
     else:
         # the next group is embedded while this one is written (the engine releases the GIL):
         # a fast embedder is not held back by the writes; readers see each plan old or new
