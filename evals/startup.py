@@ -37,6 +37,7 @@ from typing import Any
 from evals.cases import SEED_PLANS
 from evals.workdir import work_dir
 from planqa.errors import PlanQAError
+from planqa.procs import stop
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "สำนักงานใดเน้นความปลอดภัยของนักเรียน"
@@ -152,12 +153,7 @@ def time_app(corpus: Path, index: Path) -> tuple[float, float]:
             raise PlanQAError(f"the app's first answer cites nothing: {answer.get('text', '')[:200]}")
         return page_up, ready
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def time_cli(corpus: Path, index: Path) -> float:

@@ -145,22 +145,19 @@ class LexicalIndex:
         (inside a ``rebuild``, a savepoint of its transaction)."""
         with self._write_lock:
             conn = self._writing()
+            undo: tuple[str, ...]
             if self._in_rebuild():
-                conn.execute("SAVEPOINT step")
-                try:
-                    yield conn
-                    conn.execute("RELEASE step")
-                except BaseException:
-                    conn.execute("ROLLBACK TO step")
-                    conn.execute("RELEASE step")
-                    raise
-                return
-            conn.execute("BEGIN IMMEDIATE")
+                begin, commit, undo = "SAVEPOINT step", ("RELEASE step",), ("ROLLBACK TO step", "RELEASE step")
+            else:
+                begin, commit, undo = "BEGIN IMMEDIATE", ("COMMIT",), ("ROLLBACK",)
+            conn.execute(begin)
             try:
                 yield conn
-                conn.execute("COMMIT")
+                for statement in commit:
+                    conn.execute(statement)
             except BaseException:
-                conn.execute("ROLLBACK")
+                for statement in undo:
+                    conn.execute(statement)
                 raise
 
     def upsert(self, chunks: Sequence[Chunk], tokens: Sequence[list[str]] | None = None) -> None:

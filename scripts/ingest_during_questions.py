@@ -32,6 +32,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from planqa.procs import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "evals" / "seeds"
 QUESTION = "วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร"
@@ -158,12 +160,7 @@ def one_round(code: Path, work: Path, scenarios: list[str], embedding: str | Non
             raise SystemExit(f"the app answers falsely before any CLI run: {warm.get('text')!r}")
         return [scenario(name, url, code, env, corpus) for name in scenarios]
     finally:
-        app.terminate()
-        try:
-            app.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            app.wait()
+        stop(app)
 
 
 def main() -> int:

@@ -1,15 +1,7 @@
-"""Helpers for tests that start servers as child processes."""
+"""Helpers for tests that start servers as child processes (one ``stop`` for tests, benches and scripts)."""
 
 from __future__ import annotations
 
-import subprocess
+from planqa.procs import stop
 
-
-def stop(proc: subprocess.Popen[bytes] | subprocess.Popen[str], timeout: float = 20) -> None:
-    """Terminate ``proc``, and kill it if it has not exited within ``timeout`` seconds."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+__all__ = ["stop"]

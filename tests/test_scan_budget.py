@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from evals.bench.ocr_bench import repeated
 from ingest.loaders import load
 from ingest.ocr import OcrConfig
 from planqa.types import Skipped, SkipReason
@@ -33,21 +34,9 @@ needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None,
                                      reason="Tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-tha)")
 
 
-def long_scan(source: Path, pages: int, dest: Path) -> Path:
-    from pypdf import PdfReader, PdfWriter
-
-    read = PdfReader(source).pages
-    writer = PdfWriter()
-    for i in range(pages):
-        writer.add_page(read[i % len(read)])
-    with dest.open("wb") as f:
-        writer.write(f)
-    return dest
-
-
 @needs_tesseract
 def test_a_file_over_its_ocr_budget_keeps_the_pages_read_and_skips_the_rest(tmp_path: Path) -> None:
-    scan = long_scan(SCAN, 3, tmp_path / "scan.pdf")
+    scan = repeated(SCAN, 3, tmp_path / "scan.pdf")
     doc = load(scan, "scan.pdf", ocr=OcrConfig(workers=1, file_budget_s=1e-6))
     first = doc.pages[0]
     assert first.ocr and first.end_line >= first.start_line  # the first page is always read, and indexed
@@ -62,7 +51,7 @@ def test_a_file_over_its_ocr_budget_keeps_the_pages_read_and_skips_the_rest(tmp_
 @needs_tesseract
 def test_ocr_progress_is_reported_from_the_calling_thread(tmp_path: Path) -> None:
     """Gradio's progress tracker is bound to the event's thread: a call from a pool thread is lost."""
-    scan = long_scan(SCAN, 2, tmp_path / "scan.pdf")
+    scan = repeated(SCAN, 2, tmp_path / "scan.pdf")
     threads: list[int] = []
     steps: list[tuple[int, int]] = []
 
@@ -108,7 +97,7 @@ def test_a_dry_run_says_which_pages_would_be_ocrd_without_running_tesseract(tmp_
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    long_scan(SCAN, 3, corpus / "scan.pdf")
+    repeated(SCAN, 3, corpus / "scan.pdf")
     shutil.copy(SEED_PLANS / "000_85eb215d03d6bd52.txt", corpus)
     shutil.copy(ROOT / "tests" / "fixtures" / "thai_pdf" / "plan000_mixed.pdf", corpus / "mixed.pdf")
     calls = tmp_path / "calls"
@@ -157,23 +146,15 @@ def test_questions_are_answered_while_a_scan_is_ingested_in_another_process(tmp_
     """Seed plans 000-003 indexed; a 3-page scan of plan 004 ingested by ``python -m ingest`` in a
     child process (stderr a file: the plain progress lines); meanwhile the seed lookup questions this
     process answered right before are asked again and again: none fails, none is answered wrong."""
-    from evals.bench.scan_while_asking import LEFT_OUT, cases, right
-    from evals.cases import SEED_PLANS
-    from ingest.pipeline import run
-    from planqa.settings import Settings
+    from evals.bench.scan_while_asking import cases, right, seed_index
     from retrieval.service import Service
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for plan in SEED_PLANS.glob("*.txt"):
-        if plan.name != LEFT_OUT:
-            shutil.copy(plan, corpus / plan.name)
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
-    run(settings)
+    settings = seed_index(tmp_path)
+    corpus = settings.corpus_dir
     service = Service(settings)
     chosen = [c for c in cases() if right(service.answer(c.question), c)]
     assert len(chosen) >= 5
-    long_scan(SAMPLE if SAMPLE.exists() else SCAN, 3, corpus / "plan004_scan.pdf")
+    repeated(SAMPLE if SAMPLE.exists() else SCAN, 3, corpus / "plan004_scan.pdf")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PLANQA_OCR_WORKERS": "1",
            "PLANQA_CORPUS_DIR": str(corpus), "PLANQA_INDEX_DIR": str(settings.index_dir)}
     log = tmp_path / "ingest.log"
