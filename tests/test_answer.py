@@ -355,6 +355,7 @@ def _related(answer: Answer) -> list[re.Match[str]]:
     return [m for line in lines[lines.index("ที่เกี่ยวข้อง:") + 1 :] if (m := _RELATED_PLACE.search(line))]
 
 
+@pytest.mark.slow  # shares the session's text-PDF index (bundled model), as the other PDF tests do
 @pytest.mark.timeout(1800)  # builds the seed index and ingests two PDFs: minutes on 2 busy cores
 def test_an_abstention_cites_related_pdf_passages_by_page(pdf_svc, svc) -> None:  # type: ignore[no-untyped-def]
     ev = pdf_svc.answerer.gather(pdf_svc.ask("วิสัยทัศน์ของ สพม.มุกดาหาร คืออะไร"))
