@@ -117,21 +117,26 @@ pipeline.run(Settings(corpus_dir=Path(corpus), index_dir=Path(index_dir)), full=
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point", ["after-chroma", "after-lexical"])
-def test_a_kill_inside_a_full_reset_is_repaired_by_the_next_run(corpus_copy: Path, tmp_path: Path, point: str) -> None:
-    _two_plans(corpus_copy)
-    settings = Settings(corpus_dir=corpus_copy, index_dir=tmp_path / "index")
-    run(settings)
-    proc = subprocess.run([sys.executable, "-c", KILL_IN_RESET, point, str(corpus_copy), str(settings.index_dir)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == -9, proc.stderr
-    report = run(settings)
-    assert report.chunks > 0  # written again, not "unchanged" over an empty store
+def test_a_kill_inside_a_full_rebuild_leaves_the_old_index_live(corpus_copy: Path, tmp_path: Path, point: str) -> None:
+    """A --full writes its new collection and lexical store in one transaction: killed inside it,
+    the old pair stays live and whole (answers, ``--check`` clean), and the next run finds it current."""
     from ingest.index import PlanIndex
     from retrieval.service import Service
 
-    assert PlanIndex(settings).check() == []
-    answer = Service(settings).answer("วิสัยทัศน์ของ สพม. เขต 4")
-    assert not answer.abstained and answer.citations[0].source == "000_85eb215d03d6bd52.txt"
+    _two_plans(corpus_copy)
+    settings = Settings(corpus_dir=corpus_copy, index_dir=tmp_path / "index")
+    chunks = run(settings).chunks
+    assert chunks > 0
+    proc = subprocess.run([sys.executable, "-c", KILL_IN_RESET, point, str(corpus_copy), str(settings.index_dir)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr
+    for _ in range(2):  # right after the kill, then after the next run
+        assert PlanIndex(settings).check() == []
+        answer = Service(settings).answer("วิสัยทัศน์ของ สพม. เขต 4")
+        assert not answer.abstained and answer.citations[0].source == "000_85eb215d03d6bd52.txt"
+        assert len(PlanIndex(settings).lexical.documents()) == 2
+        report = run(settings)
+        assert report.chunks == 0  # nothing lost by the kill, so nothing to write again
 
 
 # ---- inputs that could hang or blow up -----------------------------------------------------
