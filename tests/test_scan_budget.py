@@ -185,3 +185,9 @@ def test_questions_are_answered_while_a_scan_is_ingested_in_another_process(tmp_
     progress = [line for line in log.read_text().splitlines() if line.startswith("progress")]
     assert any("s/page" in line and "OCR plan004_scan.pdf" in line for line in progress), log.read_text()
     assert any(line.startswith("progress 3/3") for line in progress)
+    # the scan itself, answered by the reader opened before another process wrote it (it used to
+    # fail with Chroma's "Error finding id": a reader's segment did not follow the other process)
+    from evals.bench.ocr_bench import QUESTION
+
+    answer = service.answer(QUESTION)
+    assert not answer.abstained and any(c.source == "plan004_scan.pdf" for c in answer.citations), answer.text
