@@ -347,8 +347,9 @@ def _apply_changes(settings: Settings, ix: PlanIndex, report: IngestReport, chan
     """Write the changes, then what readers and the next run key on: the model, a new documents
     version, the parser fingerprint (whole-corpus runs only), the overview's themes."""
     _write(ix, report, changes.prepared, changes.gone, catalogue, progress, full, started)
-    ix.lexical.set_meta(EMBEDDING_KEY, ix.model_id)
-    ix.lexical.set_meta(DOCUMENTS_VERSION, uuid.uuid4().hex)  # readers reload the office list
+    if not full:  # a rebuild set them inside its transaction, with the switch (a second version: a second reopen)
+        ix.lexical.set_meta(EMBEDDING_KEY, ix.model_id)
+        ix.lexical.set_meta(DOCUMENTS_VERSION, uuid.uuid4().hex)  # readers reload the office list
     if not partial:  # a partial run did not re-parse the other files
         ix.lexical.set_meta(FINGERPRINT_KEY, changes.fingerprint)
     if report.added or report.updated or report.deleted or ix.lexical.get_meta(THEMES_KEY) is None:
