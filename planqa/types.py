@@ -333,9 +333,9 @@ class PageSpan:
     first: int
     last: int  # inclusive
 
-    def pages(self) -> str:
-        """"page 7" or "pages 121-300"."""
-        return f"page {self.first}" if self.first == self.last else f"pages {self.first}-{self.last}"
+    def pages(self, one: str = "page", many: str = "pages", dash: str = "-") -> str:
+        """"page 7" or "pages 121-300" (in Thai: ``pages("หน้า", "หน้า", "–")``)."""
+        return f"{one} {self.first}" if self.first == self.last else f"{many} {self.first}{dash}{self.last}"
 
 
 def page_spans(skipped: Sequence[Skipped]) -> list[PageSpan]:

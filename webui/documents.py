@@ -428,8 +428,7 @@ def ocr_review_note(pages: Sequence[PageInfo], skipped: Sequence[Skipped], below
         if p.ocr and p.confidence is None and p.end_line < p.start_line:
             notes[p.number] = f"หน้า {p.number} (ไม่ได้ข้อความ)"
     for span in page_spans(skipped):  # 180 pages over the OCR budget: one note, "หน้า 121–300"
-        where = f"หน้า {span.first}" if span.first == span.last else f"หน้า {span.first}–{span.last}"
-        notes[span.first] = f"{where} (ข้าม: {thai_reason(Skipped(span.file, span.reason, span.kind))})"
+        notes[span.first] = f"{span.pages('หน้า', 'หน้า', '–')} (ข้าม: {thai_reason(Skipped(span.file, span.reason, span.kind))})"
         for n in range(span.first + 1, span.last + 1):
             notes.pop(n, None)
     return f" — ตรวจทาน OCR: {', '.join(notes[n] for n in sorted(notes))}" if notes else ""

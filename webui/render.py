@@ -218,8 +218,8 @@ def report_markdown(report: IngestReport) -> str:
     if not r.skipped:
         return head
     problems = [f"- **{markdown_text(s.file)}**: {markdown_text(s.reason)}" for s in r.skipped if s.page is None]
-    problems += [f"- **{markdown_text(p.file)}** หน้า {p.first}{f'–{p.last}' if p.last > p.first else ''}: "
-                 f"{markdown_text(p.reason)}" for p in page_spans(r.skipped)]
+    problems += [f"- **{markdown_text(p.file)}** {p.pages('หน้า', 'หน้า', '–')}: {markdown_text(p.reason)}"
+                 for p in page_spans(r.skipped)]
     return "\n\n".join([head, "**ไฟล์ที่มีปัญหา (ข้าม):**", "\n".join(problems)])
 
 
