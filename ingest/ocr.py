@@ -178,7 +178,7 @@ def better_reading(page: PageText, reread: Callable[[], PageText], below: float)
     return second if again > first and not second.problem else page
 
 
-_THAI = re.compile("[\u0e01-\u0e4e]")
+_THAI_LETTER = re.compile("[\u0e01-\u0e4e]")  # Thai letters and marks, not digits or signs
 
 
 def dictionary_coverage(lines: Sequence[str]) -> float:
@@ -190,16 +190,9 @@ def dictionary_coverage(lines: Sequence[str]) -> float:
     >>> dictionary_coverage(["สำนักงานเขตพื่นที่การศุกษามธยมศกษา"])  # misread marks: half its letters in no word
     0.5
     """
-    from ingest.tokens import word_tokenize, words
+    from ingest.tokens import dictionary_share
 
-    known = words()
-    thai = inside = 0
-    for line in lines:
-        for token in word_tokenize(line):
-            letters = len(_THAI.findall(token))
-            thai += letters
-            inside += letters if token in known else 0
-    return inside / thai if thai else 1.0
+    return dictionary_share(lines, lambda c: _THAI_LETTER.fullmatch(c) is not None)
 
 
 def tesseract_page(program: str, number: int, image: bytes, config: OcrConfig, options: Sequence[str] = ()) -> PageText:

@@ -161,16 +161,9 @@ def thai_quality(text: str) -> float:
     out-of-dictionary pieces, so the better reading of a page is the one whose Thai the
     dictionary covers.
     """
-    from ingest.tokens import word_tokenize, words
+    from ingest.tokens import dictionary_share
 
-    vocabulary = words()
-    thai = covered = 0
-    for token in word_tokenize(text):
-        n = sum(1 for c in token if "\u0e00" <= c <= "\u0e7f")
-        thai += n
-        if n and token in vocabulary:
-            covered += n
-    return covered / thai if thai else 1.0
+    return dictionary_share([text], lambda c: "\u0e00" <= c <= "\u0e7f")
 
 
 def best_reading(*readings: str) -> str:

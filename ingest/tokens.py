@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -106,3 +106,17 @@ def tokenize(text: str, drop_stopwords: bool = True) -> list[str]:
                 if tok and tok not in stop and tok != "ๆ":
                     out.append(tok)
     return out
+
+
+def dictionary_share(texts: Iterable[str], is_letter: Callable[[str], bool]) -> float:
+    """The share of the letters of ``texts`` (those ``is_letter`` counts) that fall in words of
+    pythainlp's dictionary, each text cut by newmm (1.0 when there is no such letter: nothing to
+    judge). A misread text (lost or misplaced marks, broken letters) makes pieces that are no word."""
+    known = words()
+    letters = inside = 0
+    for text in texts:
+        for token in word_tokenize(text):
+            n = sum(1 for c in token if is_letter(c))
+            letters += n
+            inside += n if token in known else 0
+    return inside / letters if letters else 1.0
