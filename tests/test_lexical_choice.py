@@ -67,7 +67,7 @@ def test_engine_on_slices(engine: str, xquad: lc.Corpus, synthetic: lc.Corpus) -
 
 def test_both_engines_agree_on_the_same_tokens(xquad: lc.Corpus) -> None:
     pytest.importorskip("bm25s")
-    res = lc.compare(xquad, lc.ENGINES, runs=1, fork=False)
+    res = lc.compare(xquad, lc.ENGINES, runs=1, isolate=False)
     assert res["agreement_with"] == "fts5" and res["agreement"]["bm25s"]["top1_same"] >= 0.9
     fts, bm = res["engines"]["fts5"], res["engines"]["bm25s"]
     assert abs(fts["recall@1"] - bm["recall@1"]) <= 0.1

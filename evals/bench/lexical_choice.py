@@ -14,7 +14,7 @@ Speed: index build, query latency p50/p95 (tokenising the query included, and th
 the update that makes one changed plan searchable (FTS5: ``LexicalIndex.upsert`` of its chunks, one
 transaction; bm25s has no add or delete, so: ``index()`` of every chunk again, plus ``save()`` so that
 another process sees it), index size on disk and the resident memory the index adds. Each run is a
-fresh fork of this process (fresh index, memory counted from there); figures are medians over runs.
+fresh child process (fresh index, memory counted from there); figures are medians over runs.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ WRITE_BATCH = 1000  # chunks per LexicalIndex.upsert when building
 WARM_UP = 5  # untimed queries before timing
 _ITEM_PREFIX = re.compile(r"^\s*(?:ข้อ\s*)?[0-9๐-๙]{1,2}\s*[.)]?\s*")
 QUALITY = ("recall@1", "recall@5", "recall@10", "mrr@10")
+RUN_TIMEOUT_S = 3600.0  # one measuring run; the 100,000-chunk synthetic build takes minutes
 
 
 # ---- corpora -------------------------------------------------------------------------------------
@@ -310,7 +311,7 @@ ENGINE_CLASSES: dict[str, Callable[[Path], Any]] = {
 }
 
 
-# ---- one run of one engine on one corpus (in a fork) ---------------------------------------------
+# ---- one run of one engine on one corpus (in a child process) ---------------------------------------------
 def _status_kb(field_name: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field_name + ":"):
@@ -399,19 +400,33 @@ def _child(conn: Any, engine_name: str, corpus: Corpus, run_no: int, keep_hits: 
         conn.close()
 
 
-def measure_forked(engine_name: str, corpus: Corpus, run_no: int, keep_hits: bool) -> dict[str, Any]:
-    """``measure_run`` in a forked child: the corpus is inherited, not copied, and the memory the
-    index takes is not mixed with the previous run's."""
-    ctx = multiprocessing.get_context("fork")
+def measure_in_child(
+    engine_name: str, corpus: Corpus, run_no: int, keep_hits: bool, timeout_s: float = RUN_TIMEOUT_S
+) -> dict[str, Any]:
+    """``measure_run`` in a fresh child process, so the memory the index takes is not mixed with the
+    previous run's. The child is spawned, not forked: a fork of a process that runs threads (a thread
+    pool, tqdm's monitor) can deadlock on a lock one of them held, and did, under pytest in CI. A child
+    that has not answered in ``timeout_s`` is killed, never left behind."""
+    ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, engine_name, corpus, run_no, keep_hits))
+    proc = ctx.Process(target=_child, args=(child, engine_name, corpus, run_no, keep_hits), daemon=True)
     proc.start()
     child.close()
     try:
+        if not parent.poll(timeout_s):
+            raise PlanQAError(
+                f"{engine_name} on {corpus.name}: no result after {timeout_s:.0f} s; the run was stopped "
+                "(a larger corpus needs a longer timeout_s)"
+            )
         status, payload = parent.recv()
     except EOFError:
-        status, payload = "error", "the measuring process died"
-    proc.join()
+        status, payload = "error", f"the measuring process died (exit code {proc.exitcode})"
+    finally:
+        parent.close()
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
     if status != "ok":
         raise PlanQAError(f"{engine_name} on {corpus.name}: {payload}")
     return payload
@@ -443,7 +458,7 @@ def compare(
     corpus: Corpus,
     engines: Sequence[str] = ENGINES,
     runs: int = 3,
-    fork: bool = True,
+    isolate: bool = True,
     say: Callable[[str], None] = lambda _m: None,
 ) -> dict[str, Any]:
     """Every engine on one corpus, ``runs`` times each; medians, quality of the first run."""
@@ -464,7 +479,7 @@ def compare(
         results = []
         for run_no in range(runs):
             say(f"{corpus.name}: {name} run {run_no + 1}/{runs}")
-            measure = measure_forked if fork else measure_run
+            measure = measure_in_child if isolate else measure_run
             results.append(measure(name, corpus, run_no, run_no == 0))
         first_hits[name] = results[0]["hits"]
         numeric = [k for k, v in results[0].items() if isinstance(v, float | int) and not isinstance(v, bool)]
@@ -521,7 +536,7 @@ def _update_cell(name: str, row: dict[str, Any]) -> str:
 
 def notes(results: Sequence[dict[str, Any]], runs: int) -> str:
     out = [
-        f"Medians of {runs} run(s), each a fresh build in a fresh fork. Same tokens for both engines: "
+        f"Medians of {runs} run(s), each a fresh build in a fresh process. Same tokens for both engines: "
         "ingest.tokens.tokenize (pythainlp newmm, stop-words out) of Chunk.embed_text; queries tokenize(question). "
         "Query latency includes tokenising the question; 'engine-only' is the engine call alone. "
         f"External sets: k 10, one passage = one document; synthetic: k {CANDIDATE_K} (the hybrid's candidate_k), "
