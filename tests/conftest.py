@@ -79,3 +79,20 @@ def fresh_settings(tmp_path: Path, corpus_copy: Path) -> Iterator[object]:
     from planqa.settings import Settings
 
     yield Settings(corpus_dir=corpus_copy, index_dir=tmp_path / "index")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Kill what a test left running: a stuck child keeps the run's output open, and CI waits on it
+    until its own time is up (a hung bench child once did). Each one is named, so the leak gets fixed."""
+    import signal
+    import sys
+
+    from planqa.procs import descendants
+
+    for pid in descendants(os.getpid()):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            os.kill(pid, signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            continue
+        print(f"\nconftest: killed process {pid} a test left running: {cmd[:200]}", file=sys.stderr)
