@@ -1,4 +1,4 @@
-"""python -m evals run | external | scenario | bench | calibrate | framing | startup | overview
+"""python -m evals run | external | scenario | bench | calibrate | framing | stance | startup | overview
 
 Each subcommand is one entry in ``COMMANDS``: (help, add its options, run it).
 """
@@ -197,6 +197,34 @@ def cmd_calibrate(args: Any) -> int:
     return 0
 
 
+def _stance_args(p: argparse.ArgumentParser) -> None:
+    from evals.calibrate import TRAINING_SETS
+
+    p.add_argument("--questions", nargs="+", default=list(TRAINING_SETS), metavar="SET",
+                   help=f"training sets in evals/questions/ (default: {' '.join(TRAINING_SETS)})")
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    p.add_argument("--seed", type=int, default=13, help="seed of the fold assignment")
+    p.add_argument("--out", type=Path, help="where to write the stance model (default: retrieval/stance.json)")
+    p.add_argument("--dry-run", action="store_true", help="measure only; write no model")
+
+
+def cmd_stance(args: Any) -> int:
+    from evals.stance import fit_stance, table
+    from retrieval.stance_model import DEFAULT_STANCE
+
+    if args.folds < 2:
+        raise PlanQAError(f"--folds must be at least 2, not {args.folds}")
+    if {"independent", "frames"} & set(args.questions):
+        raise PlanQAError("the independent and frames sets measure the stance model; they never train it")
+    result = fit_stance(settings_from_args(args), args.questions, folds=args.folds, seed=args.seed,
+                        progress=_bar("gathering"))
+    print(table(result))
+    if not args.dry_run:
+        result.model.save(args.out or DEFAULT_STANCE)
+        print(f"\nwrote {args.out or DEFAULT_STANCE}")
+    return 0
+
+
 def _framing_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="where to write the frame model (default: retrieval/framing.json)")
     p.add_argument("--dry-run", action="store_true", help="measure only; write no model")
@@ -253,6 +281,8 @@ COMMANDS: dict[str, Command] = {
                          cmd_calibrate),
     "framing": Command("fit the frame model (which offices? which words are the topic?) on the training sets",
                        _framing_args, cmd_framing),
+    "stance": Command("fit the stance model (does an office's own plan support a topic?) on the training sets",
+                      _stance_args, cmd_stance),
     "run": Command("run question sets and write report.json, report.md and chart.png", _run_args, cmd_run),
     "external": Command("passage retrieval on XQuAD-th / iApp Wiki QA", _external_args, cmd_external),
     "scenario": Command("edit a plan, re-ingest, and check that the answer follows", _scenario_args, cmd_scenario),

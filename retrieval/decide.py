@@ -15,9 +15,12 @@ import numpy as np
 from planqa.types import AbstainReason, Hit
 from retrieval.evidence import Unit
 from retrieval.features import Candidate
-from retrieval.gather import Evidence, OfficePool, whole
+from retrieval.gather import Evidence, OfficePool, OwnEvidence, whole
 from retrieval.modes import Mode
 from retrieval.policy import AnswerPolicy
+from retrieval.stance_features import TopicWeights, shows_topic, topic_quotes
+from retrieval.stance_model import StanceModel, load_stance
+from retrieval.support import Term, supported
 
 
 @dataclass(slots=True)
@@ -27,6 +30,7 @@ class Named:
     office: str
     probability: float
     quotes: list[Unit]
+    close: bool = False  # WHICH: the second tier, a topic close to the asked one ("กล่าวถึงในเรื่องที่ใกล้เคียง")
 
 
 @dataclass(slots=True)
@@ -38,12 +42,15 @@ class Decision:
     quotes: list[Unit] = field(default_factory=list)  # LOOKUP and SECTION
     offices: list[Named] = field(default_factory=list)  # WHICH, WHICH_HAVE, COMPARE
     related: list[Hit] = field(default_factory=list)  # an abstention: the sections shown as close to the question
+    searched: list[str] = field(default_factory=list)  # WHICH: offices judged on their own plan that hold nothing
 
 
 RELATED_DENSE = 0.8  # an abstention names a top section as related when its chunk cosine reaches this
 
 
-def decide(ev: Evidence, policy: AnswerPolicy) -> Decision:
+def decide(ev: Evidence, policy: AnswerPolicy, stance: StanceModel | None = None) -> Decision:
+    """The answer ``policy`` gives on ``ev``; a which-question's offices are also judged one by one
+    on their own plan by ``stance`` (default: the shipped stance model)."""
     t = policy.thresholds
     p_answer = float(policy.answer.probability([ev.question_vector])[0])
     d = Decision(ev.mode, p_answer)
@@ -51,6 +58,8 @@ def decide(ev: Evidence, policy: AnswerPolicy) -> Decision:
         return _abstain(d, ev)
     if ev.mode is Mode.WHICH:
         d.offices = _which(ev, policy)
+        if ev.own:
+            d.offices, d.searched = _with_stance(ev, d.offices, stance or load_stance(), policy.max_units_per_office)
     elif ev.mode is Mode.WHICH_HAVE:
         d.offices = [Named(o.office, 1.0, [c.unit for c in o.candidates[:3]]) for o in ev.offices if o.candidates]
     elif ev.mode is Mode.COMPARE:
@@ -102,6 +111,46 @@ def _which(ev: Evidence, policy: AnswerPolicy) -> list[Named]:
             break
         named.append(Named(pool.office, float(p), _office_quotes(pool, policy)))
     return named
+
+
+def _with_stance(ev: Evidence, named: list[Named], stance: StanceModel, limit: int) -> tuple[list[Named], list[str]]:
+    """The offices the answer names, in two tiers, and the offices searched that hold nothing.
+
+    Tier one: the offices the office model names (against the pool), each keeping only quotes that hold
+    a topic word. Tier two: every other office whose own plan the stance model judges at least ``low``
+    ("กล่าวถึงในเรื่องที่ใกล้เคียง"), quoted by its own units that hold a topic word. An office with no
+    such quote is not named: a quote without a topic word is never shown as support."""
+    topical, terms, sections = stance.topical, ev.terms, ev.query.section_kinds
+    own = {o.office: o for o in ev.own}
+    first: list[Named] = []
+    for n in named:
+        quotes = [u for u in n.quotes if _shows(u, own.get(n.office), terms, topical)]
+        if not quotes and n.office in own:
+            quotes = topic_quotes(own[n.office].units, terms, topical, limit)
+        if quotes:
+            first.append(Named(n.office, n.probability, quotes))
+    done = {n.office for n in first}
+    second: list[Named] = []
+    for o in ev.own:
+        if o.office in done or not o.units:
+            continue
+        p = stance.probability(o.units, terms, ev.asks_fact, ev.query.english, sections)
+        if p >= stance.low and (quotes := topic_quotes(o.units, terms, topical, limit)):
+            second.append(Named(o.office, p, quotes, close=True))
+    second.sort(key=lambda n: -n.probability)
+    named_now = done | {n.office for n in second}
+    searched = [o.office for o in ev.own if o.office not in named_now]
+    return first + second, searched
+
+
+def _shows(unit: Unit, own: OwnEvidence | None, terms: list[Term], topical: TopicWeights) -> bool:
+    """The unit holds a topic word (measured as the stance measures it)."""
+    if own is not None:
+        for ue in own.units:
+            if ue.unit.chunk.id == unit.chunk.id and ue.unit.start_line == unit.start_line:
+                return shows_topic(ue, terms, topical)
+    words = topical.topic_words(terms)
+    return any(supported(w, unit.tokens, unit.text.lower()) for w in words)
 
 
 def _office_quotes(pool: OfficePool, policy: AnswerPolicy) -> list[Unit]:

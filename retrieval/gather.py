@@ -31,12 +31,15 @@ from retrieval.features import (
 from retrieval.hybrid import Retriever
 from retrieval.modes import Mode, choose_mode
 from retrieval.query import KnownOffice
+from retrieval.stance_features import UnitEvidence, unit_evidence
 from retrieval.support import Term, Weigher, nouns, support
 from retrieval.terms import TermMatcher
 
 log = logging.getLogger(__name__)
 # (query, k, retriever, offices, expansion) -> hits best first: HybridSearcher.search
 SearchFn = Callable[[Query, int, str, Sequence[str], Sequence[str]], list[Hit]]
+# (query, k, offices, expansion) -> each office's own hits: HybridSearcher.search_each
+SearchEachFn = Callable[[Query, int, Sequence[str], Sequence[str]], dict[str, list[Hit]]]
 EXPAND_PER_WORD = 2  # BM25 expansion: plan words added per question word ...
 EXPAND_STRENGTH = 0.5  # ... that stand at least this strong (z >= 3.5)
 POOL_PER_OFFICE = 4  # a "which office" pool holds about this many chunks per office in the index ...
@@ -46,6 +49,8 @@ POOL_PER_OFFICE = 4  # a "which office" pool holds about this many chunks per of
 MIN_POOL, MAX_POOL = 60, 1000
 CHUNKS_PER_OFFICE = POOL_PER_OFFICE  # an office is judged on the units of its best chunks
 MAX_COMPARE = 4
+OWN_K = 10  # chunks of an office's own search for the topic (the stance reads their units)
+MAX_JUDGED = 100  # a which-question judges every office up to this many; past it, the pool's first ones
 
 
 @dataclass(slots=True)
@@ -56,6 +61,15 @@ class OfficePool:
     vector: list[float] = field(default_factory=list)
     unit_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # its candidates' features
     target: Hit | None = None  # COMPARE: the chunk quoted for this office
+
+
+@dataclass(slots=True)
+class OwnEvidence:
+    """One office's own search for the topic: what the stance model judges it on."""
+
+    office: str
+    source: str  # the plan the office's best hit is from ("" when nothing was found)
+    units: list[UnitEvidence]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -78,14 +92,17 @@ class Evidence:
     asks_fact: bool = False  # the question asks for a figure, a person, a contact or a date
     missing_fact: AbstainReason | None = None  # that kind of fact is in none of the best units of the pool
     pages: dict[str, tuple[PageInfo, ...]] = field(default_factory=dict)  # paged sources of the hits: their pages
+    own: list[OwnEvidence] = field(default_factory=list)  # WHICH: each judged office's own evidence
 
 
 class Gatherer:
     def __init__(self, search: SearchFn, chunks_of: Callable[[str], list[Chunk]], weigher: Weigher,
                  matcher: TermMatcher, unit_vectors: Callable[[Sequence[str]], dict[str, np.ndarray]],
                  query_vector: Callable[[str], list[float]], soft: bool = True, expand: bool = True,
-                 pages_of: Callable[[str], tuple[PageInfo, ...]] | None = None) -> None:
+                 pages_of: Callable[[str], tuple[PageInfo, ...]] | None = None,
+                 search_each: SearchEachFn | None = None) -> None:
         self.search = search
+        self.search_each = search_each  # each office's own search (a which-question judges offices on it)
         self.pages_of = pages_of  # a source's pages (() unpaged): related lines of a PDF are cited by page
         self.chunks_of = chunks_of
         self.unit_vectors = unit_vectors  # chunk id -> its quotable units' vectors (stored at ingest)
@@ -126,10 +143,16 @@ class Gatherer:
         section: list[Unit] = []
         section_hit: Hit | None = None
         pool_hits = hits
+        own: list[OwnEvidence] = []
         if mode in (Mode.WHICH, Mode.WHICH_HAVE):
             pool_k = min(MAX_POOL, max(MIN_POOL, k, POOL_PER_OFFICE * len(known)))
             pool_hits = self.search(query, pool_k, retriever, scope, expansion)
             offices = self._office_pools(pool_hits, terms, query, mode)
+            if mode is Mode.WHICH:
+                judged = [o.name for o in known] if len(known) <= MAX_JUDGED else [o.office for o in offices][:MAX_JUDGED]
+                if scope:
+                    judged = [o for o in judged if o in scope]
+                own = self.own_evidence(query, terms, judged, expansion)
         elif mode is Mode.COMPARE:
             offices = self._compare_pools(query, hits, terms, retriever, expansion)
         elif mode is Mode.SECTION:
@@ -159,7 +182,20 @@ class Gatherer:
             candidates=candidates, unit_vectors=unit_vectors, offices=offices, office_vectors=office_vectors,
             question_vector=qvec, section=section, section_hit=section_hit, short={o.name: o.short for o in known},
             conflicts={o.name: o.sources for o in known if len(o.sources) > 1}, asks_fact=fact, missing_fact=missing,
-            pages=self._pages(hits))
+            pages=self._pages(hits), own=own)
+
+    def own_evidence(self, query: Query, terms: list[Term], offices: Sequence[str],
+                     expansion: Sequence[str]) -> list[OwnEvidence]:
+        """Each office's own search for the question's topic, as the stance model reads it."""
+        if self.search_each is None or not offices:
+            return []
+        found = self.search_each(query, OWN_K, offices, expansion)
+        out = []
+        for office in offices:
+            hits = found.get(office, [])
+            cands = self._with_unit_dense(query, _candidates(hits, terms))
+            out.append(OwnEvidence(office, hits[0].chunk.source if hits else "", [unit_evidence(terms, c) for c in cands]))
+        return out
 
     def _pages(self, hits: list[Hit]) -> dict[str, tuple[PageInfo, ...]]:
         if self.pages_of is None:

@@ -35,15 +35,16 @@ from typing import TYPE_CHECKING
 from ingest.cells import CellStore, StoredCell
 from ingest.themes import THEMES_KEY
 from planqa.types import PageInfo
-from retrieval import decide, features, stance, support
+from retrieval import decide, features, gather, stance, stance_features, support
 from retrieval.overview import Overview, PlainStance, StanceLike, build
+from retrieval.stance_model import DEFAULT_STANCE
 
 if TYPE_CHECKING:
     from retrieval.service import Service
 
 log = logging.getLogger(__name__)
 # the modules whose code decides a stance: an edit to any of them makes every stored cell stale
-_DECIDING = (stance, support, features, decide)
+_DECIDING = (stance, stance_features, support, features, decide, gather)
 _REFRESHING = threading.Lock()  # one refresh at a time in a process (a second one finds nothing left to do)
 
 
@@ -60,6 +61,7 @@ def stance_version(service: Service) -> str:
     """A digest of everything a stance is computed with, but the plans."""
     h = hashlib.sha256()
     h.update(json.dumps(service.policy().to_dict(), sort_keys=True, ensure_ascii=False).encode())
+    h.update(DEFAULT_STANCE.read_bytes())  # the fitted stance model
     h.update(service.index.model_id.encode())
     s = service.settings
     h.update(f"{s.fusion}|{s.candidate_k}|{s.soft_match}|{s.expansion}".encode())

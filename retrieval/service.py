@@ -71,7 +71,8 @@ class Service:
         self.terms = TermMatcher(self.index.lexical, self.index.embeddings)
         self.gatherer = Gatherer(self._gather_search, self.index.lexical.chunks_of, Weigher(self.index.lexical),
                                  self.terms, self.index.lexical.unit_vectors, self.index.query_vector,
-                                 soft=settings.soft_match, expand=settings.expansion, pages_of=self.index.lexical.pages_of)
+                                 soft=settings.soft_match, expand=settings.expansion, pages_of=self.index.lexical.pages_of,
+                                 search_each=self.searcher.search_each)
         self._policy: AnswerPolicy | None = None
         self.answerer = Answerer(self.gatherer, self.offices, self.policy,
                                  chat_model if chat_model is not None else make_chat_model(settings))

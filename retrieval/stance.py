@@ -1,10 +1,12 @@
 """Does one office's plan support one topic? Judged on that office's own evidence only.
 
-``support(service, office, topic)`` searches the topic inside that office's
-plan alone, so no feature compares it with another office: the pool's "best"
-is the office's own best. This first version scores the resulting office row
-with the fitted office model of the answer policy (whose pool-relative
-features become self-relative here); a model fitted for it comes next.
+``support(service, office, topic)`` searches the topic inside that office's plan alone
+(``Gatherer.own_evidence``: its own hybrid search) and scores what it finds with the stance model
+(``retrieval/stance_model.py``, fitted by ``python -m evals stance`` with grouped cross-validation
+and leave-one-plan-out figures): topic words weighed by how topical they are, exact and sub-word
+matches ("ออม" in "การออม"), plan words near in meaning, the quote's cosine. No feature compares the
+office with another office, so a cell of the overview and an office of a which-answer mean the
+same thing whatever else is indexed.
 """
 
 from __future__ import annotations
@@ -17,20 +19,19 @@ from typing import TYPE_CHECKING
 from planqa.types import Citation
 from retrieval import inputs
 from retrieval.citations import CitationBook
-from retrieval.decide import _best_units
-from retrieval.features import STRONG, PoolRanks, PoolStats, office_vector, unit_vector
-from retrieval.gather import _candidates
 from retrieval.query import parse_query
+from retrieval.stance_features import topic_quotes
+from retrieval.stance_model import StanceModel, load_stance
 
 if TYPE_CHECKING:
     from retrieval.service import Service
 
-SEARCH_K = 10  # chunks of the one plan searched for the topic
+MAX_QUOTES = 2  # quotes kept per cell
 
 
 class Strength(StrEnum):
-    STRONG = "strong"  # the office model's threshold is reached
-    SOME = "some"  # below it, but some quote covers a topic word strongly
+    STRONG = "strong"  # the stance model's high threshold is reached, with a quote that holds a topic word
+    SOME = "some"  # its low threshold: a topic close to the asked one ("กล่าวถึงในเรื่องที่ใกล้เคียง")
     NONE = "none"
 
 
@@ -55,39 +56,28 @@ def support(service: Service, office: str, topic: str) -> Stance:
     return supports(service, [office], [topic])[0]
 
 
-def supports(service: Service, offices: Sequence[str], topics: Sequence[str]) -> list[Stance]:
+def supports(service: Service, offices: Sequence[str], topics: Sequence[str],
+             model: StanceModel | None = None) -> list[Stance]:
     """``support`` for every office × topic, topic-major (all offices of the first topic first)."""
     service.check_model()
+    stance = model or load_stance()
     known = service.offices()
     names = inputs.offices(list(offices), known)
-    policy = service.policy()
     gatherer = service.gatherer
     out = []
     with service.index.rw.read():
         for topic in topics:
             query = parse_query(inputs.question(topic), known)
             terms = gatherer.terms(query, known)
-            expansion = gatherer.expansion(terms)
             # each office's own search, all offices in one pass (a theme of 1,000 offices in seconds)
-            found = service.searcher.search_each(query, SEARCH_K, names, expansion=expansion)
-            for office in names:
-                hits = found[office]
-                candidates = gatherer._with_unit_dense(query, _candidates(hits, terms))
-                if not candidates:
-                    out.append(Stance(office, "", topic, 0.0, Strength.NONE, ()))
-                    continue
-                own = PoolStats.of(candidates, hits)
-                row = office_vector(candidates, 1, query, terms, own, own.best_soft, 1, PoolRanks.of(candidates))
-                p = float(policy.office.probability([row])[0])
+            for own in gatherer.own_evidence(query, terms, names, gatherer.expansion(terms)):
+                p = stance.probability(own.units, terms, False, query.english, query.section_kinds)
+                units = topic_quotes(own.units, terms, stance.topical, MAX_QUOTES)
+                # a quote that holds no topic word is never shown as support, whatever p says
+                strength = (Strength.NONE if not units or p < stance.low else
+                            Strength.STRONG if p >= stance.high else Strength.SOME)
                 book = CitationBook()
-                p_unit = policy.unit.probability([unit_vector(c, query, terms, own) for c in candidates])
-                units = _best_units(candidates, p_unit, policy.thresholds.unit, policy.max_units_per_office)
-                quotes = [u for u in units if any(c.unit == u and c.support.soft >= STRONG for c in candidates)]
-                for u in quotes:
+                for u in units:
                     book.cite([u])
-                # a quote with topic-word support is required: a self-only pool puts the office
-                # model's pool-relative features at their best, so p alone calls an absent topic strong
-                strength = (Strength.NONE if not quotes else Strength.STRONG if p >= policy.thresholds.office
-                            else Strength.SOME)
-                out.append(Stance(office, hits[0].chunk.source, topic, p, strength, tuple(book.citations)))
+                out.append(Stance(own.office, own.source, topic, p, strength, tuple(book.citations)))
     return out

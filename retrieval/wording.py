@@ -37,6 +37,9 @@ TH = {
     },
     "related": "ที่เกี่ยวข้อง:",
     "which_intro": "สำนักงานที่แผนกล่าวถึงเรื่องนี้ ({n} แห่ง เรียงตามน้ำหนักของหลักฐาน):",
+    "which_close": "กล่าวถึงในเรื่องที่ใกล้เคียง ({n} แห่ง):",
+    "which_none_direct": "ไม่พบแผนที่กล่าวถึงเรื่องนี้โดยตรง",
+    "which_searched": "ค้นในแผนของ {names} แล้ว ไม่พบเรื่องนี้",
     "which_have_intro": "สำนักงานที่แผนมี{section} ({n} แห่ง):",
     "offices_n": "{n} แห่ง",
     "compare_intro": "เปรียบเทียบ{section}:",
@@ -63,6 +66,9 @@ EN = {
     },
     "related": "Related passages:",
     "which_intro": "Offices whose plans address this ({n}, strongest evidence first):",
+    "which_close": "Close to the topic ({n}):",
+    "which_none_direct": "No plan addresses this directly.",
+    "which_searched": "Searched the plans of {names}: nothing on this.",
     "which_have_intro": "Offices whose plans state their {section} ({n}):",
     "offices_n": "{n} offices",
     "compare_intro": "Comparing the {section}:",
@@ -85,6 +91,7 @@ def section_label(kind: str, english: bool) -> str:
 
 
 QUOTE_CHARS = 700  # a longer unit (a whole page pasted as one line) is shown cut; its citation has it all
+SEARCHED_UP_TO = 10  # a which-answer names the offices searched that hold nothing when there are this few in all
 COMPACT_AFTER = 5  # a which-answer naming more offices lists them one line each
 SHORT_CHARS = 90  # a compact line's quote is cut here (its citation opens the whole passage)
 
@@ -124,7 +131,7 @@ class Writer:
 
     def _answer(self, d: Decision) -> list[str]:
         if d.mode is Mode.WHICH:
-            return self._which(d.offices)
+            return self._which_tiers(d.offices, d.searched)
         if d.mode is Mode.WHICH_HAVE:
             return self._which_have(d.offices)
         if d.mode is Mode.COMPARE:
@@ -134,9 +141,21 @@ class Writer:
         return [f"{self.office(u.chunk.office)} — {self.where(u)}: “{quote(u)}” [{self.book.cite([u])}]" for u in d.quotes]
 
     # ---- modes -----------------------------------------------------------------------
-    def _which(self, named: Sequence[Named]) -> list[str]:
+    def _which_tiers(self, named: Sequence[Named], searched: Sequence[str]) -> list[str]:
+        """The offices whose plans address the topic, then those that address something close to it,
+        then (ten offices or fewer) the offices searched that hold nothing on it."""
+        first = [n for n in named if not n.close]
+        close = [n for n in named if n.close]
+        out = self._which(first) if first else [str(self.p["which_none_direct"])]
+        if close:
+            out += [str(self.p["which_close"]).format(n=len(close)), *self._which(close, intro=False)]
+        if searched and len(named) + len(searched) <= SEARCHED_UP_TO:
+            out.append(str(self.p["which_searched"]).format(names=", ".join(self.office(o) for o in searched)))
+        return out
+
+    def _which(self, named: Sequence[Named], intro: bool = True) -> list[str]:
         """Each office with its quotes; a long list compactly (``_which_compact``)."""
-        out = [str(self.p["which_intro"]).format(n=len(named))]
+        out = [str(self.p["which_intro"]).format(n=len(named))] if intro else []
         if len(named) > COMPACT_AFTER:
             return out + self._which_compact(named)
         for i, n in enumerate(named, 1):

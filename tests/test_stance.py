@@ -24,3 +24,43 @@ def test_support_quotes_the_office_own_plan_and_sees_no_other_office(seed_settin
     assert all(s.strength is not Strength.STRONG for s in mars)
     one = support(service, offices[0], "การออม")
     assert one == next(s for s in stances if s.office == offices[0] and s.topic == "การออม")
+
+
+SAVING = "002_1f30bfc08ba12608.txt"  # "มีวินัยในการออม": the seed plan that speaks of saving
+
+
+@pytest.fixture(scope="module")
+def svc(seed_settings):  # type: ignore[no-untyped-def]
+    from retrieval.service import get_service
+
+    return get_service(seed_settings)
+
+
+def test_an_office_is_judged_on_its_own_plan_whatever_else_is_asked(svc) -> None:  # type: ignore[no-untyped-def]
+    offices = sorted({o.name for o in svc.offices()})
+    together = {s.office: s for s in supports(svc, offices, ["การออม"])}
+    for office in offices:
+        alone = support(svc, office, "การออม")
+        assert alone.probability == pytest.approx(together[office].probability, abs=1e-6)
+        assert alone.strength is together[office].strength
+
+
+def test_a_sub_word_supports_its_compound_and_every_quote_holds_a_topic_word(svc) -> None:  # type: ignore[no-untyped-def]
+    saving = next(o.name for o in svc.offices() if SAVING in o.sources)
+    s = support(svc, saving, "ออม")  # the plan says "การออม"
+    assert s.strength is not Strength.NONE and s.source == SAVING
+    assert any("ออม" in c.text for c in s.quotes)
+    for other in supports(svc, sorted({o.name for o in svc.offices()}), ["การสำรวจดาวอังคาร"]):
+        assert not other.quotes and other.strength is Strength.NONE  # no quote without a topic word
+
+
+def test_which_answer_names_offices_in_tiers_and_the_offices_searched_in_vain(svc) -> None:  # type: ignore[no-untyped-def]
+    answer = svc.answer("เขตไหนบ้างที่ส่งเสริมให้นักเรียนรู้จักออมเงิน")
+    assert not answer.abstained
+    assert SAVING in {c.source for c in answer.citations}
+    assert any("ออม" in c.text for c in answer.citations if c.source == SAVING)
+    named = {c.office for c in answer.citations}
+    if len(named) < len(svc.offices()):  # five plans: the rest are said to hold nothing on it
+        assert "แล้ว ไม่พบเรื่องนี้" in answer.text
+    english = svc.answer("Which offices encourage students to save money?")
+    assert not english.abstained and SAVING in {c.source for c in english.citations}

@@ -145,8 +145,8 @@ def measure_typed(work: Path, n_docs: int, embedding: str, runs: int, themes: in
 def _searches(service: Any, theme: str) -> dict[str, float]:
     """The searches of one theme over every office: each office searched alone (as the stance primitive
     did before) against one pass for all (``HybridSearcher.search_each``)."""
+    from retrieval.gather import OWN_K as SEARCH_K
     from retrieval.query import parse_query
-    from retrieval.stance import SEARCH_K
 
     known = service.offices()
     names = [o.name for o in known]
