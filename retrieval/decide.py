@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planqa.types import AbstainReason, Hit
-from retrieval.evidence import Unit
-from retrieval.features import Candidate
+from retrieval.evidence import Unit, missing_answer_type
+from retrieval.features import STRONG, Candidate
 from retrieval.gather import Evidence, OfficePool, whole
 from retrieval.modes import Mode
 from retrieval.policy import AnswerPolicy
@@ -29,6 +29,15 @@ class Named:
     quotes: list[Unit]
 
 
+@dataclass(frozen=True, slots=True)
+class Partly:
+    """An office whose plan holds the question's topic but not the fact asked, with its best quote."""
+
+    office: str
+    quote: Unit
+    words: tuple[str, ...]  # the question's topic words the quote supports
+
+
 @dataclass(slots=True)
 class Decision:
     mode: Mode
@@ -38,9 +47,12 @@ class Decision:
     quotes: list[Unit] = field(default_factory=list)  # LOOKUP and SECTION
     offices: list[Named] = field(default_factory=list)  # WHICH, WHICH_HAVE, COMPARE
     related: list[Hit] = field(default_factory=list)  # an abstention: the sections shown as close to the question
+    partly: list[Partly] = field(default_factory=list)  # a fact abstention: offices whose plans hold the topic
 
 
 RELATED_DENSE = 0.8  # an abstention names a top section as related when its chunk cosine reaches this
+PARTLY_OFFICES = 3  # a fact abstention quotes the topic from at most this many offices
+_FACT_KINDS = frozenset({AbstainReason.NUMBER, AbstainReason.PERSON, AbstainReason.CONTACT, AbstainReason.DATE})
 
 
 def decide(ev: Evidence, policy: AnswerPolicy) -> Decision:
@@ -70,8 +82,28 @@ def _abstain(d: Decision, ev: Evidence) -> Decision:
     d.abstain = ev.missing_fact or (AbstainReason.TOPIC if absent else AbstainReason.WEAK)
     d.related = [h for h in ev.hits[:2] if h.dense_score is None or h.dense_score >= RELATED_DENSE]
     d.absent = absent if d.abstain is AbstainReason.TOPIC else ()
+    d.partly = _partly(ev) if d.abstain in _FACT_KINDS else []
     d.quotes, d.offices = [], []
     return d
+
+
+def _partly(ev: Evidence) -> list[Partly]:
+    """Per office (of the offices asked, if any), the unit that supports the question's topic
+    best, when that support is strong (``STRONG`` of the question's weight, and some word at
+    least ``STRONG``) and the unit holds no fact of the kind asked: "the plan addresses X but
+    states no figure"."""
+    asked = set(ev.query.offices)
+    which = ev.mode in (Mode.WHICH, Mode.WHICH_HAVE)
+    pooled = ev.candidates + [c for o in ev.offices for c in o.candidates]
+    best: dict[str, Partly] = {}
+    for c in sorted(pooled, key=lambda c: (-c.support.soft, c.rank)):
+        office = c.unit.chunk.office
+        if office in best or c.unit.is_heading or c.support.soft < STRONG or (asked and office not in asked):
+            continue
+        words = tuple(t.word for t, s in zip(ev.terms, c.support.words) if s >= STRONG)
+        if words and missing_answer_type(ev.query.normalized, [c.unit], which) is not None:
+            best[office] = Partly(office, c.unit, words)
+    return list(best.values())[:PARTLY_OFFICES]
 
 
 def _unit_p(ev: Evidence, policy: AnswerPolicy) -> np.ndarray:
