@@ -8,6 +8,7 @@ the quote; a topic no plan mentions is said to be in no plan).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +53,7 @@ class Decision:
 
 RELATED_DENSE = 0.8  # an abstention names a top section as related when its chunk cosine reaches this
 PARTLY_OFFICES = 3  # a fact abstention quotes the topic from at most this many offices
+_THAI = re.compile("[\u0e01-\u0e2e]")
 _FACT_KINDS = frozenset({AbstainReason.NUMBER, AbstainReason.PERSON, AbstainReason.CONTACT, AbstainReason.DATE})
 
 
@@ -89,19 +91,25 @@ def _abstain(d: Decision, ev: Evidence) -> Decision:
 
 def _partly(ev: Evidence) -> list[Partly]:
     """Per office (of the offices asked, if any), the unit that supports the question's topic
-    best, when that support is strong (``STRONG`` of the question's weight, and some word at
-    least ``STRONG``) and the unit holds no fact of the kind asked: "the plan addresses X but
-    states no figure"."""
+    best, when that support is strong (``STRONG`` of the topic's weight, and some word at least
+    ``STRONG``) and the unit holds no fact of the kind asked: "the plan addresses X but states
+    no figure". The topic is the question's words a Thai plan could hold: an English word in
+    no plan ("when", "much") is frame, its Thai term (from the glossary) is a word of its own."""
+    topic = [i for i, t in enumerate(ev.terms) if t.in_corpus or _THAI.search(t.word)]
+    total = sum(ev.terms[i].weight for i in topic)
     asked = set(ev.query.offices)
     which = ev.mode in (Mode.WHICH, Mode.WHICH_HAVE)
-    pooled = ev.candidates + [c for o in ev.offices for c in o.candidates]
+    scored = []
+    for c in ev.candidates + [c for o in ev.offices for c in o.candidates]:
+        got = [c.support.words[i] if i < len(c.support.words) else 0.0 for i in topic]
+        share = sum(ev.terms[i].weight * g for i, g in zip(topic, got)) / total if total else 0.0
+        words = tuple(ev.terms[i].word for i, g in zip(topic, got) if g >= STRONG)
+        if share >= STRONG and words and not c.unit.is_heading and (not asked or c.unit.chunk.office in asked):
+            scored.append((share, c, words))
     best: dict[str, Partly] = {}
-    for c in sorted(pooled, key=lambda c: (-c.support.soft, c.rank)):
+    for _, c, words in sorted(scored, key=lambda x: (-x[0], x[1].rank)):
         office = c.unit.chunk.office
-        if office in best or c.unit.is_heading or c.support.soft < STRONG or (asked and office not in asked):
-            continue
-        words = tuple(t.word for t, s in zip(ev.terms, c.support.words) if s >= STRONG)
-        if words and missing_answer_type(ev.query.normalized, [c.unit], which) is not None:
+        if office not in best and missing_answer_type(ev.query.normalized, [c.unit], which) is not None:
             best[office] = Partly(office, c.unit, words)
     return list(best.values())[:PARTLY_OFFICES]
 

@@ -103,6 +103,14 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + " …"
 
 
+def _as_quoted(word: str, text: str) -> str:
+    """A question word as the quote writes it: "onet" (the normalised question) is "O-NET" there."""
+    if not word.isascii():
+        return word
+    found = re.search("[-\\s]?".join(map(re.escape, word)), text, re.IGNORECASE)
+    return found.group(0) if found else word
+
+
 def quote(unit: Unit) -> str:
     return _cut(unit.text, QUOTE_CHARS)
 
@@ -218,7 +226,8 @@ class Writer:
         fact = self.p["facts"].get(why.value, "")
         for part in partly:
             lines.append(str(self.p["partly"]).format(
-                office=self.office(part.office), words=", ".join(part.words), fact=fact,
+                office=self.office(part.office), words=", ".join(_as_quoted(w, part.quote.text) for w in part.words),
+                fact=fact,
                 quote=_cut(part.quote.text, SHORT_CHARS * 2), ref=self.book.cite([part.quote])))
         quoted = {part.quote.chunk.id for part in partly}
         related = [h for h in related if h.chunk.id not in quoted]
