@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planqa.types import AbstainReason, Hit
-from retrieval.evidence import Unit, missing_answer_type
+from retrieval.evidence import Unit, counted_word, missing_answer_type
 from retrieval.features import STRONG, Candidate
 from retrieval.gather import Evidence, OfficePool, whole
 from retrieval.modes import Mode
 from retrieval.policy import AnswerPolicy
+from retrieval.support import Term, supported
 
 
 @dataclass(slots=True)
@@ -95,7 +96,8 @@ def _partly(ev: Evidence) -> list[Partly]:
     ``STRONG``) and the unit holds no fact of the kind asked: "the plan addresses X but states
     no figure". The topic is the question's words a Thai plan could hold: an English word in
     no plan ("when", "much") is frame, its Thai term (from the glossary) is a word of its own."""
-    topic = [i for i, t in enumerate(ev.terms) if t.in_corpus or _THAI.search(t.word)]
+    frame = counted_word(ev.query.normalized)
+    topic = [i for i, t in enumerate(ev.terms) if (t.in_corpus or _THAI.search(t.word)) and t.word != frame]
     total = sum(ev.terms[i].weight for i in topic)
     asked = set(ev.query.offices)
     which = ev.mode in (Mode.WHICH, Mode.WHICH_HAVE)
@@ -103,7 +105,7 @@ def _partly(ev: Evidence) -> list[Partly]:
     for c in ev.candidates + [c for o in ev.offices for c in o.candidates]:
         got = [c.support.words[i] if i < len(c.support.words) else 0.0 for i in topic]
         share = sum(ev.terms[i].weight * g for i, g in zip(topic, got)) / total if total else 0.0
-        words = tuple(ev.terms[i].word for i, g in zip(topic, got) if g >= STRONG)
+        words = tuple(dict.fromkeys(_as_written(ev.terms[i], c.unit) for i, g in zip(topic, got) if g >= STRONG))
         if share >= STRONG and words and not c.unit.is_heading and (not asked or c.unit.chunk.office in asked):
             scored.append((share, c, words))
     best: dict[str, Partly] = {}
@@ -112,6 +114,15 @@ def _partly(ev: Evidence) -> list[Partly]:
         if office not in best and missing_answer_type(ev.query.normalized, [c.unit], which) is not None:
             best[office] = Partly(office, c.unit, words)
     return list(best.values())[:PARTLY_OFFICES]
+
+
+def _as_written(term: Term, unit: Unit) -> str:
+    """The question's word if the unit holds it, else the plan word near it in meaning that the
+    unit holds ("ผู้อำนวยการ" asked, "ผู้บริหาร" written): the answer names what the plan says."""
+    if supported(term.word, unit.tokens, unit.text.lower()) or supported(term.word, unit.title_tokens):
+        return term.word
+    near = [(s, w) for w, s in term.neighbours if w in unit.tokens or w in unit.title_tokens]
+    return max(near)[1] if near else term.word
 
 
 def _unit_p(ev: Evidence, policy: AnswerPolicy) -> np.ndarray:
