@@ -8,13 +8,14 @@ the quote; a topic no plan mentions is said to be in no plan).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from planqa.types import AbstainReason, Hit
-from retrieval.evidence import Unit
-from retrieval.features import Candidate
+from retrieval.evidence import Unit, counted_word, missing_answer_type
+from retrieval.features import STRONG, Candidate
 from retrieval.gather import Evidence, OfficePool, OwnEvidence, whole
 from retrieval.modes import Mode
 from retrieval.policy import AnswerPolicy
@@ -33,6 +34,15 @@ class Named:
     close: bool = False  # WHICH: the second tier, a topic close to the asked one ("กล่าวถึงในเรื่องที่ใกล้เคียง")
 
 
+@dataclass(frozen=True, slots=True)
+class Partly:
+    """An office whose plan holds the question's topic but not the fact asked, with its best quote."""
+
+    office: str
+    quote: Unit
+    words: tuple[str, ...]  # the question's topic words the quote supports
+
+
 @dataclass(slots=True)
 class Decision:
     mode: Mode
@@ -43,9 +53,13 @@ class Decision:
     offices: list[Named] = field(default_factory=list)  # WHICH, WHICH_HAVE, COMPARE
     related: list[Hit] = field(default_factory=list)  # an abstention: the sections shown as close to the question
     searched: list[str] = field(default_factory=list)  # WHICH: offices judged on their own plan that hold nothing
+    partly: list[Partly] = field(default_factory=list)  # a fact abstention: offices whose plans hold the topic
 
 
 RELATED_DENSE = 0.8  # an abstention names a top section as related when its chunk cosine reaches this
+PARTLY_OFFICES = 3  # a fact abstention quotes the topic from at most this many offices
+_THAI = re.compile("[\u0e01-\u0e2e]")
+_FACT_KINDS = frozenset({AbstainReason.NUMBER, AbstainReason.PERSON, AbstainReason.CONTACT, AbstainReason.DATE})
 
 
 def decide(ev: Evidence, policy: AnswerPolicy, stance: StanceModel | None = None) -> Decision:
@@ -79,8 +93,44 @@ def _abstain(d: Decision, ev: Evidence) -> Decision:
     d.abstain = ev.missing_fact or (AbstainReason.TOPIC if absent else AbstainReason.WEAK)
     d.related = [h for h in ev.hits[:2] if h.dense_score is None or h.dense_score >= RELATED_DENSE]
     d.absent = absent if d.abstain is AbstainReason.TOPIC else ()
+    d.partly = _partly(ev) if d.abstain in _FACT_KINDS else []
     d.quotes, d.offices = [], []
     return d
+
+
+def _partly(ev: Evidence) -> list[Partly]:
+    """Per office (of the offices asked, if any), the unit that supports the question's topic
+    best, when that support is strong (``STRONG`` of the topic's weight, and some word at least
+    ``STRONG``) and the unit holds no fact of the kind asked: "the plan addresses X but states
+    no figure". The topic is the question's words a Thai plan could hold: an English word in
+    no plan ("when", "much") is frame, its Thai term (from the glossary) is a word of its own."""
+    frame = counted_word(ev.query.normalized)
+    topic = [i for i, t in enumerate(ev.terms) if (t.in_corpus or _THAI.search(t.word)) and t.word != frame]
+    total = sum(ev.terms[i].weight for i in topic)
+    asked = set(ev.query.offices)
+    which = ev.mode in (Mode.WHICH, Mode.WHICH_HAVE)
+    scored = []
+    for c in ev.candidates + [c for o in ev.offices for c in o.candidates]:
+        got = [c.support.words[i] if i < len(c.support.words) else 0.0 for i in topic]
+        share = sum(ev.terms[i].weight * g for i, g in zip(topic, got)) / total if total else 0.0
+        words = tuple(dict.fromkeys(_as_written(ev.terms[i], c.unit) for i, g in zip(topic, got) if g >= STRONG))
+        if share >= STRONG and words and not c.unit.is_heading and (not asked or c.unit.chunk.office in asked):
+            scored.append((share, c, words))
+    best: dict[str, Partly] = {}
+    for _, c, words in sorted(scored, key=lambda x: (-x[0], x[1].rank)):
+        office = c.unit.chunk.office
+        if office not in best and missing_answer_type(ev.query.normalized, [c.unit], which) is not None:
+            best[office] = Partly(office, c.unit, words)
+    return list(best.values())[:PARTLY_OFFICES]
+
+
+def _as_written(term: Term, unit: Unit) -> str:
+    """The question's word if the unit holds it, else the plan word near it in meaning that the
+    unit holds ("ผู้อำนวยการ" asked, "ผู้บริหาร" written): the answer names what the plan says."""
+    if supported(term.word, unit.tokens, unit.text.lower()) or supported(term.word, unit.title_tokens):
+        return term.word
+    near = [(s, w) for w, s in term.neighbours if w in unit.tokens or w in unit.title_tokens]
+    return max(near)[1] if near else term.word
 
 
 def _unit_p(ev: Evidence, policy: AnswerPolicy) -> np.ndarray:

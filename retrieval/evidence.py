@@ -10,7 +10,7 @@ from ingest.tokens import tokenize
 from ingest.units import Unit, units_of
 from planqa.types import AbstainReason
 
-__all__ = ["Unit", "units_of", "content_tokens", "missing_answer_type", "asks_for_fact"]
+__all__ = ["Unit", "units_of", "content_tokens", "missing_answer_type", "asks_for_fact", "counted_word"]
 
 # question words and office words carry no evidence
 _QUESTION_WORDS = frozenset(
@@ -95,3 +95,10 @@ def asks_for_fact(question: str, which: bool = False) -> bool:
     q = question.lower()
     asks = (_CONTACT_ASK, _DATE_ASK, _MONEY_ASK, _COUNT_ASK, _FIGURE_ASK) + (() if which else (_PERSON_ASK,))
     return any(p.search(q) for p in asks)
+
+
+def counted_word(question: str) -> str:
+    """The counting word of a "กี่ X" count question ("กี่โรง" -> "โรง", "กี่คน" -> "คน"), or "":
+    it frames the fact asked, it is not the question's topic."""
+    m = _COUNT_ASK.search(question.lower())
+    return (m.group(1) or "") if m else ""

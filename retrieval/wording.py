@@ -15,7 +15,7 @@ from ingest.sections import SECTION_WORDS, label
 from ingest.tokens import tokenize
 from planqa.types import AbstainReason, Chunk, Citation, Hit
 from retrieval.citations import CitationBook
-from retrieval.decide import Decision, Named
+from retrieval.decide import Decision, Named, Partly
 from retrieval.evidence import Unit
 from retrieval.gather import Evidence
 from retrieval.modes import Mode
@@ -36,6 +36,8 @@ TH = {
         "topic": "ไม่มีแผนใดกล่าวถึง {words}",
     },
     "related": "ที่เกี่ยวข้อง:",
+    "partly": "แผนของ {office} กล่าวถึงเรื่อง {words} แต่ไม่ได้ระบุ{fact}: “{quote}” [{ref}]",
+    "facts": {"number": "ตัวเลข", "person": "ชื่อบุคคล", "contact": "ข้อมูลติดต่อ", "date": "วันเวลา"},
     "which_intro": "สำนักงานที่แผนกล่าวถึงเรื่องนี้ ({n} แห่ง เรียงตามน้ำหนักของหลักฐาน):",
     "which_close": "กล่าวถึงในเรื่องที่ใกล้เคียง ({n} แห่ง):",
     "which_none_direct": "ไม่พบแผนที่กล่าวถึงเรื่องนี้โดยตรง",
@@ -65,6 +67,9 @@ EN = {
         "topic": "No plan mentions {words}.",
     },
     "related": "Related passages:",
+    "partly": "The plan of {office} addresses {words} but {fact}: “{quote}” [{ref}]",
+    "facts": {"number": "states no figure", "person": "names no person", "contact": "gives no contact details",
+              "date": "gives no date"},
     "which_intro": "Offices whose plans address this ({n}, strongest evidence first):",
     "which_close": "Close to the topic ({n}):",
     "which_none_direct": "No plan addresses this directly.",
@@ -105,6 +110,14 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + " …"
 
 
+def _as_quoted(word: str, text: str) -> str:
+    """A question word as the quote writes it: "onet" (the normalised question) is "O-NET" there."""
+    if not word.isascii():
+        return word
+    found = re.search("[-\\s]?".join(map(re.escape, word)), text, re.IGNORECASE)
+    return found.group(0) if found else word
+
+
 def quote(unit: Unit) -> str:
     return _cut(unit.text, QUOTE_CHARS)
 
@@ -120,7 +133,7 @@ class Writer:
 
     def lines(self, d: Decision) -> list[str]:
         if d.abstain is not None:
-            return self.abstention(d.abstain, d.absent, d.related)
+            return self.abstention(d.abstain, d.absent, d.related, d.partly)
         return self._answer(d) + self._conflict_notes()
 
     def _conflict_notes(self) -> list[str]:
@@ -222,10 +235,21 @@ class Writer:
             lines.append(str(self.p["more"]).format(n=len(rest), ref=self.book.cite(rest)))
         return lines
 
-    def abstention(self, why: AbstainReason, words: Sequence[str] = (), related: Sequence[Hit] = ()) -> list[str]:
+    def abstention(self, why: AbstainReason, words: Sequence[str] = (), related: Sequence[Hit] = (),
+                   partly: Sequence[Partly] = ()) -> list[str]:
+        """Why it abstains; for a missing fact, each office whose plan holds the topic, quoted and
+        cited; then the related sections (those not quoted already), by place only."""
         missing = self.p["missing"]
         reason = missing.get(why.value, missing["weak"]).format(words=", ".join(f"“{w}”" for w in words))
         lines = [f"{self.p['abstain']} ({reason})"]
+        fact = self.p["facts"].get(why.value, "")
+        for part in partly:
+            lines.append(str(self.p["partly"]).format(
+                office=self.office(part.office), words=", ".join(_as_quoted(w, part.quote.text) for w in part.words),
+                fact=fact,
+                quote=_cut(part.quote.text, SHORT_CHARS * 2), ref=self.book.cite([part.quote])))
+        quoted = {part.quote.chunk.id for part in partly}
+        related = [h for h in related if h.chunk.id not in quoted]
         if related:
             lines.append(str(self.p["related"]))
             for h in related:
