@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import errno
-from collections.abc import Mapping
-from typing import Any
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
 
 from planqa.types import SkipReason
+
+T = TypeVar("T")
 
 
 class PlanQAError(Exception):
@@ -40,6 +44,15 @@ def check_model_version(data: Mapping[str, Any], expected: int, what: str, refit
     """Refuse a fitted model file written for another version, naming the command that refits it."""
     if data.get("version") != expected:
         raise ConfigError(f"{what} version {data.get('version')!r} is not {expected}; refit it with `{refit}`")
+
+
+def load_fitted(path: Path, parse: Callable[[dict[str, Any]], T], what: str, refit: str) -> T:
+    """A fitted model file (JSON) read by ``parse``; a missing or malformed one is a ConfigError that
+    names the command that refits it."""
+    try:
+        return parse(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"cannot read the {what} {path} ({exc}); refit it with `{refit}`") from exc
 
 
 class IndexBusy(PlanQAError):

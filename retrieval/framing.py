@@ -22,7 +22,7 @@ from typing import Any
 from ingest.normalize import normalize_query
 from ingest.offices import find_office_spans
 from ingest.tokens import word_tokenize
-from planqa.errors import ConfigError, check_model_version
+from planqa.errors import check_model_version, load_fitted
 
 FRAMING_VERSION = 1
 DEFAULT_FRAMING = Path(__file__).resolve().parent / "framing.json"
@@ -86,11 +86,7 @@ def load_framing(path: Path = DEFAULT_FRAMING) -> FrameModel:
     Raises:
         ConfigError: a missing or malformed file, with what to do.
     """
-    try:
-        return FrameModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"cannot read the frame model {path} ({exc}); refit it with `python -m evals framing`"
-                          ) from exc
+    return load_fitted(path, FrameModel.from_dict, "frame model", "python -m evals framing")
 
 
 def asks_which(question: str) -> bool:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from planqa.errors import ConfigError, check_model_version
+from planqa.errors import check_model_version, load_fitted
 from retrieval.policy import LogisticModel
 from retrieval.stance_features import STANCE_FEATURES, TopicWeights, UnitEvidence, stance_vector
 from retrieval.support import Term
@@ -66,7 +66,4 @@ def load_stance(path: Path = DEFAULT_STANCE) -> StanceModel:
     Raises:
         ConfigError: a missing or malformed file, with what to do.
     """
-    try:
-        return StanceModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"cannot read the stance model {path} ({exc}); refit it with `{REFIT}`") from exc
+    return load_fitted(path, StanceModel.from_dict, "stance model", REFIT)
