@@ -15,12 +15,14 @@ def test_descendants_finds_grandchildren_and_stop_ends_them() -> None:
     code = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"
     child = subprocess.Popen([sys.executable, "-c", code])
     try:
+        # wait for the grandchild itself: other processes below pytest (a session's servers, a
+        # multiprocessing resource tracker) must not stand in for it
         deadline = time.monotonic() + 20
-        while len(found := descendants(os.getpid())) < 2 and time.monotonic() < deadline:
+        while not (below_child := descendants(child.pid)) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert child.pid in found and len(found) >= 2
-        grandchild = next(p for p in descendants(child.pid))
-        assert grandchild != child.pid
+        assert len(below_child) == 1 and below_child[0] != child.pid
+        found = descendants(os.getpid())
+        assert child.pid in found and below_child[0] in found
     finally:
         below = descendants(child.pid)  # only this test's processes: session fixtures run servers too
         stop(child, timeout=5)
