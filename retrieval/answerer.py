@@ -109,7 +109,7 @@ class Answerer:
             return _fixed(question, "", AbstainReason.EMPTY, str(phrases(False)["empty"]))
         rewritten = rewrite(q, ask.history)
         known = self.offices()
-        query = parse_query(rewritten, known)
+        query = parse_query(rewritten, known, self.gatherer.respell)
         p = phrases(query.english)
         if query.unknown_offices and not query.offices and not ask.offices:
             names = ", ".join(o.short for o in known) or "-"

@@ -31,6 +31,7 @@ from retrieval.features import (
 from retrieval.hybrid import Retriever
 from retrieval.modes import Mode, choose_mode
 from retrieval.query import KnownOffice
+from retrieval.spelling import Speller
 from retrieval.stance_features import UnitEvidence, unit_evidence
 from retrieval.support import Term, Weigher, nouns, support
 from retrieval.terms import TermMatcher
@@ -109,8 +110,14 @@ class Gatherer:
         self.query_vector = query_vector
         self.weigher = weigher
         self.matcher = matcher
+        # a misspelt topic word read as the plan word one edit away ("สิ่งแวดล้อน": สิ่งแวดล้อม)
+        self.speller = Speller(matcher.vocabulary, weigher.in_corpus, weigher.lexical.doc_freq)
         self.soft = soft  # match question words to plan words near in meaning (off: exact words only)
         self.expand = expand  # add those plan words to the BM25 query
+
+    def respell(self, text: str) -> str:
+        """``text`` with its misspelt words read as the plans' words (``retrieval.spelling``)."""
+        return self.speller.respell(text)
 
     def terms(self, query: Query, known: Sequence[KnownOffice]) -> list[Term]:
         """The question's topical words, weighed, with their plan neighbours."""

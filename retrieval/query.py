@@ -7,7 +7,7 @@ catalogue aliases), never against a fixed list.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -147,9 +147,12 @@ def section_intents(text: str) -> tuple[SectionKind, ...]:
     return tuple(kinds)
 
 
-def parse_query(question: str, offices: Sequence[KnownOffice]) -> Query:
-    """Parse a (possibly rewritten) question against the indexed offices."""
+def parse_query(question: str, offices: Sequence[KnownOffice], respell: Callable[[str], str] | None = None) -> Query:
+    """Parse a (possibly rewritten) question against the indexed offices; ``respell`` reads its
+    misspelt words as the plans' words (``retrieval.spelling.Speller.respell``)."""
     norm = respell_sections(normalize_query(question))
+    if respell is not None:
+        norm = respell(norm)
     low = norm.lower()
     matched: list[str] = []
     unknown: list[str] = []

@@ -101,7 +101,7 @@ class Service:
         self.index.ensure_current()
 
     def parse(self, question: str) -> Query:
-        return parse_query(question, self.offices())
+        return parse_query(question, self.offices(), self.gatherer.respell)
 
     def search(
         self,
@@ -114,7 +114,7 @@ class Service:
         k, retriever, sections = inputs.k(k, self.settings.top_k), inputs.retriever(retriever), inputs.sections(sections)
         self.check_model()
         known = self.offices()
-        query = parse_query(inputs.question(question), known)
+        query = parse_query(inputs.question(question), known, self.gatherer.respell)
         offices = inputs.offices(offices, known)
         expansion = self.gatherer.expansion(self.gatherer.terms(query, known))
         with self.index.rw.read():

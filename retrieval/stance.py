@@ -67,7 +67,7 @@ def supports(service: Service, offices: Sequence[str], topics: Sequence[str],
     out = []
     with service.index.rw.read():
         for topic in topics:
-            query = parse_query(inputs.question(topic), known)
+            query = parse_query(inputs.question(topic), known, gatherer.respell)
             terms = gatherer.terms(query, known)
             # each office's own search, all offices in one pass (a theme of 1,000 offices in seconds)
             for own in gatherer.own_evidence(query, terms, names, gatherer.expansion(terms)):

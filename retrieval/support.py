@@ -97,10 +97,11 @@ class Weigher:
     def unseen(self, token: str) -> bool:
         """In no indexed chunk at all, not even inside a longer word."""
         if token not in self._seen:
-            self._seen[token] = not (self._in_corpus(token) or self._parts_in_corpus(token))
+            self._seen[token] = not (self.in_corpus(token) or self._parts_in_corpus(token))
         return self._seen[token]
 
-    def _in_corpus(self, text: str) -> bool:
+    def in_corpus(self, text: str) -> bool:
+        """Some chunk holds ``text``, as a word, a word's start, or anywhere in its text."""
         return self.lexical.has_prefix(text) or self.lexical.contains_text(text)
 
     def _parts_in_corpus(self, token: str) -> bool:
@@ -110,7 +111,7 @@ class Weigher:
 
         words = thai_words()
         return any(
-            token[:i] in words and token[i:] in words and self._in_corpus(token[:i]) and self._in_corpus(token[i:])
+            token[:i] in words and token[i:] in words and self.in_corpus(token[:i]) and self.in_corpus(token[i:])
             for i in range(2, len(token) - 1)
         )
 

@@ -63,6 +63,12 @@ class TermMatcher:
             self._index = {t: i for i, t in enumerate(terms)}
             self._thai = np.asarray([bool(_THAI.search(t)) for t in terms], dtype=bool)
 
+    def vocabulary(self) -> tuple[str | None, list[str]]:
+        """(the index version, the plans' words), reloaded first if an ingest run changed them."""
+        self.refresh()
+        with self._lock:
+            return self._version, self._terms
+
     @property
     def size(self) -> int:
         return len(self._terms)
