@@ -69,6 +69,15 @@ def decide(ev: Evidence, policy: AnswerPolicy, stance: StanceModel | None = None
     p_answer = float(policy.answer.probability([ev.question_vector])[0])
     d = Decision(ev.mode, p_answer)
     if p_answer < t.answer:
+        if ev.mode is Mode.WHICH and ev.own:
+            # no gate before the offices are judged: the answer model weighs the question as a whole
+            # against the pool, and a question in other words than the plans' (English, a colloquial
+            # frame) falls below its threshold although offices' own plans hold the topic; the stance
+            # model, which judges each office on its own evidence, still names those it judges at
+            # least ``low``, each with a quote that holds a topic word
+            d.offices, d.searched = _stance_only(ev, stance or load_stance(), policy.max_units_per_office)
+            if d.offices:
+                return d
         return _abstain(d, ev)
     if ev.mode is Mode.WHICH:
         d.offices = _which(ev, policy)
@@ -191,6 +200,14 @@ def _with_stance(ev: Evidence, named: list[Named], stance: StanceModel, limit: i
     named_now = done | {n.office for n in second}
     searched = [o.office for o in ev.own if o.office not in named_now]
     return first + second, searched
+
+
+def _stance_only(ev: Evidence, stance: StanceModel, limit: int) -> tuple[list[Named], list[str]]:
+    """The stance model's offices alone (the office model named none): those at ``high`` or above
+    first, the rest under "กล่าวถึงในเรื่องที่ใกล้เคียง"; the offices searched in vain."""
+    named, searched = _with_stance(ev, [], stance, limit)
+    sure = [Named(n.office, n.probability, n.quotes) for n in named if n.probability >= stance.high]
+    return sure + [n for n in named if n.probability < stance.high], searched
 
 
 def _shows(unit: Unit, own: OwnEvidence | None, terms: list[Term], topical: TopicWeights) -> bool:
