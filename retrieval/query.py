@@ -99,28 +99,20 @@ def respell_sections(text: str) -> str:
     """Near-miss spellings of section keywords made right ("วิสัยทัศ", "พันธะกิจ", "กลยุธ"):
     one letter off once tone marks are set aside, over one to four adjacent words."""
     from ingest.tokens import word_tokenize
+    from retrieval.spelling import replace_windows
 
     keys = _respellable()
-    words = word_tokenize(text, keep_whitespace=True)
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        for n in (4, 3, 2, 1):
-            piece = "".join(words[i : i + n])
-            if n > 1 and any(w.isspace() for w in words[i : i + n]):
-                continue
-            skel = _skeleton(piece)
-            if len(skel) < _RESPELL_MIN - 1:
-                continue
-            hit = piece if piece in _KEYWORDS else next((k for sk, k in keys.items() if _within_one_edit(skel, sk)), None)
-            if hit is not None:
-                out.append(hit)
-                i += n
-                break
-        else:
-            out.append(words[i])
-            i += 1
-    return "".join(out)
+
+    def keyword(window: list[str]) -> str | None:
+        piece = "".join(window)
+        if len(window) > 1 and any(w.isspace() for w in window):
+            return None
+        skel = _skeleton(piece)
+        if len(skel) < _RESPELL_MIN - 1:
+            return None
+        return piece if piece in _KEYWORDS else next((k for sk, k in keys.items() if _within_one_edit(skel, sk)), None)
+
+    return "".join(replace_windows(word_tokenize(text, keep_whitespace=True), keyword, 4))
 
 
 def strip_section_phrases(text: str) -> str:

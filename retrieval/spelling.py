@@ -33,6 +33,25 @@ def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+def replace_windows(tokens: list[str], fix: Callable[[list[str]], str | None], longest: int) -> list[str]:
+    """``tokens`` with windows of adjacent tokens replaced: from left to right, the longest window
+    (at most ``longest`` tokens) for which ``fix`` gives a replacement; a token no window starting
+    at it fixes is kept."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for n in range(min(longest, len(tokens) - i), 0, -1):
+            fixed = fix(tokens[i : i + n])
+            if fixed is not None:
+                out.append(fixed)
+                i += n
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
 class Speller:
     """The plans' vocabulary, indexed by its one-letter deletions (the symmetric-delete idea:
     two words one edit apart share a deletion, or one is a deletion of the other), rebuilt when
@@ -81,19 +100,7 @@ class Speller:
             return text
         dictionary = words()
         tokens = word_tokenize(text, keep_whitespace=True)
-        out: list[str] = []
-        i = 0
-        while i < len(tokens):
-            for n in range(min(MAX_WORDS, len(tokens) - i), 0, -1):
-                window = tokens[i : i + n]
-                fixed = self._fix(window, dictionary)
-                if fixed is not None:
-                    out.append(fixed)
-                    i += n
-                    break
-            else:
-                out.append(tokens[i])
-                i += 1
+        out = replace_windows(tokens, lambda window: self._fix(window, dictionary), MAX_WORDS)
         return "".join(out) if out != tokens else text
 
     def _fix(self, window: list[str], dictionary: Container[str]) -> str | None:
