@@ -64,3 +64,25 @@ def test_which_answer_names_offices_in_tiers_and_the_offices_searched_in_vain(sv
         assert "แล้ว ไม่พบเรื่องนี้" in answer.text
     tiers = svc.answerer.gather(svc.ask("เขตไหนบ้างที่ส่งเสริมให้นักเรียนรู้จักออมเงิน"))
     assert len(tiers.own) == len(svc.offices())  # five plans: each one searched on its own
+
+
+ENGLISH = {"002_1f30bfc08ba12608.txt", "004_324aff1e68aa4ee5.txt"}  # the plans that speak of English teaching
+
+
+def test_a_which_question_the_answer_model_stops_is_still_judged_office_by_office(svc) -> None:  # type: ignore[no-untyped-def]
+    from retrieval.decide import decide
+
+    question = "Which offices address English language skills?"
+    ev = svc.answerer.gather(svc.ask(question))
+    policy = svc.policy()
+    # the question-level answer model alone would abstain here: this is the case the rule is for
+    assert float(policy.answer.probability([ev.question_vector])[0]) < policy.thresholds.answer
+    decision = decide(ev, policy)
+    assert decision.abstain is None and decision.offices
+    answer = svc.answer(question)
+    assert not answer.abstained
+    sources = {c.source for c in answer.citations}
+    assert sources and sources <= ENGLISH
+    assert all(n.office not in decision.searched for n in decision.offices)
+    # a topic no plan holds is still abstained: the stance model names no office for it
+    assert svc.answer("Which offices run a space exploration programme for students?").abstained
