@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 from ingest.lexical import LexicalIndex
 from ingest.normalize import normalize_line
 from ingest.sections import SECTION_WORDS
-from ingest.tokens import _stopwords, tokenize
+from ingest.tokens import NOMINALISERS, _stopwords, nominal_base, tokenize
 
 if TYPE_CHECKING:
     from pythainlp.util import Trie
@@ -54,7 +54,6 @@ FRAGMENT_SHARE, FRAGMENT_MIN = 0.8, 3  # followed by one word this often, of thi
 CORE_SHARE = 0.8  # the reference corpus's most frequent words making up this share of its text are generic
 log = logging.getLogger(__name__)
 _THAI_WORD = re.compile("^[\u0e01-\u0e4e]+$")
-_NOUN_PREFIXES = ("ความ", "การ")  # nominalisers: "ความปลอดภัย", "การประกัน…" are noun phrases
 
 
 @lru_cache(maxsize=1)
@@ -83,11 +82,6 @@ def _reference() -> tuple[frozenset[str], frozenset[str], Trie]:
     return words, frozenset(core), Trie(words)
 
 
-def _base(word: str) -> str:
-    """The word with its nominaliser set aside: "การพัฒนา" -> "พัฒนา"."""
-    return next((word[len(p):] for p in _NOUN_PREFIXES if word.startswith(p) and len(word) > len(p)), word)
-
-
 @lru_cache(maxsize=100_000)
 def _pieces(word: str) -> tuple[str, ...]:
     """The word as the reference corpus holds it: itself, or the pieces it would be split into."""
@@ -111,12 +105,12 @@ def _headed_by_noun(word: str) -> bool:
 def generic(phrase_words: Sequence[str]) -> bool:
     """Every word of the phrase is a core word of Thai (``CORE_SHARE``), nominalisers set aside."""
     _, core, _ = _reference()
-    return all(_base(w) in core for w in phrase_words)
+    return all(nominal_base(w) in core for w in phrase_words)
 
 
 def _nouns(words: Sequence[str]) -> list[bool]:
     tags = _tagger()(list(words), corpus="orchid_ud")
-    return [w.startswith(_NOUN_PREFIXES) or (tag in ("NOUN", "PROPN") and _headed_by_noun(w)) for w, tag in tags]
+    return [w.startswith(NOMINALISERS) or (tag in ("NOUN", "PROPN") and _headed_by_noun(w)) for w, tag in tags]
 
 
 def _phrases(text: str, after: dict[str, Counter[str]] | None = None) -> dict[str, tuple[str, ...]]:

@@ -57,6 +57,14 @@ class WordSet:
         return len(self._words)
 
 
+NOMINALISERS = ("ความ", "การ")  # prefixes that make a noun of a verb or an adjective: "ความปลอดภัย", "การพัฒนา"
+
+
+def nominal_base(word: str) -> str:
+    """The word with its nominaliser set aside: "การพัฒนา" -> "พัฒนา" (the same concept, as a verb)."""
+    return next((word[len(p):] for p in NOMINALISERS if word.startswith(p) and len(word) > len(p)), word)
+
+
 _WORDS_LOCK = threading.Lock()
 
 

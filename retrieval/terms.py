@@ -8,6 +8,18 @@ a match is scored by how far it stands above the question word's *own*
 background, the distribution of its similarity to the whole vocabulary
 (``z``: standard deviations above that mean). "เด็ก" -> "นักเรียน" and
 "ปกป้อง" -> "ป้องกัน" stand out that way; "หัวกะทิ" finds nothing.
+
+A word's near neighbours also include *lookalikes*: plan words that share a piece with it and
+owe their likeness to that piece ("จมน้ำ" -> "ลูกน้ำ" through "น้ำ", "ห้องสมุด" -> "ห้องเรียน"
+through "ห้อง", "ภาษาจีน" -> "ภาษาอังกฤษ"). They are not kept: a plan word that shares a
+dictionary word with the question word is a neighbour in meaning only when it is nearer the whole
+word than the shared piece, or when what is left of the two words without it is itself a neighbour
+(``MIN_Z`` above the rest's own background: "ระบาด" and "ติดเชื้อ" keep "โรคติดเชื้อ" for
+"โรคระบาด"; "จีน" and "อังกฤษ" do not). A plan word that is a piece of the question word counts when
+it is its head (it starts the word and the rest is a dictionary word: Thai compounds put the head
+first, "โรค" of "โรคระบาด") or when it carries more of the word than the rest does ("ไทย" of
+"คนไทย", "แผน" of "มีแผน"), not otherwise ("แนว" of "แนะแนว", "น้ำ" of "จมน้ำ"); a plan word
+holding the question word, its nominaliser set aside, is always kept.
 """
 
 from __future__ import annotations
@@ -24,6 +36,7 @@ from langchain_core.embeddings import Embeddings
 from ingest.embeddings import embed_terms
 from ingest.index import DOCUMENTS_VERSION
 from ingest.lexical import LexicalIndex
+from ingest.tokens import nominal_base, words
 
 _THAI = re.compile("[\u0e01-\u0e2e]")
 NEIGHBOURS = 8  # plan words kept per question word
@@ -116,5 +129,48 @@ class TermMatcher:
             best = np.argpartition(-row, min(top + 1, len(row) - 1))[: top + 1]
             found = [Match(self._terms[j], float(row[j]), (float(row[j]) - mean) / std) for j in best]
             found = [m for m in found if m.term != w and m.z >= MIN_Z]
-            out[w] = sorted(found, key=lambda m: -m.z)[:top]
+            out[w] = self._meaning_only(w, sorted(found, key=lambda m: -m.z)[:top])
         return out
+
+    def _meaning_only(self, word: str, found: list[Match]) -> list[Match]:
+        """``found`` less its lookalikes (see the module's docstring)."""
+        base = nominal_base(word)  # "ความพอเพียง" means "พอเพียง": "เศรษฐกิจพอเพียง" holds it
+        pieces: dict[str, str] = {}  # a piece of the word -> the rest of the word
+        shared: dict[str, list[str]] = {}  # a plan word sharing pieces with the word -> those pieces
+        for m in found:
+            if base in m.term:
+                continue
+            if m.term in word:
+                pieces[m.term] = word.replace(m.term, "", 1)
+            elif found_pieces := shared_pieces(word, m.term):
+                shared[m.term] = found_pieces
+        if not (pieces or shared):
+            return found
+        rests = {t: (word.replace(ps[0], "", 1), t.replace(ps[0], "", 1)) for t, ps in shared.items()}
+        needed = [word, *pieces, *pieces.values(), *shared, *(p for ps in shared.values() for p in ps),
+                  *(r for pair in rests.values() for r in pair)]
+        vec = dict(zip(unique := list(dict.fromkeys(needed)), self.vectors(unique)))
+
+        def z(a: str, b: str) -> float:  # b's cosine with a, in standard deviations above a's background
+            row = self._matrix @ vec[a]
+            return (float(vec[a] @ vec[b]) - float(row.mean())) / (float(row.std()) or 1e-6)
+
+        def meant(term: str) -> bool:
+            if term in pieces:  # a piece of the word: its head, or the part that carries its meaning
+                rest = pieces[term]
+                return (word.startswith(term) and rest in words()) or z(word, term) >= z(word, rest)
+            if term in shared:  # nearer the whole word than any piece they share, or the rests are near
+                if max(float(vec[p] @ vec[term]) for p in shared[term]) < float(vec[word] @ vec[term]):
+                    return True
+                return z(*rests[term]) >= MIN_Z
+            return True
+
+        return [m for m in found if meant(m.term)]
+
+
+def shared_pieces(a: str, b: str) -> list[str]:
+    """The dictionary words (two characters or more) inside both ``a`` and ``b``, neither whole."""
+    dictionary = words()
+    found = {a[i:j] for i in range(len(a)) for j in range(i + 2, len(a) + 1)
+             if a[i:j] != a and a[i:j] != b and a[i:j] in b}
+    return sorted((p for p in found if p in dictionary), key=len, reverse=True)

@@ -30,11 +30,62 @@ def test_the_plans_vocabulary_is_embedded_at_ingest(seed_settings) -> None:  # t
 
 
 @pytest.mark.parametrize(("word", "near"), [("อันตราย", "อุบัติเหตุ"), ("ปกป้อง", "ป้องกัน"), ("ไอที", "เทคโนโลยีสารสนเทศ"),
-                                            ("โรคระบาด", "โรคติดเชื้อ"), ("เด็ก", "นักเรียน")])
+                                            ("โรคระบาด", "โรคติดเชื้อ"), ("เด็ก", "นักเรียน"),
+                                            ("ผู้บริหาร", "ผู้อำนวยการ"), ("ผลสอบ", "ทดสอบ"),
+                                            ("ความพอเพียง", "เศรษฐกิจพอเพียง"), ("โรคระบาด", "โรค")])
 def test_a_question_word_finds_the_plan_words_nearest_in_meaning(svc, word: str, near: str) -> None:  # type: ignore[no-untyped-def]
     matches = svc.terms.matches([word])[word]
     assert near in [m.term for m in matches]
     assert all(m.term != word for m in matches)  # itself is no neighbour
+
+
+def _raw_neighbours(svc, word: str, top: int = 8) -> list[str]:  # type: ignore[no-untyped-def]
+    """The plan words nearest ``word`` by cosine alone, before any lookalike is set aside."""
+    import numpy as np
+
+    matcher = svc.terms
+    matcher.refresh()
+    row = matcher._matrix @ matcher.vectors([word])[0]
+    return [matcher._terms[j] for j in np.argsort(-row)[: top + 1] if matcher._terms[j] != word][:top]
+
+
+@pytest.mark.parametrize(("word", "lookalike"), [("ภาษาจีน", "ภาษาอังกฤษ"), ("ทักษะชีวิต", "คุณภาพชีวิต"),
+                                                 ("ผู้บริหาร", "การบริหาร"), ("ผลสอบ", "ผลสัมฤทธิ์")])
+def test_a_plan_word_that_owes_its_likeness_to_a_shared_piece_is_no_neighbour(svc, word: str, lookalike: str) -> None:  # type: ignore[no-untyped-def]
+    """"ภาษาอังกฤษ" is near "ภาษาจีน" through "ภาษา" alone: it is nearer "ภาษา" than "ภาษาจีน" is, and
+    "อังกฤษ" is no neighbour of "จีน"; so a Chinese-teaching question is not answered with English teaching.
+    ("โรคติดเชื้อ" for "โรคระบาด" shares "โรค" too, and stays: "ติดเชื้อ" is near "ระบาด".)"""
+    assert lookalike in _raw_neighbours(svc, word)
+    assert lookalike not in [m.term for m in svc.terms.matches([word])[word]]
+
+
+@pytest.mark.parametrize(("word", "piece", "kept"), [
+    ("แนะแนว", "แนว", False),  # "แนะ" carries guidance more than "แนว" (a line) does
+    ("จมน้ำ", "น้ำ", False),  # drowning is not water
+    ("คนไทย", "ไทย", True),  # the part that carries the word
+    ("มีแผน", "แผน", True),
+    ("โรคระบาด", "โรค", True),  # the head of a compound (Thai puts it first): an epidemic is a disease
+])
+def test_a_piece_of_the_word_stands_for_it_when_it_is_its_head_or_carries_it(svc, word: str, piece: str, kept: bool) -> None:  # type: ignore[no-untyped-def]
+    from retrieval.terms import Match
+
+    assert bool(svc.terms._meaning_only(word, [Match(piece, 0.95, 5.0)])) is kept
+
+
+def test_a_plan_word_holding_the_word_is_kept_its_nominaliser_set_aside(svc) -> None:  # type: ignore[no-untyped-def]
+    from retrieval.terms import Match
+
+    found = [Match("แนะแนว", 0.99, 7.0), Match("มาตรการแนะแนว", 0.95, 4.0)]
+    assert svc.terms._meaning_only("การแนะแนว", found) == found
+
+
+def test_shared_pieces_are_dictionary_words_inside_both() -> None:
+    from retrieval.terms import shared_pieces
+
+    assert shared_pieces("จมน้ำ", "ลูกน้ำ") == ["น้ำ"]
+    assert shared_pieces("ภาษาจีน", "ภาษาอังกฤษ")[0] == "ภาษา"
+    assert shared_pieces("ดิจิทัล", "ออนไลน์") == []
+    assert "ภาษา" not in shared_pieces("ภาษา", "ภาษาจีน")  # neither word whole is a piece
 
 
 def test_matches_are_scored_against_the_words_own_background(svc) -> None:  # type: ignore[no-untyped-def]
