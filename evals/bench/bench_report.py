@@ -102,7 +102,9 @@ def table(result: dict[str, Any]) -> str:
             f"which-office answers, {which['questions']} questions over {which['plans']:,} plans "
             f"({which['chunks']:,} chunks, {which['embedding']}): office recall {which['which_office_recall']:.3f}, "
             f"precision {which['which_office_precision']:.3f} (per question: {which['which_office_recall_macro']:.3f} / "
-            f"{which['which_office_precision_macro']:.3f}); answer p50/p95 {which['which_p50_ms']:.0f} / "
+            f"{which['which_office_precision_macro']:.3f}; the offices listed first, before \"กล่าวถึงในเรื่องที่"
+            f"ใกล้เคียง\": {which.get('which_first_tier_recall', float('nan')):.3f} / "
+            f"{which.get('which_first_tier_precision', float('nan')):.3f}); answer p50/p95 {which['which_p50_ms']:.0f} / "
             f"{which['which_p95_ms']:.0f} ms")
     lines.append("targets (at the largest size measured; the issue's are at 100,000 chunks):")
     for t in result.get("targets", []):

@@ -100,14 +100,19 @@ def measure(work: Path, n_docs: int, embedding: str, runs: int, say: Any) -> dic
             times.append((time.perf_counter() - started) * 1000)
             if r == 0:
                 named = set() if answer.abstained else {c.office for c in answer.citations}
+                first = _first_tier(service, question(topic))
                 rows.append({"topic": topic, "holders": len(truth[t]), "named": len(named),
-                             "correct": len(named & truth[t]), "abstained": answer.abstained})
+                             "correct": len(named & truth[t]), "abstained": answer.abstained,
+                             "first_tier": len(first), "first_tier_correct": len(first & truth[t])})
         latencies.append(times)
     held_n = sum(r["holders"] for r in rows)
     named_n = sum(r["named"] for r in rows)
     correct = sum(r["correct"] for r in rows)
+    first_n = sum(r["first_tier"] for r in rows)
+    first_correct = sum(r["first_tier_correct"] for r in rows)
     p95 = statistics.median(percentile(ts, 0.95) for ts in latencies)
-    say(f"  which: recall {correct / held_n:.3f}, precision {correct / max(named_n, 1):.3f}, p95 {p95:.0f} ms")
+    say(f"  which: recall {correct / held_n:.3f}, precision {correct / max(named_n, 1):.3f} (listed first: "
+        f"{first_correct / held_n:.3f}, {first_correct / max(first_n, 1):.3f}), p95 {p95:.0f} ms")
     return {
         "plans": n_docs,
         "chunks": service.index.lexical.chunk_count(),
@@ -118,10 +123,27 @@ def measure(work: Path, n_docs: int, embedding: str, runs: int, say: Any) -> dic
         "which_office_recall_macro": statistics.mean(r["correct"] / r["holders"] for r in rows),
         "which_office_precision_macro": statistics.mean(r["correct"] / r["named"] if r["named"] else 0.0
                                                         for r in rows),
+        # the offices listed first (not under "กล่าวถึงในเรื่องที่ใกล้เคียง"): their recall and precision
+        "which_first_tier_recall": first_correct / held_n,
+        "which_first_tier_precision": first_correct / first_n if first_n else 0.0,
         "which_p50_ms": statistics.median(percentile(ts, 0.5) for ts in latencies),
         "which_p95_ms": p95,
         "per_topic": rows,
     }
+
+
+def _first_tier(service: Any, text: str) -> set[str]:
+    """The offices an answer lists first: the which-decision's offices not in its second tier
+    ("กล่าวถึงในเรื่องที่ใกล้เคียง"), from the same evidence the answer was written from."""
+    from retrieval.decide import decide
+
+    answerer = service.answerer
+    with service.index.rw.read():
+        ev = answerer.gather(service.ask(text))
+        if not hasattr(ev, "mode"):
+            return set()  # answered before any evidence was weighed
+        d = decide(ev, answerer.policy())
+    return set() if d.abstain else {n.office for n in d.offices if not n.close}
 
 
 def _progress(say: Any) -> Any:
