@@ -120,11 +120,12 @@ def strip_section_phrases(text: str) -> str:
     return SECTION_PHRASES.sub(" ", text)
 
 
-def section_intents(text: str) -> tuple[SectionKind, ...]:
-    """Canonical section kinds the question asks about, in order of mention."""
+def section_intents(text: str, paraphrases: bool = True) -> tuple[SectionKind, ...]:
+    """Canonical section kinds the question asks about, in order of mention (``paraphrases``: also
+    those named by a paraphrase, "เน้นเรื่อง…" for the focus points, not by a heading word)."""
     low = normalize_query(text).lower()
     found: list[tuple[int, SectionKind]] = []
-    for keyword, kind in HEADING_KEYWORDS + SYNONYMS:
+    for keyword, kind in HEADING_KEYWORDS + (SYNONYMS if paraphrases else ()):
         pos = low.find(keyword)
         if pos >= 0:
             found.append((pos, kind))
@@ -161,16 +162,20 @@ def parse_query(question: str, offices: Sequence[KnownOffice], respell: Callable
     items = tuple(dict.fromkeys(_ITEM_NO.findall(norm)))
     section_numbers = tuple(dict.fromkeys(_SECTION_NO.findall(norm)))
     latin, thai = len(_LATIN.findall(norm)), len(_THAI.findall(norm))
+    many = asks_which(norm) and len(matched) != 1
     return Query(
         text=question,
         normalized=norm,
         offices=tuple(matched),
         unknown_offices=tuple(dict.fromkeys(unknown)),
         office_mentions=tuple(text for _, text in spans),
-        section_kinds=section_intents(norm),
+        # a which-question names offices by what their plans say: a paraphrase of a section's name there
+        # is how it says "emphasise" ("เขตไหนเน้นเรื่องเศรษฐกิจพอเพียง"), not which heading to read under;
+        # a heading word ("จุดเน้น", "วิสัยทัศน์") still names the section
+        section_kinds=section_intents(norm, paraphrases=not many),
         item_numbers=items,
         section_numbers=section_numbers,
-        wants_many_offices=asks_which(norm) and len(matched) != 1,
+        wants_many_offices=many,
         compare=bool(_COMPARE.search(low)) or len(matched) >= 2,
         english=latin > thai,
     )

@@ -87,6 +87,16 @@ def test_section_intent(question: str, kind: str) -> None:
     assert kind in section_intents(question)
 
 
+def test_a_which_question_reads_a_section_paraphrase_as_its_frame() -> None:
+    """"เขตไหนเน้นเรื่อง X" asks which plans emphasise X, wherever they say it; "X เน้นเรื่องอะไร" and a
+    heading word ("จุดเน้น") still ask for the focus points."""
+    offices = known_offices(OFFICE_DOCS)
+    assert parse_query("เขตไหนบ้างที่เน้นเรื่องเศรษฐกิจพอเพียง", offices).section_kinds == ()
+    assert parse_query("มุกดาหารเน้นเรื่องอะไรบ้าง", offices).section_kinds == ("focus",)
+    assert parse_query("เขตไหนมีจุดเน้นเรื่องความปลอดภัย", offices).section_kinds == ("focus",)
+    assert parse_query("เขตไหนมีวิสัยทัศน์เรื่องเทคโนโลยี", offices).section_kinds == ("vision",)
+
+
 def test_question_kinds_are_recognised() -> None:
     offices = known_offices(OFFICE_DOCS)
     assert parse_query("สำนักงานใดเน้นความปลอดภัยของนักเรียน", offices).wants_many_offices
