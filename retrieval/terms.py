@@ -29,6 +29,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -36,7 +37,8 @@ from langchain_core.embeddings import Embeddings
 from ingest.embeddings import embed_terms
 from ingest.index import DOCUMENTS_VERSION
 from ingest.lexical import LexicalIndex
-from ingest.tokens import nominal_base, words
+from ingest.tokens import nominal_base
+from ingest.tokens import words as dictionary
 
 _THAI = re.compile("[\u0e01-\u0e2e]")
 NEIGHBOURS = 8  # plan words kept per question word
@@ -119,18 +121,22 @@ class TermMatcher:
         sims = self.vectors(words) @ self._matrix.T  # (words, vocabulary)
         out: dict[str, list[Match]] = {}
         for w, row in zip(words, sims):
-            if not _THAI.search(w) and self._thai.sum() >= 3:
-                # a word in another script is matched to the plans' Thai words, against their background
-                # (it would find the few English words of the plans first, whatever they mean)
-                row = np.where(self._thai, row, -1.0)
-                mean, std = float(row[self._thai].mean()), float(row[self._thai].std()) or 1e-6
-            else:
-                mean, std = float(row.mean()), float(row.std()) or 1e-6
+            row, mean, std = self._background(w, row)
             best = np.argpartition(-row, min(top + 1, len(row) - 1))[: top + 1]
             found = [Match(self._terms[j], float(row[j]), (float(row[j]) - mean) / std) for j in best]
             found = [m for m in found if m.term != w and m.z >= MIN_Z]
             out[w] = self._meaning_only(w, sorted(found, key=lambda m: -m.z)[:top])
         return out
+
+    def _background(self, word: str, row: np.ndarray) -> tuple[np.ndarray, float, float]:
+        """``word``'s cosines with the vocabulary (``row``) as it is matched, and their mean and
+        spread: the background its neighbours' ``z`` is read against."""
+        if not _THAI.search(word) and self._thai.sum() >= 3:
+            # a word in another script is matched to the plans' Thai words, against their background
+            # (it would find the few English words of the plans first, whatever they mean)
+            row = np.where(self._thai, row, -1.0)
+            return row, float(row[self._thai].mean()), float(row[self._thai].std()) or 1e-6
+        return row, float(row.mean()), float(row.std()) or 1e-6
 
     def _meaning_only(self, word: str, found: list[Match]) -> list[Match]:
         """``found`` less its lookalikes (see the module's docstring)."""
@@ -151,14 +157,19 @@ class TermMatcher:
                   *(r for pair in rests.values() for r in pair)]
         vec = dict(zip(unique := list(dict.fromkeys(needed)), self.vectors(unique)))
 
+        @cache
+        def background(a: str) -> tuple[float, float]:  # each word's row once, however many terms ask
+            _, mean, std = self._background(a, self._matrix @ vec[a])
+            return mean, std
+
         def z(a: str, b: str) -> float:  # b's cosine with a, in standard deviations above a's background
-            row = self._matrix @ vec[a]
-            return (float(vec[a] @ vec[b]) - float(row.mean())) / (float(row.std()) or 1e-6)
+            mean, std = background(a)
+            return (float(vec[a] @ vec[b]) - mean) / std
 
         def meant(term: str) -> bool:
             if term in pieces:  # a piece of the word: its head, or the part that carries its meaning
                 rest = pieces[term]
-                return (word.startswith(term) and rest in words()) or z(word, term) >= z(word, rest)
+                return (word.startswith(term) and rest in dictionary()) or z(word, term) >= z(word, rest)
             if term in shared:  # nearer the whole word than any piece they share, or the rests are near
                 if max(float(vec[p] @ vec[term]) for p in shared[term]) < float(vec[word] @ vec[term]):
                     return True
@@ -170,7 +181,7 @@ class TermMatcher:
 
 def shared_pieces(a: str, b: str) -> list[str]:
     """The dictionary words (two characters or more) inside both ``a`` and ``b``, neither whole."""
-    dictionary = words()
+    known = dictionary()
     found = {a[i:j] for i in range(len(a)) for j in range(i + 2, len(a) + 1)
              if a[i:j] != a and a[i:j] != b and a[i:j] in b}
-    return sorted((p for p in found if p in dictionary), key=len, reverse=True)
+    return sorted((p for p in found if p in known), key=len, reverse=True)

@@ -136,11 +136,12 @@ def _first_tier(service: Any, text: str) -> set[str]:
     """The offices an answer lists first: the which-decision's offices not in its second tier
     ("กล่าวถึงในเรื่องที่ใกล้เคียง"), from the same evidence the answer was written from."""
     from retrieval.decide import decide
+    from retrieval.gather import Evidence
 
     answerer = service.answerer
     with service.index.rw.read():
         ev = answerer.gather(service.ask(text))
-        if not hasattr(ev, "mode"):
+        if not isinstance(ev, Evidence):
             return set()  # answered before any evidence was weighed
         d = decide(ev, answerer.policy())
     return set() if d.abstain else {n.office for n in d.offices if not n.close}
