@@ -12,14 +12,13 @@ from planqa.types import AbstainReason
 
 __all__ = ["Unit", "units_of", "content_tokens", "missing_answer_type", "asks_for_fact", "counted_word"]
 
-# question words and office words carry no evidence
+# question words and office words carry no evidence (English function words: scikit-learn's list)
 _QUESTION_WORDS = frozenset(
     """อะไร อย่างไร ไหม หรือไม่ บ้าง ใด ไหน คือ มี เน้น เรื่อง เกี่ยวกับ สำนักงาน เขต พื้นที่ การศึกษา มัธยมศึกษา
     ส พม แผน ระบุ กล่าวถึง ข้อ ที่ ของ ใคร กี่ เท่าไร หลัก ทั้งหมด ด้าน ประการ วาง ไว้ กำหนด แบบ แบบไหน
     หมายถึง แปลว่า ความหมาย พูดถึง ให้ ความสำคัญ หน่วยงาน ต่าง อย่าง
-    what which is are the of does do did office offices plan plans mention mentions about say says
-    secondary education educational area service district region how in for to and a an its their
-    have has with on by this that there use uses used
+    does did office offices plan plans mention mentions say says secondary education educational area service
+    district region use uses used
     และ หรือ ใน กับ แก่ จาก โดย เพื่อ ซึ่ง ได้ ให้ การ ความ เป็น ไป มา จะ ต้อง ควร ทุก ได้แก่ ตาม ต่อ
     ปี นี้ ปีนี้ ตอนนี้ ปัจจุบัน ล่าสุด ทั้ง ไหม ล่ะ ครับ ค่ะ คะ ที่นั่น ที่นี่ นั้น""".split()
 )
@@ -39,8 +38,17 @@ def content_tokens(question: str, exclude: Sequence[str] = (), english: bool = F
         text = re.sub(r"[A-Za-z][A-Za-z0-9-]*", lambda m: " " if m.group(0).lower() in EN_TH else m.group(0), text)
         text += " " + thai
     skip = _name_tokens(tuple(exclude))
-    toks = [t for t in tokenize(text) if t not in _QUESTION_WORDS and t not in skip and not t.isdigit()]
+    stop = _QUESTION_WORDS | _english_stopwords()
+    toks = [t for t in tokenize(text) if t not in stop and t not in skip and not t.isdigit()]
     return list(dict.fromkeys(toks))
+
+
+@lru_cache(maxsize=1)
+def _english_stopwords() -> frozenset[str]:
+    """English function words ("or", "as", "up", "among"): a frame of an English question, never its topic."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
 
 
 @lru_cache(maxsize=16)
@@ -58,7 +66,9 @@ _COUNT_ASK = re.compile(
 )
 _FIGURE_ASK = re.compile(r"เท่าไร|เท่าใด|กี่\s*(เปอร์เซ็นต์|%)|how much|what percent")
 _PERSON_ASK = re.compile(r"ใคร(?!่)|ชื่อ(อะไร)?\s*$|who\b|ผู้อำนวยการ(เขต|สำนักงาน)?\s*(คือ|ชื่อ)|name of")
-_CONTACT_ASK = re.compile(r"เบอร์|โทรศัพท์|อีเมล|e-?mail|phone|ที่อยู่|address|ตั้งอยู่|เว็บไซต์|website")
+# "address" asks for one as a noun ("the address of"), not as a verb ("which offices address drug abuse")
+_CONTACT_ASK = re.compile(r"เบอร์|โทรศัพท์|อีเมล|e-?mail|phone|ที่อยู่|ตั้งอยู่|เว็บไซต์|website|"
+                          r"\b(?:the|its|their|an?|postal|mailing|office|contact) address|\baddress(?:es)? (?:of|for)\b")
 _DATE_ASK = re.compile(r"เมื่อไร|เมื่อไหร่|วันที่|วันไหน|when\b|what date|ปีไหน")
 _PERSON = re.compile(r"(นาย|นางสาว|นาง|ดร\.|ว่าที่)\s*\S+")
 _DATE = re.compile(r"(พ\.ศ\.|ค\.ศ\.)\s*\d{4}|\d{1,2}\s*(ม\.ค\.|ก\.พ\.|มี\.ค\.|เม\.ย\.|มกราคม|กุมภาพันธ์|มีนาคม|เมษายน)")

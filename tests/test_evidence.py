@@ -49,10 +49,17 @@ def test_english_words_also_bring_their_thai_terms() -> None:
     assert {"ความปลอดภัย", "นักเรียน"} <= set(content_tokens("student safety", english=True))
 
 
+def test_english_function_words_are_frame_not_topic() -> None:
+    words = content_tokens("Which offices take up environmental protection or green living?", english=True)
+    assert words == ["environmental", "protection", "green", "living"]
+    assert "among" not in content_tokens("Which offices address drug abuse among students?", english=True)
+
+
 @pytest.mark.parametrize(
     ("question", "asks"),
     [("งบประมาณของเขต 4 เท่าไร", True), ("ใครเป็นผู้อำนวยการ", True), ("เบอร์โทรศัพท์ของเขต 13", True),
-     ("ใคร่ขอทราบยุทธศาสตร์ทั้งหมดของ สพม.4", False), ("วิสัยทัศน์ของเขต 20 คืออะไร", False)],
+     ("ใคร่ขอทราบยุทธศาสตร์ทั้งหมดของ สพม.4", False), ("วิสัยทัศน์ของเขต 20 คืออะไร", False),
+     ("What is the address of the SESAO 13 office?", True), ("Which offices address drug abuse?", False)],
 )
 def test_which_questions_ask_for_a_fact(question: str, asks: bool) -> None:
     assert asks_for_fact(question) is asks
