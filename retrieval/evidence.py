@@ -10,7 +10,7 @@ from ingest.tokens import tokenize
 from ingest.units import Unit, units_of
 from planqa.types import AbstainReason
 
-__all__ = ["Unit", "units_of", "content_tokens", "missing_answer_type", "asks_for_fact", "counted_word"]
+__all__ = ["Unit", "units_of", "content_tokens", "topic_text", "missing_answer_type", "asks_for_fact", "counted_word"]
 
 # question words and office words carry no evidence (English function words: scikit-learn's list)
 _QUESTION_WORDS = frozenset(
@@ -49,6 +49,29 @@ def _english_stopwords() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS)
+
+
+def topic_text(question: str, mentions: Sequence[str] = (), english: bool = False) -> str:
+    """The question less its frame, as written: office mentions, question words ("เขตไหน", "บ้าง",
+    "which offices") and, in English, function words cut out; the other words kept in their order,
+    stop-words inside a compound too ("ออก" of "ออกกลางคัน"). What an office's own plan is searched
+    and its quotes are compared with in meaning, so that "ใครมีแผน…บ้าง" and "เขตไหนเน้น…" weigh
+    the same topic."""
+    from ingest.normalize import normalize_query
+    from ingest.tokens import word_tokenize
+
+    text = normalize_query(question)
+    for mention in sorted(mentions, key=len, reverse=True):
+        text = text.replace(mention, " ")
+    stop = _QUESTION_WORDS | (_english_stopwords() if english else frozenset())
+
+    def frame(token: str) -> bool:  # a question word, or two run together ("มีแผน", "สำนักงานเขต")
+        t = token.strip().lower()
+        return t in stop or any(t[:i] in stop and t[i:] in stop for i in range(1, len(t)))
+
+    kept = [t for t in word_tokenize(text, keep_whitespace=True) if not frame(t)]
+    topic = re.sub(r"\s+", " ", "".join(kept)).strip(" ?？")
+    return topic or question
 
 
 @lru_cache(maxsize=16)

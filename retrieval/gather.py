@@ -19,7 +19,7 @@ import numpy as np
 from ingest.sections import WHOLE_KINDS
 from ingest.units import quotable
 from planqa.types import AbstainReason, Chunk, Hit, PageInfo, Query
-from retrieval.evidence import Unit, asks_for_fact, content_tokens, missing_answer_type, units_of
+from retrieval.evidence import Unit, asks_for_fact, content_tokens, missing_answer_type, topic_text, units_of
 from retrieval.features import (
     Candidate,
     PoolRanks,
@@ -196,11 +196,13 @@ class Gatherer:
         """Each office's own search for the question's topic, as the stance model reads it."""
         if self.search_each is None or not offices:
             return []
-        found = self.search_each(query, OWN_K, offices, expansion)
+        # the topic alone is searched and compared in meaning: the frame ("ใครมีแผน…บ้าง") is no evidence
+        topic = replace(query, normalized=topic_text(query.normalized, query.office_mentions, query.english))
+        found = self.search_each(topic, OWN_K, offices, expansion)
         out = []
         for office in offices:
             hits = found.get(office, [])
-            cands = self._with_unit_dense(query, _candidates(hits, terms))
+            cands = self._with_unit_dense(topic, _candidates(hits, terms))
             out.append(OwnEvidence(office, hits[0].chunk.source if hits else "", [unit_evidence(terms, c) for c in cands]))
         return out
 

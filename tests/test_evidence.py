@@ -8,7 +8,7 @@ from evals.cases import SEED_PLANS
 from ingest.loaders import load
 from ingest.units import quotable, units_of
 from planqa.types import AbstainReason, Chunk, SectionKind
-from retrieval.evidence import asks_for_fact, content_tokens, missing_answer_type
+from retrieval.evidence import asks_for_fact, content_tokens, missing_answer_type, topic_text
 from retrieval.support import Term, strength, support, supported
 
 MUK = "004_324aff1e68aa4ee5.txt"
@@ -53,6 +53,22 @@ def test_english_function_words_are_frame_not_topic() -> None:
     words = content_tokens("Which offices take up environmental protection or green living?", english=True)
     assert words == ["environmental", "protection", "green", "living"]
     assert "among" not in content_tokens("Which offices address drug abuse among students?", english=True)
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [("ใครมีแผนแก้ปัญหาเด็กออกกลางคันบ้าง", "แก้ปัญหาเด็กออกกลางคัน"),
+     ("สำนักงานเขตพื้นที่การศึกษาใดบ้างที่มีแนวทางป้องกันนักเรียนออกกลางคัน", "แนวทางป้องกันนักเรียนออกกลางคัน"),
+     ("เขตไหนบ้างที่เน้นเรื่องเศรษฐกิจพอเพียง", "เศรษฐกิจพอเพียง"),
+     ("Which offices address drug abuse among students?", "address drug abuse students")],
+)
+def test_topic_text_is_the_question_less_its_frame_as_written(question: str, topic: str) -> None:
+    assert topic_text(question, english=not any("\u0e01" <= c <= "\u0e4e" for c in question)) == topic
+
+
+def test_topic_text_leaves_out_the_office_named_and_keeps_a_question_that_is_all_frame() -> None:
+    assert topic_text("สพม.มุกดาหาร เน้นความปลอดภัยไหม", mentions=["สพม.มุกดาหาร"]) == "ความปลอดภัย"
+    assert topic_text("เขตไหนบ้าง") == "เขตไหนบ้าง"
 
 
 @pytest.mark.parametrize(

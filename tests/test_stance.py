@@ -72,7 +72,7 @@ ENGLISH = {"002_1f30bfc08ba12608.txt", "004_324aff1e68aa4ee5.txt"}  # the plans 
 def test_a_which_question_the_answer_model_stops_is_still_judged_office_by_office(svc) -> None:  # type: ignore[no-untyped-def]
     from retrieval.decide import decide
 
-    question = "Which offices address English language skills?"
+    question = "Which offices care about English?"
     ev = svc.answerer.gather(svc.ask(question))
     policy = svc.policy()
     # the question-level answer model alone would abstain here: this is the case the rule is for
