@@ -32,7 +32,7 @@ from retrieval.hybrid import Retriever
 from retrieval.modes import Mode, choose_mode
 from retrieval.query import KnownOffice
 from retrieval.spelling import Speller
-from retrieval.stance_features import UnitEvidence, unit_evidence
+from retrieval.stance_features import UnitEvidence, lexical_scale, unit_evidence
 from retrieval.support import Term, Weigher, nouns, support
 from retrieval.terms import TermMatcher
 
@@ -199,11 +199,13 @@ class Gatherer:
         # the topic alone is searched and compared in meaning: the frame ("ใครมีแผน…บ้าง") is no evidence
         topic = replace(query, normalized=topic_text(query.normalized, query.office_mentions, query.english))
         found = self.search_each(topic, OWN_K, offices, expansion)
+        scale = lexical_scale(self.weigher.lexical.chunk_count())
         out = []
         for office in offices:
             hits = found.get(office, [])
             cands = self._with_unit_dense(topic, _candidates(hits, terms))
-            out.append(OwnEvidence(office, hits[0].chunk.source if hits else "", [unit_evidence(terms, c) for c in cands]))
+            out.append(OwnEvidence(office, hits[0].chunk.source if hits else "",
+                                   [unit_evidence(terms, c, scale) for c in cands]))
         return out
 
     def _pages(self, hits: list[Hit]) -> dict[str, tuple[PageInfo, ...]]:

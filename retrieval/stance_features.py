@@ -22,7 +22,7 @@ from retrieval.support import TITLE_WEIGHT, Term, supported
 STANCE_FEATURES = (
     "cover", "cover_exact", "second_cover", "union_cover", "main_word", "main_word_exact", "n_covering",
     "unit_dense", "unit_dense_lift", "chunk_dense", "cover_dense", "topic_mass", "absent_share", "asks_fact",
-    "english", "n_topic_words", "asked_section", "section_cover",
+    "english", "n_topic_words", "asked_section", "section_cover", "lexical",
 )
 COVERS = 0.5  # a unit covers the topic when it supports this share of its weight
 TOPIC_SHARE = 0.5  # a topic word is at least this share as topical as the question's most topical word
@@ -79,15 +79,24 @@ class UnitEvidence:
     soft: tuple[float, ...]  # ... or a plan word near in meaning, at its strength
     dense: float  # cosine of the question and the unit
     chunk_dense: float  # cosine of the question and the unit's chunk
+    lexical: float = 0.0  # its chunk's BM25 score in the office's own search, over log(1 + chunks indexed)
 
 
-def unit_evidence(terms: Sequence[Term], c: Candidate) -> UnitEvidence:
-    """A candidate unit (its support already measured against ``terms``) as the stance reads it."""
+def unit_evidence(terms: Sequence[Term], c: Candidate, lexical_scale: float = 1.0) -> UnitEvidence:
+    """A candidate unit (its support already measured against ``terms``) as the stance reads it;
+    ``lexical_scale``: what its chunk's BM25 score is divided by (``lexical_scale(chunks)``)."""
     unit = c.unit
     text = unit.text.lower()
     exact = tuple(1.0 if supported(t.word, unit.tokens, text) else TITLE_WEIGHT if supported(t.word, unit.title_tokens)
                   else 0.0 for t in terms)
-    return UnitEvidence(unit, exact, c.support.words, c.dense, c.hit.dense_score or 0.0)
+    return UnitEvidence(unit, exact, c.support.words, c.dense, c.hit.dense_score or 0.0,
+                        (c.hit.lexical_score or 0.0) / lexical_scale)
+
+
+def lexical_scale(chunks: int) -> float:
+    """A BM25 score over this is about as large in an index of five plans as in one of a thousand:
+    a word's IDF, and so the score, grows with the log of the chunks indexed."""
+    return math.log1p(max(1, chunks))
 
 
 def word_weights(terms: Sequence[Term], topical: TopicWeights) -> list[float]:
@@ -153,5 +162,6 @@ def stance_vector(units: Sequence[UnitEvidence], terms: Sequence[Term], topical:
         "asked_section": float(bool(sections)),
         "section_cover": max((cover(u, weights) for u in units if u.unit.chunk.section_kind in sections), default=0.0)
         if sections else (covers[0] if covers else 0.0),
+        "lexical": math.log1p(max((u.lexical for u in units), default=0.0)),
     }
     return [float(values[n]) for n in STANCE_FEATURES]

@@ -4,13 +4,21 @@ own units, the fitted file, and the fitter's thresholds and figures."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
 from evals.stance import Scored, question_figures, thresholds
 from planqa.errors import ConfigError
-from retrieval.stance_features import STANCE_FEATURES, TopicWeights, UnitEvidence, shows_topic, stance_vector
+from retrieval.stance_features import (
+    STANCE_FEATURES,
+    TopicWeights,
+    UnitEvidence,
+    lexical_scale,
+    shows_topic,
+    stance_vector,
+)
 from retrieval.stance_model import DEFAULT_STANCE, StanceModel, load_stance
 from retrieval.support import Term
 
@@ -58,6 +66,23 @@ def test_features_weigh_topic_words_not_frame_words() -> None:
     assert not shows_topic(_ue((1.0, 0.0), (1.0, 0.0)), terms, tw)
     assert shows_topic(_ue((0.0, 0.0), (0.0, 0.7)), terms, tw)  # a plan word near in meaning does
     assert stance_vector([], terms, tw, False, False)[cover] == 0.0
+
+
+def test_the_lexical_feature_reads_the_best_bm25_score_on_a_scale_that_holds_as_the_index_grows() -> None:
+    tw = TopicWeights.fit([("การออม", True)] * 4)
+    terms = [_term("การออม")]
+    lexical = STANCE_FEATURES.index("lexical")
+    meaning_only = UnitEvidence(_Unit(), (0.0,), (0.8,), 0.85, 0.85)  # type: ignore[arg-type]
+    by_words = UnitEvidence(_Unit(), (1.0,), (1.0,), 0.85, 0.85, lexical=2.0)  # type: ignore[arg-type]
+    assert stance_vector([meaning_only], terms, tw, False, False)[lexical] == 0.0
+    assert stance_vector([meaning_only, by_words], terms, tw, False, False)[lexical] == pytest.approx(math.log1p(2.0))
+    # a word one plan holds (two chunks), among five plans' 60 chunks and among a thousand's 10,000:
+    # its IDF (so its BM25 score) is 2.6 times larger in the large index, on the stance's scale 1.15
+    def idf(n: int, df: int = 2) -> float:
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    assert idf(10_000) / idf(60) > 2.5
+    assert 1.0 < (idf(10_000) / lexical_scale(10_000)) / (idf(60) / lexical_scale(60)) < 1.2
 
 
 def test_the_shipped_stance_model_loads_and_refuses_another_version(tmp_path: Path) -> None:
