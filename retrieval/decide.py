@@ -9,6 +9,7 @@ the quote; a topic no plan mentions is said to be in no plan).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -183,9 +184,9 @@ def _with_stance(ev: Evidence, named: list[Named], stance: StanceModel, limit: i
     own = {o.office: o for o in ev.own}
     first: list[Named] = []
     for n in named:
-        quotes = [u for u in n.quotes if _shows(u, own.get(n.office), terms, topical)]
+        quotes = [u for u in n.quotes if _shows(u, own.get(n.office), terms, topical, sections)]
         if not quotes and n.office in own:
-            quotes = topic_quotes(own[n.office].units, terms, topical, limit)
+            quotes = topic_quotes(own[n.office].units, terms, topical, limit, sections)
         if quotes:
             first.append(Named(n.office, n.probability, quotes))
     done = {n.office for n in first}
@@ -194,7 +195,7 @@ def _with_stance(ev: Evidence, named: list[Named], stance: StanceModel, limit: i
         if o.office in done or not o.units:
             continue
         p = stance.probability(o.units, terms, ev.asks_fact, ev.query.english, sections)
-        if p >= stance.low and (quotes := topic_quotes(o.units, terms, topical, limit)):
+        if p >= stance.low and (quotes := topic_quotes(o.units, terms, topical, limit, sections)):
             second.append(Named(o.office, p, quotes, close=True))
     second.sort(key=lambda n: -n.probability)
     named_now = done | {n.office for n in second}
@@ -210,8 +211,11 @@ def _stance_only(ev: Evidence, stance: StanceModel, limit: int) -> tuple[list[Na
     return sure + [n for n in named if n.probability < stance.high], searched
 
 
-def _shows(unit: Unit, own: OwnEvidence | None, terms: list[Term], topical: TopicWeights) -> bool:
-    """The unit holds a topic word (measured as the stance measures it)."""
+def _shows(unit: Unit, own: OwnEvidence | None, terms: list[Term], topical: TopicWeights,
+           sections: Collection[str] = ()) -> bool:
+    """The unit holds a topic word, or is an item of an asked section (measured as the stance measures it)."""
+    if sections and unit.chunk.section_kind in sections:
+        return True
     if own is not None:
         for ue in own.units:
             if ue.unit.chunk.id == unit.chunk.id and ue.unit.start_line == unit.start_line:

@@ -72,7 +72,7 @@ def supports(service: Service, offices: Sequence[str], topics: Sequence[str],
             # each office's own search, all offices in one pass (a theme of 1,000 offices in seconds)
             for own in gatherer.own_evidence(query, terms, names, gatherer.expansion(terms)):
                 p = stance.probability(own.units, terms, False, query.english, query.section_kinds)
-                units = topic_quotes(own.units, terms, stance.topical, MAX_QUOTES)
+                units = topic_quotes(own.units, terms, stance.topical, MAX_QUOTES, query.section_kinds)
                 # a quote that holds no topic word is never shown as support, whatever p says
                 strength = (Strength.NONE if not units or p < stance.low else
                             Strength.STRONG if p >= stance.high else Strength.SOME)

@@ -109,16 +109,22 @@ def cover(ue: UnitEvidence, weights: Sequence[float]) -> float:
     return sum(w * s for w, s in zip(weights, ue.soft)) / total if total > 0 else 0.0
 
 
-def shows_topic(ue: UnitEvidence, terms: Sequence[Term], topical: TopicWeights) -> bool:
-    """The unit holds a topic word: exactly, inside a compound, or a plan word near in meaning."""
+def shows_topic(ue: UnitEvidence, terms: Sequence[Term], topical: TopicWeights, sections: Collection[str] = ()) -> bool:
+    """The unit holds a topic word: exactly, inside a compound, or a plan word near in meaning; or it
+    is an item of a section the question asks about (``sections``: "เขตไหนประกาศวัฒนธรรมองค์กร", the
+    section is the topic and its heading says so)."""
+    if sections and ue.unit.chunk.section_kind in sections:
+        return True
     words = topical.topic_words(terms)
     return any(s >= COVERS for t, s in zip(terms, ue.soft) if t.word in words)
 
 
-def topic_quotes(units: Sequence[UnitEvidence], terms: Sequence[Term], topical: TopicWeights, limit: int) -> list[Unit]:
-    """The units that hold a topic word, best topic cover first, one per line, at most ``limit``."""
+def topic_quotes(units: Sequence[UnitEvidence], terms: Sequence[Term], topical: TopicWeights, limit: int,
+                 sections: Collection[str] = ()) -> list[Unit]:
+    """The units that hold a topic word (or belong to an asked section), best topic cover first, one per
+    line, at most ``limit``."""
     weights = word_weights(terms, topical)
-    shown = sorted((ue for ue in units if shows_topic(ue, terms, topical)), key=lambda ue: -cover(ue, weights))
+    shown = sorted((ue for ue in units if shows_topic(ue, terms, topical, sections)), key=lambda ue: -cover(ue, weights))
     out: list[Unit] = []
     for ue in shown:
         if all(u.start_line != ue.unit.start_line or u.chunk.source != ue.unit.chunk.source for u in out):

@@ -86,3 +86,27 @@ def test_a_which_question_the_answer_model_stops_is_still_judged_office_by_offic
     assert all(n.office not in decision.searched for n in decision.offices)
     # a topic no plan holds is still abstained: the stance model names no office for it
     assert svc.answer("Which offices run a space exploration programme for students?").abstained
+
+
+CULTURE = {"003_500a49f8050b8f55.txt", "004_324aff1e68aa4ee5.txt"}  # the seed plans with an organisational culture
+
+
+def test_a_which_question_whose_topic_is_a_section_quotes_that_section(svc) -> None:  # type: ignore[no-untyped-def]
+    # the words left besides the section ("ชัดเจน") are frame: the section's own items show the topic
+    answer = svc.answer("เขตไหนบ้างที่เขียนวัฒนธรรมองค์กรไว้ชัดเจน")
+    assert not answer.abstained
+    assert {c.source for c in answer.citations} == CULTURE
+    assert all(c.section.startswith("วัฒนธรรมองค์กร") for c in answer.citations)
+
+
+def test_an_item_of_an_asked_section_shows_the_topic_whatever_its_words() -> None:
+    from retrieval.stance_features import TopicWeights, UnitEvidence, shows_topic
+    from retrieval.support import Term
+
+    unit = type("U", (), {"chunk": type("C", (), {"section_kind": "culture", "id": "c", "source": "a.txt"})(),
+                          "start_line": 1})()
+    ue = UnitEvidence(unit, (0.0,), (0.0,), 0.8, 0.8)  # type: ignore[arg-type]
+    terms = [Term("ชัดเจน", 1.0, True, False, ())]
+    assert not shows_topic(ue, terms, TopicWeights())
+    assert shows_topic(ue, terms, TopicWeights(), sections=("culture",))
+    assert not shows_topic(ue, terms, TopicWeights(), sections=("vision",))
