@@ -1,10 +1,11 @@
 """Does one office's plan support one topic? Judged on that office's own evidence only.
 
 ``support(service, office, topic)`` searches the topic inside that office's plan alone
-(``Gatherer.own_evidence``: its own hybrid search) and scores what it finds with the stance model
-(``retrieval/stance_model.py``, fitted by ``python -m evals stance`` with grouped cross-validation
-and leave-one-plan-out figures): topic words weighed by how topical they are, exact and sub-word
-matches ("ออม" in "การออม"), plan words near in meaning, the quote's cosine. No feature compares the
+(``Gatherer.own_evidence``: its own hybrid search, on the topic text less any frame words) and scores
+what it finds with the stance model (``retrieval/stance_model.py``, fitted by ``python -m evals stance``
+with grouped cross-validation and leave-one-plan-out figures): topic words weighed by how topical they
+are, exact and sub-word matches ("ออม" in "การออม"), plan words near in meaning, the quote's cosine,
+the best BM25 score of the office's own search. No feature compares the
 office with another office, so a cell of the overview and an office of a which-answer mean the
 same thing whatever else is indexed.
 """
