@@ -20,7 +20,7 @@ from retrieval.features import STRONG, Candidate
 from retrieval.gather import Evidence, OfficePool, OwnEvidence, whole
 from retrieval.modes import Mode
 from retrieval.policy import AnswerPolicy
-from retrieval.stance_features import TopicWeights, shows_topic, topic_quotes
+from retrieval.stance_features import TopicWeights, in_asked_section, shows_topic, topic_quotes
 from retrieval.stance_model import StanceModel, load_stance
 from retrieval.support import Term, supported
 
@@ -214,7 +214,7 @@ def _stance_only(ev: Evidence, stance: StanceModel, limit: int) -> tuple[list[Na
 def _shows(unit: Unit, own: OwnEvidence | None, terms: list[Term], topical: TopicWeights,
            sections: Collection[str] = ()) -> bool:
     """The unit holds a topic word, or is an item of an asked section (measured as the stance measures it)."""
-    if sections and unit.chunk.section_kind in sections:
+    if in_asked_section(unit, sections):
         return True
     if own is not None:
         for ue in own.units:

@@ -6,7 +6,8 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from ingest.tokens import tokenize
+from ingest.normalize import normalize_query
+from ingest.tokens import tokenize, word_tokenize
 from ingest.units import Unit, units_of
 from planqa.types import AbstainReason
 
@@ -38,17 +39,20 @@ def content_tokens(question: str, exclude: Sequence[str] = (), english: bool = F
         text = re.sub(r"[A-Za-z][A-Za-z0-9-]*", lambda m: " " if m.group(0).lower() in EN_TH else m.group(0), text)
         text += " " + thai
     skip = _name_tokens(tuple(exclude))
-    stop = _QUESTION_WORDS | _english_stopwords()
+    stop = _frame_words(english=True)
     toks = [t for t in tokenize(text) if t not in stop and t not in skip and not t.isdigit()]
     return list(dict.fromkeys(toks))
 
 
-@lru_cache(maxsize=1)
-def _english_stopwords() -> frozenset[str]:
-    """English function words ("or", "as", "up", "among"): a frame of an English question, never its topic."""
+@lru_cache(maxsize=2)
+def _frame_words(english: bool) -> frozenset[str]:
+    """The question words, and with ``english`` English function words too ("or", "as", "up", "among":
+    scikit-learn's list): a question's frame, never its topic."""
+    if not english:
+        return _QUESTION_WORDS
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS)
+    return _QUESTION_WORDS | frozenset(ENGLISH_STOP_WORDS)
 
 
 def topic_text(question: str, mentions: Sequence[str] = (), english: bool = False) -> str:
@@ -57,13 +61,10 @@ def topic_text(question: str, mentions: Sequence[str] = (), english: bool = Fals
     stop-words inside a compound too ("ออก" of "ออกกลางคัน"). What an office's own plan is searched
     and its quotes are compared with in meaning, so that "ใครมีแผน…บ้าง" and "เขตไหนเน้น…" weigh
     the same topic."""
-    from ingest.normalize import normalize_query
-    from ingest.tokens import word_tokenize
-
     text = normalize_query(question)
     for mention in sorted(mentions, key=len, reverse=True):
         text = text.replace(mention, " ")
-    stop = _QUESTION_WORDS | (_english_stopwords() if english else frozenset())
+    stop = _frame_words(english)
 
     def frame(token: str) -> bool:  # a question word, or two run together ("มีแผน", "สำนักงานเขต")
         t = token.strip().lower()

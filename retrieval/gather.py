@@ -199,7 +199,7 @@ class Gatherer:
         # the topic alone is searched and compared in meaning: the frame ("ใครมีแผน…บ้าง") is no evidence
         topic = replace(query, normalized=topic_text(query.normalized, query.office_mentions, query.english))
         found = self.search_each(topic, OWN_K, offices, expansion)
-        scale = lexical_scale(self.weigher.lexical.chunk_count())
+        scale = lexical_scale(self.weigher.chunks())
         out = []
         for office in offices:
             hits = found.get(office, [])

@@ -113,10 +113,15 @@ def shows_topic(ue: UnitEvidence, terms: Sequence[Term], topical: TopicWeights, 
     """The unit holds a topic word: exactly, inside a compound, or a plan word near in meaning; or it
     is an item of a section the question asks about (``sections``: "เขตไหนประกาศวัฒนธรรมองค์กร", the
     section is the topic and its heading says so)."""
-    if sections and ue.unit.chunk.section_kind in sections:
+    if in_asked_section(ue.unit, sections):
         return True
     words = topical.topic_words(terms)
     return any(s >= COVERS for t, s in zip(terms, ue.soft) if t.word in words)
+
+
+def in_asked_section(unit: Unit, sections: Collection[str]) -> bool:
+    """The unit is an item of a section the question asks about."""
+    return unit.chunk.section_kind in sections
 
 
 def topic_quotes(units: Sequence[UnitEvidence], terms: Sequence[Term], topical: TopicWeights, limit: int,
@@ -166,7 +171,7 @@ def stance_vector(units: Sequence[UnitEvidence], terms: Sequence[Term], topical:
         "english": float(english),
         "n_topic_words": math.log1p(len(topical.topic_words(terms))),
         "asked_section": float(bool(sections)),
-        "section_cover": max((cover(u, weights) for u in units if u.unit.chunk.section_kind in sections), default=0.0)
+        "section_cover": max((cover(u, weights) for u in units if in_asked_section(u.unit, sections)), default=0.0)
         if sections else (covers[0] if covers else 0.0),
         "lexical": math.log1p(max((u.lexical for u in units), default=0.0)),
     }

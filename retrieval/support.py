@@ -76,6 +76,7 @@ class Weigher:
         self.lexical = lexical
         self._cache: dict[str, float] = {}
         self._seen: dict[str, bool] = {}
+        self._chunks: int | None = None
         self._version: str | None = None
 
     def refresh(self) -> None:
@@ -84,11 +85,18 @@ class Weigher:
         if version != self._version:
             self._cache.clear()
             self._seen.clear()
+            self._chunks = None
             self._version = version
+
+    def chunks(self) -> int:
+        """The chunks indexed (read once per index version)."""
+        if self._chunks is None:
+            self._chunks = self.lexical.chunk_count()
+        return self._chunks
 
     def idf(self, token: str) -> float:
         if token not in self._cache:
-            n = max(1, self.lexical.chunk_count())
+            n = max(1, self.chunks())
             df = self.lexical.doc_freq(token)
             idf = math.log(1 + (n - max(df, 1) + 0.5) / (max(df, 1) + 0.5))
             self._cache[token] = idf * (UNSEEN_WEIGHT if df == 0 else 1.0)
