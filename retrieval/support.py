@@ -2,7 +2,7 @@
 
 A question's topical words (``QuestionTerms``) carry IDF weights over the
 indexed chunks. A unit supports a word *exactly* when it holds the word (or a
-near-synonym of the glossary, or the word inside a compound), and *softly*
+near-synonym of the glossary, or the word inside a compound that holds it as a word), and *softly*
 when it holds one of the word's nearest plan words (``retrieval.terms``),
 with a strength that grows with how far that neighbour stands above the
 word's background similarity. Coverage is the supported share of the
@@ -164,23 +164,64 @@ def support(terms: Sequence[Term], unit: Unit) -> Support:
 
 
 def supported(token: str, unit_tokens: frozenset[str], text: str = "") -> bool:
-    """In the unit's words, inside one of them, or (segmentation differs) in its text."""
-    return any(
-        t in unit_tokens or (len(t) >= 3 and t in text) or _partial(t, unit_tokens) for t in equivalents(token)
-    )
+    """In the unit's words, inside one of them as the plan means it, or (segmentation differs) in
+    its text as a run of its words."""
+    return any(t in unit_tokens or _partial(t, unit_tokens, text) for t in equivalents(token))
 
 
-def _partial(token: str, unit_tokens: frozenset[str]) -> bool:
+def _partial(token: str, unit_tokens: frozenset[str], text: str = "") -> bool:
     """Thai compounds split differently: "ความปลอดภัย" vs "ปลอดภัย", "โรค" vs "โรคติดเชื้อ".
 
-    The question's word may sit inside a longer unit word; a unit word may
-    sit inside the question's only when it is long enough to mean something
-    on its own (not "ความ", "การ").
+    A unit word may sit inside the question's word when it is long enough to mean something on
+    its own (not "ความ", "การ"). The question's word counts inside a longer unit word only where
+    that word holds it as a word (``holds_word``): "อาชีพ" is not said by "มืออาชีพ", nor "ข่าย" by
+    "เครือข่าย"; such a plan word supports the question's word in meaning only, as a neighbour.
+    In the unit's text the word counts where the unit's words spell it ("ออกกลางคัน" written
+    "ออก" + "กลางคัน").
     """
     if len(token) < 3:
         return False
     joined, long = _shape(unit_tokens)
-    return token in joined or any(u in token for u in long)
+    if any(u in token for u in long):
+        return True
+    if token in joined and _held(token, unit_tokens):
+        return True
+    return bool(text) and token in text and _spelt(token, unit_tokens)
+
+
+@lru_cache(maxsize=100_000)
+def _held(token: str, unit_tokens: frozenset[str]) -> bool:
+    return any(token in u and holds_word(u, token) for u in unit_tokens)
+
+
+@lru_cache(maxsize=100_000)
+def holds_word(word: str, piece: str) -> bool:
+    """``word`` holds ``piece`` as a word of its own: as its head (Thai compounds put the head first:
+    "โรค" of "โรคติดเชื้อ", "ภาษา" of "ภาษาอังกฤษ"), or with nothing else but grammar around it (a
+    nominaliser or other stop-word: "ปลอดภัย" of "ความปลอดภัย", "วินัย" of "มีวินัย"). A piece that
+    another content word wraps is a different word ("อาชีพ" of "มืออาชีพ", "ชอบ" of "รับผิดชอบ")."""
+    from ingest.tokens import tokenize
+    from ingest.tokens import words as dictionary
+
+    at = word.find(piece)
+    if at < 0:
+        return False
+    before, after = word[:at], word[at + len(piece):]
+    if not before and (not after or after in dictionary()):
+        return True
+    return not tokenize(before) and not tokenize(after)
+
+
+def _spelt(token: str, unit_tokens: frozenset[str]) -> bool:
+    """``token`` is a run of the unit's words (its segmentation split what the question's kept whole)."""
+    n = len(token)
+    reach = [True] + [False] * n
+    for i in range(n):
+        if reach[i]:
+            for j in range(i + 1, n + 1):
+                if not reach[j] and token[i:j] in unit_tokens:
+                    reach[j] = True
+    return reach[n]
 
 
 @lru_cache(maxsize=100_000)

@@ -9,7 +9,7 @@ from ingest.loaders import load
 from ingest.units import quotable, units_of
 from planqa.types import AbstainReason, Chunk, SectionKind
 from retrieval.evidence import asks_for_fact, content_tokens, missing_answer_type, topic_text
-from retrieval.support import Term, strength, support, supported
+from retrieval.support import Term, holds_word, strength, support, supported
 
 MUK = "004_324aff1e68aa4ee5.txt"
 
@@ -111,6 +111,20 @@ def test_thai_compounds_split_differently_still_support() -> None:
     assert supported("ปลอดภัย", frozenset({"ความปลอดภัย"}))
     assert supported("โรคติดเชื้อ", frozenset({"โรค", "ติดเชื้อ"}), "มาตรการป้องกันโรคติดเชื้อไวรัส")
     assert not supported("ห้องสมุด", frozenset({"สมุด"}), "สมุดบันทึก")  # a short word inside is not the topic
+
+
+def test_a_word_inside_a_longer_plan_word_counts_only_where_that_word_holds_it() -> None:
+    # the head of a compound, or the word with only grammar around it, is said by the plan word
+    assert holds_word("โรคติดเชื้อ", "โรค") and holds_word("ความปลอดภัย", "ปลอดภัย") and holds_word("มีวินัย", "วินัย")
+    assert supported("ออม", frozenset({"มีวินัย", "การออม"}), "มีวินัยในการออม")
+    # a piece another content word wraps is a different word: "professional" is no career skill
+    assert not holds_word("มืออาชีพ", "อาชีพ") and not holds_word("เครือข่าย", "ข่าย")
+    assert not supported("อาชีพ", frozenset({"ปฏิบัติงาน", "อย่าง", "มืออาชีพ"}), "ปฏิบัติงานอย่างมืออาชีพ")
+    assert not supported("ชอบ", frozenset({"มี", "ความรับผิดชอบ"}), "มีความรับผิดชอบ")
+    # the unit's segmentation split what the question keeps whole: its words still spell it
+    assert supported("ออกกลางคัน", frozenset({"ป้องกัน", "ออก", "กลางคัน"}), "ป้องกันออกกลางคัน")
+    # letters inside a plan word that the plan's words do not spell are no word ("รอง" of "ปรองดอง")
+    assert not supported("รอง", frozenset({"ปรองดอง", "สมานฉันท์"}), "ปรองดอง สมานฉันท์")
 
 
 def test_soft_strength_grows_with_distance_above_the_background() -> None:
