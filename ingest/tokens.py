@@ -68,11 +68,37 @@ def nominal_base(word: str) -> str:
 _WORDS_LOCK = threading.Lock()
 
 
+# a question ends in one of these words, often followed by a polite particle: no dictionary word may join
+# the end of the one to the start of the other (pythainlp's list holds "นคะ", and newmm read "เขตไหนคะ"
+# as "เขต ไห นคะ": the which-question lost its "ไหน" and gained two topic words)
+QUESTION_ENDS = ("ไหน", "ไหม", "มั้ย", "อะไร", "ใคร", "เท่าไร", "เท่าไหร่", "อย่างไร", "ยังไง", "บ้าง", "มั่ง",
+                 "เมื่อไร", "เมื่อไหร่", "หรือเปล่า", "ที่ไหน")
+PARTICLES = ("คะ", "ค่ะ", "ครับ", "คับ", "นะ", "นะคะ", "นะครับ", "จ้ะ", "จ๊ะ", "จ้า", "อ่ะ", "อะ", "เหรอ")
+
+
 @lru_cache(maxsize=1)
 def _words() -> Any:
     from pythainlp.corpus import thai_words
 
-    return WordSet(thai_words())
+    raw = thai_words()
+    found = WordSet(raw)
+    bad = straddling(found)
+    return WordSet(w for w in raw if w not in bad) if bad else found
+
+
+def straddling(dictionary: Any) -> set[str]:
+    """The dictionary words newmm reads across a question word and the particle after it."""
+    from pythainlp.tokenize import word_tokenize as newmm
+
+    bad = set()
+    for q in QUESTION_ENDS:
+        for p in PARTICLES:
+            at = 0
+            for t in newmm(q + p, custom_dict=dictionary, engine="newmm"):
+                if at < len(q) < at + len(t) and (at > 0 or t != q + p):
+                    bad.add(t)
+                at += len(t)
+    return bad
 
 
 def words() -> Any:

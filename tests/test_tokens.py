@@ -41,3 +41,14 @@ def test_the_dictionary_is_built_once_for_all_threads() -> None:
     for t in threads:
         t.join()
     assert len({id(b) for b in built}) == 1 and built[0] is tokens.words()
+
+
+def test_a_question_word_and_the_polite_particle_after_it_stay_two_words() -> None:
+    # pythainlp's list holds "นคะ": newmm read "เขตไหนคะ" as "เขต ไห นคะ" (no "ไหน", two topic words)
+    assert word_tokenize("เขตไหนคะที่เน้นภาษาอังกฤษ")[:3] == ["เขต", "ไหน", "คะ"]
+    assert "นคะ" in tokens.straddling(WordSet(thai_words())) and "นคะ" not in tokens.words()
+    for q in tokens.QUESTION_ENDS:
+        for p in tokens.PARTICLES:
+            got = word_tokenize(q + p)
+            assert got[0] == q or got == [q + p], (q, p, got)
+    assert word_tokenize("ผ่านคะแนน") == ["ผ่าน", "คะแนน"] and "นคร" in tokens.words()  # real words stay
