@@ -19,6 +19,7 @@ import numpy as np
 from ingest.sections import WHOLE_KINDS
 from ingest.units import quotable
 from planqa.types import AbstainReason, Chunk, Hit, PageInfo, Query
+from retrieval.background import UnitBackground
 from retrieval.evidence import Unit, asks_for_fact, content_tokens, missing_answer_type, topic_text, units_of
 from retrieval.features import (
     Candidate,
@@ -101,8 +102,9 @@ class Gatherer:
                  matcher: TermMatcher, unit_vectors: Callable[[Sequence[str]], dict[str, np.ndarray]],
                  query_vector: Callable[[str], list[float]], soft: bool = True, expand: bool = True,
                  pages_of: Callable[[str], tuple[PageInfo, ...]] | None = None,
-                 search_each: SearchEachFn | None = None) -> None:
+                 search_each: SearchEachFn | None = None, background: UnitBackground | None = None) -> None:
         self.search = search
+        self.background = background  # the question's cosine with the corpus: what a unit's is read against
         self.search_each = search_each  # each office's own search (a which-question judges offices on it)
         self.pages_of = pages_of  # a source's pages (() unpaged): related lines of a PDF are cited by page
         self.chunks_of = chunks_of
@@ -200,12 +202,13 @@ class Gatherer:
         topic = replace(query, normalized=topic_text(query.normalized, query.office_mentions, query.english))
         found = self.search_each(topic, OWN_K, offices, expansion)
         scale = lexical_scale(self.weigher.chunks())
+        background = self.background.stats(self.query_vector(topic.normalized)) if self.background else (0.0, 1.0)
         out = []
         for office in offices:
             hits = found.get(office, [])
             cands = self._with_unit_dense(topic, _candidates(hits, terms))
             out.append(OwnEvidence(office, hits[0].chunk.source if hits else "",
-                                   [unit_evidence(terms, c, scale) for c in cands]))
+                                   [unit_evidence(terms, c, scale, background) for c in cands]))
         return out
 
     def _pages(self, hits: list[Hit]) -> dict[str, tuple[PageInfo, ...]]:

@@ -32,10 +32,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ingest import tokens
 from ingest.cells import CellStore, StoredCell
 from ingest.themes import THEMES_KEY
 from planqa.types import PageInfo
-from retrieval import decide, evidence, features, gather, stance, stance_features, support, terms
+from retrieval import background, decide, evidence, features, gather, stance, stance_features, support, terms
 from retrieval.overview import Overview, PlainStance, StanceLike, build
 from retrieval.stance_model import DEFAULT_STANCE
 
@@ -44,7 +45,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 # the modules whose code decides a stance: an edit to any of them makes every stored cell stale
-_DECIDING = (stance, stance_features, support, features, decide, gather, terms, evidence)  # terms: near-meaning matches; evidence: the topic words
+# (terms: near-meaning matches; evidence: the topic words; background: what a cosine is read against;
+# tokens: the words, and which a longer word holds)
+_DECIDING = (stance, stance_features, support, features, decide, gather, terms, evidence, background, tokens)
 _REFRESHING = threading.Lock()  # one refresh at a time in a process (a second one finds nothing left to do)
 
 

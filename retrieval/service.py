@@ -17,6 +17,7 @@ from planqa.settings import Settings
 from planqa.types import Answer, Hit, Query
 from retrieval import inputs
 from retrieval.answerer import Answerer, Ask
+from retrieval.background import UnitBackground
 from retrieval.gather import Gatherer
 from retrieval.hybrid import FusionWeights, HybridSearcher, Retriever
 from retrieval.llm import make_chat_model
@@ -72,7 +73,8 @@ class Service:
         self.gatherer = Gatherer(self._gather_search, self.index.lexical.chunks_of, Weigher(self.index.lexical),
                                  self.terms, self.index.lexical.unit_vectors, self.index.query_vector,
                                  soft=settings.soft_match, expand=settings.expansion, pages_of=self.index.lexical.pages_of,
-                                 search_each=self.searcher.search_each)
+                                 search_each=self.searcher.search_each,
+                                 background=UnitBackground(self.index.lexical))
         self._policy: AnswerPolicy | None = None
         self.answerer = Answerer(self.gatherer, self.offices, self.policy,
                                  chat_model if chat_model is not None else make_chat_model(settings))

@@ -1,7 +1,9 @@
 """What one office's own evidence says about one topic: the stance model's features.
 
 Everything here reads one office's units only (the office's own search for the topic), so no
-feature compares an office with another: a second or third office stands on its own evidence.
+feature compares an office with another: a second or third office stands on its own evidence. What
+a unit's words and cosine are read against is the corpus, the same for every office: a word's IDF,
+and the question's cosine with a sample of the corpus's units (``retrieval.background``).
 
 The topic is the question's words weighed by how topical each one is (``TopicWeights``): the
 frame words of a question ("เขตไหนบ้าง", "แผน", "มาใช้", "which offices") are learned from the
@@ -22,7 +24,7 @@ from retrieval.support import TITLE_WEIGHT, Term, supported
 STANCE_FEATURES = (
     "cover", "cover_exact", "second_cover", "union_cover", "main_word", "main_word_exact", "n_covering",
     "unit_dense", "unit_dense_lift", "chunk_dense", "cover_dense", "topic_mass", "absent_share", "asks_fact",
-    "english", "n_topic_words", "asked_section", "section_cover", "lexical",
+    "english", "n_topic_words", "asked_section", "section_cover", "lexical", "dense_z",
 )
 COVERS = 0.5  # a unit covers the topic when it supports this share of its weight
 TOPIC_SHARE = 0.5  # a topic word is at least this share as topical as the question's most topical word
@@ -80,17 +82,20 @@ class UnitEvidence:
     dense: float  # cosine of the question and the unit
     chunk_dense: float  # cosine of the question and the unit's chunk
     lexical: float = 0.0  # its chunk's BM25 score in the office's own search, over log(1 + chunks indexed)
+    dense_z: float = 0.0  # its cosine in standard deviations above the question's with the corpus (``UnitBackground``)
 
 
-def unit_evidence(terms: Sequence[Term], c: Candidate, lexical_scale: float = 1.0) -> UnitEvidence:
+def unit_evidence(terms: Sequence[Term], c: Candidate, lexical_scale: float = 1.0,
+                  background: tuple[float, float] = (0.0, 1.0)) -> UnitEvidence:
     """A candidate unit (its support already measured against ``terms``) as the stance reads it;
-    ``lexical_scale``: what its chunk's BM25 score is divided by (``lexical_scale(chunks)``)."""
+    ``lexical_scale``: what its chunk's BM25 score is divided by (``lexical_scale(chunks)``);
+    ``background``: the question's cosine with the corpus's units, mean and spread (``UnitBackground``)."""
     unit = c.unit
     text = unit.text.lower()
     exact = tuple(1.0 if supported(t.word, unit.tokens, text) else TITLE_WEIGHT if supported(t.word, unit.title_tokens)
                   else 0.0 for t in terms)
     return UnitEvidence(unit, exact, c.support.words, c.dense, c.hit.dense_score or 0.0,
-                        (c.hit.lexical_score or 0.0) / lexical_scale)
+                        (c.hit.lexical_score or 0.0) / lexical_scale, (c.dense - background[0]) / background[1])
 
 
 def lexical_scale(chunks: int) -> float:
@@ -174,5 +179,6 @@ def stance_vector(units: Sequence[UnitEvidence], terms: Sequence[Term], topical:
         "section_cover": max((cover(u, weights) for u in units if in_asked_section(u.unit, sections)), default=0.0)
         if sections else (covers[0] if covers else 0.0),
         "lexical": math.log1p(max((u.lexical for u in units), default=0.0)),
+        "dense_z": max((u.dense_z for u in units), default=0.0),
     }
     return [float(values[n]) for n in STANCE_FEATURES]

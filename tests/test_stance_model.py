@@ -116,3 +116,13 @@ def test_thresholds_and_question_figures() -> None:
     assert f["which_questions"] == 2 and f["every_office"] == 0.5  # a: both named; b: o2 missed
     assert f["office_precision"] == pytest.approx((1.0 + 0.0) / 2)
     assert f["abstain_questions"] == 1 and f["abstention_recall"] == 1.0  # c: nothing named
+
+
+def test_dense_z_reads_a_units_cosine_against_the_questions_cosine_with_the_corpus() -> None:
+    tw = TopicWeights.fit([("การออม", True)] * 4)
+    terms = [_term("การออม")]
+    dense_z = STANCE_FEATURES.index("dense_z")
+    near = UnitEvidence(_Unit(), (0.0,), (0.0,), 0.86, 0.86, dense_z=3.0)  # type: ignore[arg-type]
+    far = UnitEvidence(_Unit(), (0.0,), (0.0,), 0.86, 0.86, dense_z=0.5)  # type: ignore[arg-type]
+    assert stance_vector([far, near], terms, tw, False, False)[dense_z] == 3.0  # the office's best unit
+    assert stance_vector([], terms, tw, False, False)[dense_z] == 0.0
