@@ -21,6 +21,8 @@ from functools import lru_cache
 from ingest.index import DOCUMENTS_VERSION
 from ingest.lexical import LexicalIndex
 from ingest.sections import SECTION_WORDS
+from ingest.tokens import tokenize
+from ingest.tokens import words as dictionary
 from retrieval.evidence import Unit
 from retrieval.glossary import equivalents
 from retrieval.terms import Match
@@ -200,9 +202,6 @@ def holds_word(word: str, piece: str) -> bool:
     "โรค" of "โรคติดเชื้อ", "ภาษา" of "ภาษาอังกฤษ"), or with nothing else but grammar around it (a
     nominaliser or other stop-word: "ปลอดภัย" of "ความปลอดภัย", "วินัย" of "มีวินัย"). A piece that
     another content word wraps is a different word ("อาชีพ" of "มืออาชีพ", "ชอบ" of "รับผิดชอบ")."""
-    from ingest.tokens import tokenize
-    from ingest.tokens import words as dictionary
-
     at = word.find(piece)
     if at < 0:
         return False
