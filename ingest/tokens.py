@@ -65,6 +65,12 @@ def nominal_base(word: str) -> str:
     return next((word[len(p):] for p in NOMINALISERS if word.startswith(p) and len(word) > len(p)), word)
 
 
+def compound_head(word: str, piece: str) -> bool:
+    """``piece`` is ``word``'s head: it starts the word and the rest (if any) is a dictionary word. Thai
+    compounds put the head first: "โรค" of "โรคติดเชื้อ", "ภาษา" of "ภาษาอังกฤษ"."""
+    return word.startswith(piece) and (len(word) == len(piece) or word[len(piece):] in words())
+
+
 _WORDS_LOCK = threading.Lock()
 
 

@@ -21,8 +21,7 @@ from functools import lru_cache
 from ingest.index import DOCUMENTS_VERSION
 from ingest.lexical import LexicalIndex
 from ingest.sections import SECTION_WORDS
-from ingest.tokens import tokenize
-from ingest.tokens import words as dictionary
+from ingest.tokens import compound_head, tokenize
 from retrieval.evidence import Unit
 from retrieval.glossary import equivalents
 from retrieval.terms import Match
@@ -202,13 +201,12 @@ def holds_word(word: str, piece: str) -> bool:
     "โรค" of "โรคติดเชื้อ", "ภาษา" of "ภาษาอังกฤษ"), or with nothing else but grammar around it (a
     nominaliser or other stop-word: "ปลอดภัย" of "ความปลอดภัย", "วินัย" of "มีวินัย"). A piece that
     another content word wraps is a different word ("อาชีพ" of "มืออาชีพ", "ชอบ" of "รับผิดชอบ")."""
+    if compound_head(word, piece):
+        return True
     at = word.find(piece)
     if at < 0:
         return False
-    before, after = word[:at], word[at + len(piece):]
-    if not before and (not after or after in dictionary()):
-        return True
-    return not tokenize(before) and not tokenize(after)
+    return not tokenize(word[:at]) and not tokenize(word[at + len(piece):])
 
 
 def _spelt(token: str, unit_tokens: frozenset[str]) -> bool:

@@ -37,7 +37,7 @@ from langchain_core.embeddings import Embeddings
 from ingest.embeddings import embed_terms
 from ingest.index import DOCUMENTS_VERSION
 from ingest.lexical import LexicalIndex
-from ingest.tokens import nominal_base
+from ingest.tokens import compound_head, nominal_base
 from ingest.tokens import words as dictionary
 
 _THAI = re.compile("[\u0e01-\u0e2e]")
@@ -169,7 +169,7 @@ class TermMatcher:
         def meant(term: str) -> bool:
             if term in pieces:  # a piece of the word: its head, or the part that carries its meaning
                 rest = pieces[term]
-                return (word.startswith(term) and rest in dictionary()) or z(word, term) >= z(word, rest)
+                return compound_head(word, term) or z(word, term) >= z(word, rest)
             if term in shared:  # nearer the whole word than any piece they share, or the rests are near
                 if max(float(vec[p] @ vec[term]) for p in shared[term]) < float(vec[word] @ vec[term]):
                     return True
