@@ -101,20 +101,23 @@ def _set_path(name: str) -> Path:
 
 
 def assign_folds(cases: Sequence[Case], folds: int, seed: int) -> dict[str, int]:
-    """Fold of each question: shuffled within its kind, dealt round-robin (stratified; each case id is
-    its own group, so paraphrases written as separate cases may land in different folds)."""
+    """Fold of each question: its group shuffled within its kind, dealt round-robin (stratified). A
+    group is the question alone, or every question of a frame-invariance topic (``Case.topic``: one
+    topic asked in several frames is never split across folds, so an out-of-fold figure is one on
+    topics the model never saw)."""
     rng = random.Random(seed)
-    by_kind: dict[str, list[Case]] = {}
+    by_kind: dict[str, dict[str, list[Case]]] = {}
     for c in cases:
-        by_kind.setdefault(c.kind, []).append(c)
+        by_kind.setdefault(c.kind, {}).setdefault(c.topic or c.id, []).append(c)
     out: dict[str, int] = {}
     offset = 0
     for kind in sorted(by_kind):
-        group = sorted(by_kind[kind], key=lambda c: c.id)
-        rng.shuffle(group)
-        for i, c in enumerate(group):
-            out[c.id] = (i + offset) % folds
-        offset += len(group)
+        groups = sorted(by_kind[kind])
+        rng.shuffle(groups)
+        for i, key in enumerate(groups):
+            for c in by_kind[kind][key]:
+                out[c.id] = (i + offset) % folds
+        offset += len(groups)
     return out
 
 

@@ -201,6 +201,20 @@ def test_seed_set_is_well_formed() -> None:
     assert {g.doc for c in cases for g in c.gold} == {p.name for p in (SEED_PLANS).glob("*.txt")}
 
 
+def test_training_frames_set_is_well_formed() -> None:
+    """The training frame-invariance set: every topic asked in six frames, its gold texts in the plans,
+    and none of the held-out frames set's topics."""
+    questions = DEFAULT_SET.parent
+    cases = load_cases(questions / "trainframes.jsonl")
+    topics: dict[str, list[str]] = {}
+    for c in cases:
+        topics.setdefault(c.topic, []).append(c.kind)
+    assert len(topics) >= 30 and all(len(kinds) == 6 and len(set(kinds)) == 1 for kinds in topics.values())
+    assert sum(1 for kinds in topics.values() if kinds[0] == "abstain") >= 5
+    assert gold_text_problems(cases, SEED_PLANS) == []
+    assert not set(topics) & {c.topic for c in load_cases(questions / "frames.jsonl")}
+
+
 @pytest.mark.eval
 def test_retrieval_gate_on_the_seed_set(seed_settings) -> None:  # type: ignore[no-untyped-def]
     """Retrieval learns nothing from the question sets, so its seed figures are a fair floor;
