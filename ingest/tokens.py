@@ -71,6 +71,24 @@ def compound_head(word: str, piece: str) -> bool:
     return word.startswith(piece) and (len(word) == len(piece) or word[len(piece):] in words())
 
 
+def carries(word: str, piece: str) -> bool:
+    """``piece`` carries ``word``'s meaning: no more dictionary words hold it than hold the rest of the
+    word on one side of it ("วินัย" of "ระเบียบวินัย", "ผู้นำ" of "ภาวะผู้นำ", "ประกัน" of
+    "ระบบประกันคุณภาพ"); a piece many words are built with says little of which word it is in
+    ("ศาสตร์" of "ประวัติศาสตร์": 172 dictionary words hold it, 30 hold "ประวัติ")."""
+    at = word.find(piece)
+    if at < 0:
+        return False
+    rest = [part for part in (word[:at], word[at + len(piece):]) if part]
+    return not rest or spread(piece) <= max(spread(part) for part in rest)
+
+
+@lru_cache(maxsize=8192)
+def spread(piece: str) -> int:
+    """How many dictionary words hold ``piece``."""
+    return sum(1 for w in words() if piece in w)
+
+
 _WORDS_LOCK = threading.Lock()
 
 

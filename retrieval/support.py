@@ -21,7 +21,7 @@ from functools import lru_cache
 from ingest.index import DOCUMENTS_VERSION
 from ingest.lexical import LexicalIndex
 from ingest.sections import SECTION_WORDS
-from ingest.tokens import compound_head, tokenize
+from ingest.tokens import carries, compound_head, tokenize
 from retrieval.evidence import Unit
 from retrieval.glossary import equivalents
 from retrieval.terms import Match
@@ -174,16 +174,19 @@ def _partial(token: str, unit_tokens: frozenset[str], text: str = "") -> bool:
     """Thai compounds split differently: "ความปลอดภัย" vs "ปลอดภัย", "โรค" vs "โรคติดเชื้อ".
 
     A unit word may sit inside the question's word when it is long enough to mean something on
-    its own (not "ความ", "การ"). The question's word counts inside a longer unit word only where
-    that word holds it as a word (``holds_word``): "อาชีพ" is not said by "มืออาชีพ", nor "ข่าย" by
-    "เครือข่าย"; such a plan word supports the question's word in meaning only, as a neighbour.
+    its own (not "ความ", "การ") and the question's word holds it as a word or it carries the word's
+    meaning (``ingest.tokens.carries``): "ปลอดภัย" says "ความปลอดภัย", "วินัย" says "ระเบียบวินัย",
+    "ศาสตร์" does not say "ประวัติศาสตร์". The question's word counts inside a longer
+    unit word only where that word holds it as a word (``holds_word``): "อาชีพ" is not said by
+    "มืออาชีพ", nor "ข่าย" by "เครือข่าย". Such a plan word supports the question's word in meaning
+    only, as a neighbour (``retrieval.terms`` keeps a piece that carries the word's meaning).
     In the unit's text the word counts where the unit's words spell it ("ออกกลางคัน" written
     "ออก" + "กลางคัน").
     """
     if len(token) < 3:
         return False
     joined, long = _shape(unit_tokens)
-    if any(u in token for u in long):
+    if any(u in token and (holds_word(token, u) or carries(token, u)) for u in long):
         return True
     if token in joined and _held(token, unit_tokens):
         return True

@@ -6,6 +6,7 @@ import pytest
 
 from evals.cases import SEED_PLANS
 from ingest.loaders import load
+from ingest.tokens import carries, spread
 from ingest.units import quotable, units_of
 from planqa.types import AbstainReason, Chunk, SectionKind
 from retrieval.evidence import asks_for_fact, content_tokens, missing_answer_type, topic_text
@@ -125,6 +126,17 @@ def test_a_word_inside_a_longer_plan_word_counts_only_where_that_word_holds_it()
     assert supported("ออกกลางคัน", frozenset({"ป้องกัน", "ออก", "กลางคัน"}), "ป้องกันออกกลางคัน")
     # letters inside a plan word that the plan's words do not spell are no word ("รอง" of "ปรองดอง")
     assert not supported("รอง", frozenset({"ปรองดอง", "สมานฉันท์"}), "ปรองดอง สมานฉันท์")
+
+
+def test_a_plan_word_inside_the_question_word_counts_where_it_carries_its_meaning() -> None:
+    # the part fewer dictionary words are built with says which word it is: discipline, leadership
+    assert carries("ระเบียบวินัย", "วินัย") and carries("ภาวะผู้นำ", "ผู้นำ") and carries("ภาษาอังกฤษ", "อังกฤษ")
+    assert supported("ระเบียบวินัย", frozenset({"ปลูกฝัง", "วินัย"}), "ปลูกฝังวินัย")
+    assert supported("ความปลอดภัย", frozenset({"ปลอดภัย"}), "ปลอดภัย")  # only grammar around it
+    # "ศาสตร์" (172 dictionary words hold it) says nothing of history; "ท้องถิ่น" is not local wisdom
+    assert spread("ศาสตร์") > spread("ประวัติ") and not carries("ประวัติศาสตร์", "ศาสตร์")
+    assert not supported("ประวัติศาสตร์", frozenset({"ศาสตร์", "พระราชา"}), "ศาสตร์พระราชา")
+    assert not supported("ภูมิปัญญาท้องถิ่น", frozenset({"ท้องถิ่น", "ชุมชน"}), "ท้องถิ่นและชุมชน")
 
 
 def test_soft_strength_grows_with_distance_above_the_background() -> None:
