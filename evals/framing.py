@@ -87,7 +87,8 @@ def _frame_out(rows: Sequence[tuple[Case, bool]], set_of: dict[str, str], c: flo
     learned = []
     for frame in frames:
         test = [r for r in framed if r[0].id.rsplit("-", 1)[-1] == frame]
-        model = _fit([r for r in rows if r not in test], c)
+        held = {case.id for case, _ in test}
+        model = _fit([r for r in rows if r[0].id not in held], c)
         learned += [(model.which_probability(case.question) >= 0.5) == y for case, y in test]
     sets = "+".join(sorted({set_of[case.id] for case, _ in framed}))
     return {f"a frame never seen ({sets}, {len(frames)} frames)": {
