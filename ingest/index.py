@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,28 @@ COLLECTION_KEY = "collection"
 # what a reader that opened Chroma before another process rewrote it meets: reopen and ask again
 _STALE = ("does not exist", "Nothing found on disk", "Error finding id", "hnsw segment", "NotFoundError",
           "InternalError")
+
+
+class IndexWatch:
+    """Runs ``load`` again whenever an ingest run has changed the index since the last load (its
+    ``DOCUMENTS_VERSION``): what a reader derives from the index (the vocabulary's vectors, a sample of
+    its units, word weights) is read once per index version, under ``lock`` (the owner's, when the
+    state it loads is read under that lock too)."""
+
+    def __init__(self, lexical: LexicalIndex, load: Callable[[], None], lock: threading.Lock | None = None) -> None:
+        self.lexical = lexical
+        self._load = load
+        self._lock = lock or threading.Lock()
+        self.version: str | None = "unloaded"  # no index version is this: the first refresh loads
+
+    def refresh(self) -> str | None:
+        """Load again if the index changed; the index version now loaded."""
+        version = self.lexical.get_meta(DOCUMENTS_VERSION)
+        with self._lock:
+            if version != self.version:
+                self._load()
+                self.version = version
+            return self.version
 
 
 def index_read_only(settings: Settings) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ingest.index import DOCUMENTS_VERSION
+from ingest.index import IndexWatch
 from ingest.lexical import LexicalIndex
 
 SAMPLE_UNITS = 2048  # units in the sample: the spread of a cosine is steady long before this
@@ -29,21 +29,23 @@ class UnitBackground:
     def __init__(self, lexical: LexicalIndex, sample: int = SAMPLE_UNITS) -> None:
         self.lexical = lexical
         self.sample = sample
-        self._version: str | None = "unloaded"
         self._matrix = np.zeros((0, 0), dtype=np.float32)
         self._lock = threading.Lock()
+        self._watch = IndexWatch(lexical, self._load, self._lock)
 
     def refresh(self) -> None:
-        version = self.lexical.get_meta(DOCUMENTS_VERSION)
-        with self._lock:
-            if version == self._version:
-                return
+        self._watch.refresh()
+
+    def _load(self) -> None:  # under the lock
         ids = sorted(self.lexical.all_ids())
         step = max(1, -(-len(ids) * UNITS_PER_CHUNK // self.sample))
         rows = [v for v in self.lexical.unit_vectors(ids[::step]).values() if v.size]
-        matrix = np.vstack(rows)[: self.sample] if rows else np.zeros((0, 0), dtype=np.float32)
-        with self._lock:
-            self._matrix, self._version = matrix, version
+        self._matrix = np.vstack(rows)[: self.sample] if rows else np.zeros((0, 0), dtype=np.float32)
+
+    @property
+    def size(self) -> int:
+        """Units in the sample."""
+        return int(self._matrix.shape[0])
 
     def stats(self, vector: Sequence[float]) -> tuple[float, float]:
         """(mean, spread) of the cosine of ``vector`` (a unit-length question embedding) with the sample;

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ingest.index import DOCUMENTS_VERSION
+from ingest.index import IndexWatch
 from ingest.lexical import LexicalIndex
 from ingest.sections import SECTION_WORDS
 from ingest.tokens import carries, compound_head, tokenize
@@ -78,16 +78,16 @@ class Weigher:
         self._cache: dict[str, float] = {}
         self._seen: dict[str, bool] = {}
         self._chunks: int | None = None
-        self._version: str | None = None
+        self._watch = IndexWatch(lexical, self._forget)
 
     def refresh(self) -> None:
         """Forget the weights when an ingest run has changed the index since."""
-        version = self.lexical.get_meta(DOCUMENTS_VERSION)
-        if version != self._version:
-            self._cache.clear()
-            self._seen.clear()
-            self._chunks = None
-            self._version = version
+        self._watch.refresh()
+
+    def _forget(self) -> None:
+        self._cache.clear()
+        self._seen.clear()
+        self._chunks = None
 
     def chunks(self) -> int:
         """The chunks indexed (read once per index version)."""

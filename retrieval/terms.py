@@ -35,7 +35,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings import embed_terms
-from ingest.index import DOCUMENTS_VERSION
+from ingest.index import IndexWatch
 from ingest.lexical import LexicalIndex
 from ingest.tokens import compound_head, nominal_base
 from ingest.tokens import words as dictionary
@@ -63,26 +63,25 @@ class TermMatcher:
         self._index: dict[str, int] = {}
         self._matrix = np.zeros((0, 0), dtype=np.float32)
         self._thai = np.zeros(0, dtype=bool)
-        self._version: str | None = "unloaded"
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self._watch = IndexWatch(lexical, self._load, self._lock)
 
     def refresh(self) -> None:
-        version = self.lexical.get_meta(DOCUMENTS_VERSION)
-        with self._lock:
-            if version == self._version:
-                return
-            terms, blob, n = self.lexical.term_vectors()
-            matrix = np.frombuffer(blob, dtype=np.float32).reshape(n, -1) if n else np.zeros((0, 0), np.float32)
-            self._terms, self._matrix, self._version = terms, matrix, version
-            self._index = {t: i for i, t in enumerate(terms)}
-            self._thai = np.asarray([bool(_THAI.search(t)) for t in terms], dtype=bool)
+        self._watch.refresh()
+
+    def _load(self) -> None:  # under the lock
+        terms, blob, n = self.lexical.term_vectors()
+        self._terms = terms
+        self._matrix = np.frombuffer(blob, dtype=np.float32).reshape(n, -1) if n else np.zeros((0, 0), np.float32)
+        self._index = {t: i for i, t in enumerate(terms)}
+        self._thai = np.asarray([bool(_THAI.search(t)) for t in terms], dtype=bool)
 
     def vocabulary(self) -> tuple[str | None, list[str]]:
         """(the index version, the plans' words), reloaded first if an ingest run changed them."""
         self.refresh()
         with self._lock:
-            return self._version, self._terms
+            return self._watch.version, self._terms
 
     @property
     def size(self) -> int:

@@ -22,7 +22,7 @@ def test_the_background_is_a_sample_of_the_corpus_units_and_reads_each_question_
     # a smaller sample takes every k-th chunk and at most that many units
     small = UnitBackground(index.lexical, sample=30)
     small.refresh()
-    assert 3 <= small._matrix.shape[0] <= 30
+    assert 3 <= small.size <= 30
     m2, s2 = small.stats(question)
     assert abs(m2 - mean) < 2 * spread and s2 > 0
     # a vector of another size (an index built with another model) says nothing
