@@ -46,6 +46,11 @@ def check_model_version(data: Mapping[str, Any], expected: int, what: str, refit
         raise ConfigError(f"{what} version {data.get('version')!r} is not {expected}; refit it with `{refit}`")
 
 
+def save_fitted(path: Path, data: Mapping[str, Any]) -> None:
+    """Write a fitted model file: JSON, keys sorted and one per line, so that a refit diffs readably."""
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def load_fitted(path: Path, parse: Callable[[dict[str, Any]], T], what: str, refit: str) -> T:
     """A fitted model file (JSON) read by ``parse``; a missing or malformed one is a ConfigError that
     names the command that refits it."""

@@ -11,7 +11,6 @@ training sets only) and shipped as ``retrieval/framing.json``:
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import Any
 from ingest.normalize import normalize_query
 from ingest.offices import find_office_spans
 from ingest.tokens import word_tokenize
-from planqa.errors import check_model_version, load_fitted
+from planqa.errors import check_model_version, load_fitted, save_fitted
 
 FRAMING_VERSION = 1
 DEFAULT_FRAMING = Path(__file__).resolve().parent / "framing.json"
@@ -68,8 +67,7 @@ class FrameModel:
                                                       "weights": self.which_weights}, "meta": self.meta}
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=0, sort_keys=True) + "\n",
-                        encoding="utf-8")
+        save_fitted(path, self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FrameModel:

@@ -10,14 +10,13 @@ question words, a logistic model over ``STANCE_FEATURES``, and two thresholds:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from planqa.errors import check_model_version, load_fitted
+from planqa.errors import check_model_version, load_fitted, save_fitted
 from retrieval.policy import LogisticModel
 from retrieval.stance_features import STANCE_FEATURES, TopicWeights, UnitEvidence, stance_vector
 from retrieval.support import Term
@@ -48,8 +47,7 @@ class StanceModel:
                 "topical": self.topical.to_dict(), "meta": self.meta}
 
     def save(self, path: Path = DEFAULT_STANCE) -> None:
-        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=0, sort_keys=True) + "\n",
-                        encoding="utf-8")
+        save_fitted(path, self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StanceModel:
