@@ -1,4 +1,4 @@
-"""python -m evals run | external | scenario | bench | calibrate | framing | stance | startup | overview
+"""python -m evals run | external | scenario | bench | calibrate | framing | stance | holds | startup | overview
 
 Each subcommand is one entry in ``COMMANDS``: (help, add its options, run it).
 """
@@ -225,6 +225,28 @@ def cmd_stance(args: Any) -> int:
     return 0
 
 
+def _holds_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds, questions grouped by topic (default 5)")
+    p.add_argument("--seed", type=int, default=13, help="seed of the fold assignment")
+    p.add_argument("--out", type=Path, help="where to write the holds model (default: retrieval/holds.json)")
+    p.add_argument("--dry-run", action="store_true", help="measure only; write no model")
+
+
+def cmd_holds(args: Any) -> int:
+    from evals.holds import HOLDS_SETS, fit_holds, gather, table
+    from retrieval.holds import DEFAULT_HOLDS
+
+    if args.folds < 2:
+        raise PlanQAError(f"--folds must be at least 2, not {args.folds}")
+    cases = gather(settings_from_args(args), HOLDS_SETS, args.folds, args.seed, progress=_bar("gathering"))
+    result = fit_holds(cases, args.folds)
+    print(table(result))
+    if not args.dry_run:
+        result.model.save(args.out or DEFAULT_HOLDS)
+        print(f"\nwrote {args.out or DEFAULT_HOLDS}")
+    return 0
+
+
 def _framing_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="where to write the frame model (default: retrieval/framing.json)")
     p.add_argument("--dry-run", action="store_true", help="measure only; write no model")
@@ -283,6 +305,8 @@ COMMANDS: dict[str, Command] = {
                        _framing_args, cmd_framing),
     "stance": Command("fit the stance model (does an office's own plan support a topic?) on the training sets",
                       _stance_args, cmd_stance),
+    "holds": Command("fit the holds model (does any plan hold a which-question's topic?) on a set its models never saw",
+                     _holds_args, cmd_holds),
     "run": Command("run question sets and write report.json, report.md and chart.png", _run_args, cmd_run),
     "external": Command("passage retrieval on XQuAD-th / iApp Wiki QA", _external_args, cmd_external),
     "scenario": Command("edit a plan, re-ingest, and check that the answer follows", _scenario_args, cmd_scenario),

@@ -18,6 +18,7 @@ from planqa.types import AbstainReason, Hit
 from retrieval.evidence import Unit, counted_word, missing_answer_type
 from retrieval.features import STRONG, Candidate
 from retrieval.gather import Evidence, OfficePool, OwnEvidence, whole
+from retrieval.holds import HoldsModel, load_holds
 from retrieval.modes import Mode
 from retrieval.policy import AnswerPolicy
 from retrieval.stance_features import TopicWeights, in_asked_section, shows_topic, topic_quotes
@@ -63,27 +64,25 @@ _THAI = re.compile("[\u0e01-\u0e2e]")
 _FACT_KINDS = frozenset({AbstainReason.NUMBER, AbstainReason.PERSON, AbstainReason.CONTACT, AbstainReason.DATE})
 
 
-def decide(ev: Evidence, policy: AnswerPolicy, stance: StanceModel | None = None) -> Decision:
-    """The answer ``policy`` gives on ``ev``; a which-question's offices are also judged one by one
-    on their own plan by ``stance`` (default: the shipped stance model)."""
+def decide(ev: Evidence, policy: AnswerPolicy, stance: StanceModel | None = None,
+           holds: HoldsModel | None = None) -> Decision:
+    """The answer ``policy`` gives on ``ev``; a which-question's offices are also judged one by one on
+    their own plan by ``stance``, and named only when ``holds`` finds that some plan holds the topic
+    (defaults: the shipped models)."""
     t = policy.thresholds
     p_answer = float(policy.answer.probability([ev.question_vector])[0])
     d = Decision(ev.mode, p_answer)
+    if ev.mode is Mode.WHICH and ev.own:
+        stance = stance or load_stance()
+        p_stance = stances(ev, stance)
+        if not some_plan_holds(ev, p_stance, p_answer, stance, holds or load_holds()):
+            return _abstain(d, ev)
+        d.offices, d.searched = which_offices(ev, policy, p_answer, stance, p_stance)
+        return d if d.offices else _abstain(d, ev)
     if p_answer < t.answer:
-        if ev.mode is Mode.WHICH and ev.own:
-            # no gate before the offices are judged: the answer model weighs the question as a whole
-            # against the pool, and a question in other words than the plans' (English, a colloquial
-            # frame) falls below its threshold although offices' own plans hold the topic; the stance
-            # model, which judges each office on its own evidence, still names those it judges at
-            # least ``low``, each with a quote that holds a topic word
-            d.offices, d.searched = _stance_only(ev, stance or load_stance(), policy.max_units_per_office)
-            if d.offices:
-                return d
         return _abstain(d, ev)
     if ev.mode is Mode.WHICH:
         d.offices = _which(ev, policy)
-        if ev.own:
-            d.offices, d.searched = _with_stance(ev, d.offices, stance or load_stance(), policy.max_units_per_office)
     elif ev.mode is Mode.WHICH_HAVE:
         d.offices = [Named(o.office, 1.0, [c.unit for c in o.candidates[:3]]) for o in ev.offices if o.candidates]
     elif ev.mode is Mode.COMPARE:
@@ -173,14 +172,41 @@ def _which(ev: Evidence, policy: AnswerPolicy) -> list[Named]:
     return named
 
 
-def _with_stance(ev: Evidence, named: list[Named], stance: StanceModel, limit: int) -> tuple[list[Named], list[str]]:
-    """The offices the answer names, in two tiers, and the offices searched that hold nothing.
+def stances(ev: Evidence, stance: StanceModel) -> dict[str, float]:
+    """Each office's stance on the question's topic, judged on its own plan's units."""
+    return {o.office: stance.probability(o.units, ev.terms, ev.asks_fact, ev.query.english, ev.query.section_kinds)
+            for o in ev.own if o.units}
+
+
+def some_plan_holds(ev: Evidence, p_stance: dict[str, float], p_answer: float, stance: StanceModel,
+                    holds: HoldsModel) -> bool:
+    """Does some office's plan hold the topic: its stance and the question's answer figure, joined by
+    ``holds``, reach its threshold, and one of its own units holds a topic word to quote?"""
+    limit = 1
+    own = {o.office: o for o in ev.own}
+    for office, s in sorted(p_stance.items(), key=lambda x: -x[1]):
+        if holds.probability(s, p_answer) < holds.threshold:
+            return False  # the joined figure grows with the stance: no office further down reaches it
+        if topic_quotes(own[office].units, ev.terms, stance.topical, limit, ev.query.section_kinds):
+            return True
+    return False
+
+
+def which_offices(ev: Evidence, policy: AnswerPolicy, p_answer: float, stance: StanceModel,
+                  p_stance: dict[str, float]) -> tuple[list[Named], list[str]]:
+    """A which-question's offices in two tiers, and the offices searched that hold nothing.
 
     Tier one: the offices the office model names (against the pool), each keeping only quotes that hold
-    a topic word. Tier two: every other office whose own plan the stance model judges at least ``low``
-    ("กล่าวถึงในเรื่องที่ใกล้เคียง"), quoted by its own units that hold a topic word. An office with no
-    such quote is not named: a quote without a topic word is never shown as support."""
+    a topic word; when the answer model doubts the question as a whole (a question in other words than
+    the plans', English or a colloquial frame, falls below its threshold although offices' own plans
+    hold the topic), those the stance model judges at least ``high``. Tier two: every other office
+    whose own plan the stance model judges at least ``low`` ("กล่าวถึงในเรื่องที่ใกล้เคียง"), quoted by
+    its own units that hold a topic word. An office with no such quote is not named: a quote without a
+    topic word is never shown as support."""
+    answerable = p_answer >= policy.thresholds.answer
+    named = _which(ev, policy) if answerable else []
     topical, terms, sections = stance.topical, ev.terms, ev.query.section_kinds
+    limit = policy.max_units_per_office
     own = {o.office: o for o in ev.own}
     first: list[Named] = []
     for n in named:
@@ -192,23 +218,15 @@ def _with_stance(ev: Evidence, named: list[Named], stance: StanceModel, limit: i
     done = {n.office for n in first}
     second: list[Named] = []
     for o in ev.own:
-        if o.office in done or not o.units:
+        p = p_stance.get(o.office, 0.0)
+        if o.office in done or p < stance.low:
             continue
-        p = stance.probability(o.units, terms, ev.asks_fact, ev.query.english, sections)
-        if p >= stance.low and (quotes := topic_quotes(o.units, terms, topical, limit, sections)):
-            second.append(Named(o.office, p, quotes, close=True))
-    second.sort(key=lambda n: -n.probability)
+        if quotes := topic_quotes(o.units, terms, topical, limit, sections):
+            second.append(Named(o.office, p, quotes, close=answerable or p < stance.high))
+    second.sort(key=lambda n: (n.close, -n.probability))
     named_now = done | {n.office for n in second}
     searched = [o.office for o in ev.own if o.office not in named_now]
     return first + second, searched
-
-
-def _stance_only(ev: Evidence, stance: StanceModel, limit: int) -> tuple[list[Named], list[str]]:
-    """The stance model's offices alone (the office model named none): those at ``high`` or above
-    first, the rest under "กล่าวถึงในเรื่องที่ใกล้เคียง"; the offices searched in vain."""
-    named, searched = _with_stance(ev, [], stance, limit)
-    sure = [Named(n.office, n.probability, n.quotes) for n in named if n.probability >= stance.high]
-    return sure + [n for n in named if n.probability < stance.high], searched
 
 
 def _shows(unit: Unit, own: OwnEvidence | None, terms: list[Term], topical: TopicWeights,

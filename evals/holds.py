@@ -1,0 +1,187 @@
+"""``python -m evals holds``: fit the holds model (``retrieval/holds.py``) on a set the models it joins never saw.
+
+The stance and answer models are fitted on the training sets (``TRAINING_SETS``), so on those sets
+their probabilities are in-sample. The holds model learns how far to trust each of them from
+``trainframes`` instead: 38 topics, each asked in six frames, which neither saw (six of the topics
+are held by no plan). One row per which-question and office judged on its own plan: the two models'
+log-odds, labelled by whether the office is among the gold offices; questions that must abstain give
+rows that are all negative.
+
+Figures are out of fold, the questions grouped by topic (``assign_folds``: a topic's six wordings
+share a fold, so each figure is one on topics the model never saw). The threshold is chosen on those
+out-of-fold probabilities as the one that comes closest to the issue's bars for the whole which-answer
+(the offices ``decide.which_offices`` names, or none when no office reaches the threshold): the least
+total shortfall of every gold office named, office precision and abstention recall below ``BAR``, and
+of answerable questions that name no office above ``MAX_ABSTAINED``. Beside it: the same answers
+without the check.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from evals.calibrate import QUESTIONS, assign_folds, fit_model
+from evals.cases import Case, load_cases
+from evals.stance import auc, which_like
+from planqa.settings import Settings
+from retrieval.gather import Evidence
+from retrieval.holds import HOLDS_FEATURES, HoldsModel, holds_row
+from retrieval.modes import Mode
+
+HOLDS_SETS = ("trainframes",)  # neither the stance nor the answer model is fitted on it
+GRID = tuple(round(x, 3) for x in np.arange(0.1, 0.81, 0.025))
+BAR = 0.85  # the issue's bar on every gold office named, office precision and abstention recall
+MAX_ABSTAINED = 0.08  # ... and on answerable questions abstained
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(slots=True)
+class Judged:
+    """One office for one question: its stance, the two models' figures, whether it has a quote that
+    holds a topic word (an office without one is never named), and whether it is a gold office."""
+
+    office: str
+    stance: float
+    row: list[float]
+    quoted: bool
+    gold: bool
+
+
+@dataclass(slots=True)
+class HoldsCase:
+    case: Case
+    fold: int
+    offices: list[Judged] = field(default_factory=list)
+    named: set[str] = field(default_factory=set)  # the offices the which-answer names without the check
+
+
+@dataclass(slots=True)
+class HoldsResult:
+    model: HoldsModel
+    figures: dict[str, dict[str, float]]
+    n_cases: int
+    n_rows: int
+
+
+def gather(settings: Settings, sets: Sequence[str], folds: int, seed: int,
+           progress: Progress | None = None) -> list[HoldsCase]:
+    """Each which-question of ``sets`` as answered, with every office judged on its own plan."""
+    from ingest.pipeline import run as ingest_run
+    from retrieval.decide import stances, which_offices
+    from retrieval.service import Service
+    from retrieval.stance_features import topic_quotes
+    from retrieval.stance_model import load_stance
+
+    ingest_run(settings)
+    svc = Service(settings)
+    office_of = svc.index.office_of()
+    policy, stance = svc.policy(), load_stance()
+    cases = [c for name in sets for c in load_cases(QUESTIONS / f"{name}.jsonl") if which_like(c)]
+    fold_of = assign_folds(cases, folds, seed)
+    out = []
+    for n, case in enumerate(cases):
+        ev = svc.answerer.gather(svc.ask(case.question, history=list(case.history)))
+        if isinstance(ev, Evidence) and ev.mode is Mode.WHICH and ev.own:
+            gold = {office_of.get(g.doc, g.doc) for g in case.gold}
+            p_answer = float(policy.answer.probability([ev.question_vector])[0])
+            p_stance = stances(ev, stance)
+            named, _ = which_offices(ev, policy, p_answer, stance, p_stance)
+            hc = HoldsCase(case, fold_of[case.id], named={x.office for x in named})
+            for own in ev.own:
+                if own.office not in p_stance:
+                    continue
+                s = p_stance[own.office]
+                quoted = bool(topic_quotes(own.units, ev.terms, stance.topical, 1, ev.query.section_kinds))
+                hc.offices.append(Judged(own.office, s, holds_row(s, p_answer), quoted, own.office in gold))
+            out.append(hc)
+        if progress:
+            progress(n + 1, len(cases), case.id)
+    return out
+
+
+def figures(cases: Sequence[HoldsCase], named: Callable[[HoldsCase], set[str]]) -> dict[str, float]:
+    """The which-answer figures of one rule over ``cases``: every gold office named, office precision,
+    answerable questions that name none, abstention recall, and frame invariance (per topic, the share
+    of its wordings that name its most common set of offices)."""
+    every, precision, none, abstained = [], [], [], []
+    by_topic: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for c in cases:
+        got = named(c)
+        gold = {j.office for j in c.offices if j.gold}
+        if c.case.topic:
+            by_topic[c.case.topic].append(tuple(sorted(got)))
+        if c.case.should_abstain:
+            abstained.append(not got)
+            continue
+        none.append(not got)
+        every.append(bool(gold) and gold <= got)
+        if got:
+            precision.append(len(got & gold) / len(got))
+    agree = sum(Counter(v).most_common(1)[0][1] for v in by_topic.values())
+    total = sum(len(v) for v in by_topic.values())
+
+    def mean(xs: Sequence[bool | float]) -> float:
+        return float(np.mean(xs)) if xs else float("nan")
+
+    return {"every_office": mean(every), "precision": mean(precision), "answerable_abstained": mean(none),
+            "abstention_recall": mean(abstained), "invariance": agree / total if total else float("nan")}
+
+
+def shortfall(f: dict[str, float]) -> float:
+    """How far the figures ``f`` fall short of the issue's bars, summed (0: every bar met)."""
+    short = sum(max(0.0, BAR - f[k]) for k in ("every_office", "precision", "abstention_recall") if not np.isnan(f[k]))
+    return short + max(0.0, f["answerable_abstained"] - MAX_ABSTAINED)
+
+
+def checked(p: dict[tuple[str, str], float], threshold: float) -> Callable[[HoldsCase], set[str]]:
+    """The answer's offices when some quoted office's joined figure ``p`` reaches ``threshold``, else none."""
+    def named(c: HoldsCase) -> set[str]:
+        top = max((p[(c.case.id, j.office)] for j in c.offices if j.quoted), default=0.0)
+        return c.named if top >= threshold else set()
+    return named
+
+
+def fit_holds(cases: Sequence[HoldsCase], folds: int, c: float = 1.0) -> HoldsResult:
+    """Out-of-fold probabilities, the threshold chosen on them, and the model fitted on every row."""
+    rows = [(hc.fold, hc.case.id, j) for hc in cases for j in hc.offices]
+    oof: dict[tuple[str, str], float] = {}
+    for f in range(folds):
+        train = [(j.row, j.gold) for fold, _, j in rows if fold != f]
+        test = [(cid, j) for fold, cid, j in rows if fold == f]
+        if not test:
+            continue
+        model = fit_model(train, HOLDS_FEATURES, c)
+        for (cid, j), p in zip(test, model.probability([j.row for _, j in test])):
+            oof[(cid, j.office)] = float(p)
+    by_threshold = {t: figures(cases, checked(oof, t)) for t in GRID}
+    threshold = min(GRID, key=lambda t: (shortfall(by_threshold[t]), t))
+    labels = [j.gold for _, _, j in rows]
+    figs = {
+        "without the check": figures(cases, lambda hc: hc.named),
+        "with the check, out of fold": by_threshold[threshold],
+    }
+    figs["without the check"]["auc"] = auc([j.stance for _, _, j in rows], labels)  # the stance alone
+    figs["with the check, out of fold"]["auc"] = auc([oof[(cid, j.office)] for _, cid, j in rows], labels)
+    final = fit_model([(j.row, j.gold) for _, _, j in rows], HOLDS_FEATURES, c)
+    meta: dict[str, Any] = {"fitted": datetime.now(UTC).isoformat(timespec="seconds"), "question_sets": list(HOLDS_SETS),
+                            "folds": folds, "figures": figs}
+    return HoldsResult(HoldsModel(final, threshold, meta), figs, len(cases), len(rows))
+
+
+def table(result: HoldsResult) -> str:
+    keys = ("every_office", "precision", "answerable_abstained", "abstention_recall", "invariance", "auc")
+    lines = [f"holds model: {result.n_cases} which-questions, {result.n_rows} office rows "
+             f"(sets: {', '.join(HOLDS_SETS)}); threshold {result.model.threshold:.3f}", "",
+             "| which-answers | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+    for name, f in result.figures.items():
+        lines.append(f"| {name} | " + " | ".join(f"{f.get(k, float('nan')):.3f}" for k in keys) + " |")
+    m = result.model.model
+    lines += ["", "weights (standardised log-odds): " + ", ".join(f"{n} {w:+.2f}" for n, w in zip(m.features, m.weights)),
+              "auc: of the office rows, the stance alone (without) and the joined figure (with)"]
+    return "\n".join(lines)
