@@ -27,6 +27,8 @@ from retrieval.glossary import equivalents
 from retrieval.terms import Match
 
 _THAI = re.compile("[\u0e01-\u0e2e]")
+_MARKS = re.compile("[\u0e48-\u0e4b]")  # the four tone marks: the marks a plan's typist slips on most
+SLIP_MIN = 8  # a word this long is matched in a plan's text with its tone marks set aside
 TITLE_WEIGHT = 0.5  # a word found only in the section title supports an item half as much
 UNSEEN_WEIGHT = 0.5  # a word found nowhere in the corpus weighs half (often a paraphrase)
 # soft-match strength: 0 at Z_LOW standard deviations above the word's background, 1 at Z_HIGH
@@ -181,7 +183,7 @@ def _partial(token: str, unit_tokens: frozenset[str], text: str = "") -> bool:
     "มืออาชีพ", nor "ข่าย" by "เครือข่าย". Such a plan word supports the question's word in meaning
     only, as a neighbour (``retrieval.terms`` keeps a piece that carries the word's meaning).
     In the unit's text the word counts where the unit's words spell it ("ออกกลางคัน" written
-    "ออก" + "กลางคัน").
+    "ออก" + "กลางคัน"), and a long word where the text spells it but for a tone mark (``_slipped``).
     """
     if len(token) < 3:
         return False
@@ -190,7 +192,24 @@ def _partial(token: str, unit_tokens: frozenset[str], text: str = "") -> bool:
         return True
     if token in joined and _held(token, unit_tokens):
         return True
-    return bool(text) and token in text and _spelt(token, unit_tokens)
+    if bool(text) and token in text and _spelt(token, unit_tokens):
+        return True
+    return bool(text) and _slipped(token, text)
+
+
+def _slipped(token: str, text: str) -> bool:
+    """The plan's text spells the word but for its tone marks, a slip of the plan's typist: "กระจ่ายอำนาจ"
+    in a plan for "กระจายอำนาจ" (newmm then cuts it "กระ จ่าย อำนาจ", and no word of the unit is the
+    question's). Only for a Thai word of ``SLIP_MIN`` characters or more, where the marks alone do not
+    tell one word from another."""
+    if len(token) < SLIP_MIN or not _THAI.match(token) or token in text:
+        return False
+    return _bare(token) in _bare(text)
+
+
+@lru_cache(maxsize=20_000)
+def _bare(text: str) -> str:
+    return _MARKS.sub("", text)
 
 
 @lru_cache(maxsize=100_000)
