@@ -18,11 +18,27 @@ _QUESTION_WORDS = frozenset(
     """อะไร อย่างไร ไหม หรือไม่ บ้าง ใด ไหน คือ มี เน้น เรื่อง เกี่ยวกับ สำนักงาน เขต พื้นที่ การศึกษา มัธยมศึกษา
     ส พม แผน ระบุ กล่าวถึง ข้อ ที่ ของ ใคร กี่ เท่าไร หลัก ทั้งหมด ด้าน ประการ วาง ไว้ กำหนด แบบ แบบไหน
     หมายถึง แปลว่า ความหมาย พูดถึง ให้ ความสำคัญ หน่วยงาน ต่าง อย่าง
-    does did office offices plan plans mention mentions say says secondary education educational area service
+    does did office offices plan plans mention mentions say says secondary education educational area areas
     district region use uses used
     และ หรือ ใน กับ แก่ จาก โดย เพื่อ ซึ่ง ได้ ให้ การ ความ เป็น ไป มา จะ ต้อง ควร ทุก ได้แก่ ตาม ต่อ
     ปี นี้ ปีนี้ ตอนนี้ ปัจจุบัน ล่าสุด ทั้ง ไหม ล่ะ ครับ ค่ะ คะ ที่นั่น ที่นี่ นั้น""".split()
 )
+
+
+# the English name of the offices' kind ("which service areas …", "secondary educational service area
+# office"): the frame's "which offices", never a topic of "service"
+_EN_OFFICE_KIND = re.compile(r"\b(?:secondary\s+)?(?:education(?:al)?\s+)?service[-\s]+areas?(?:\s+offices?)?\b", re.I)
+# an English compound ("learner-centred", "results-based"): its parts, unless the glossary knows the whole
+# or a part is a letter or two ("e-service")
+_EN_COMPOUND = re.compile(r"\b([A-Za-z]{3,})-([A-Za-z]{3,})\b")
+
+
+def _english_frame(text: str) -> str:
+    """English ``text`` with the offices' kind named as plain "offices" and compounds cut at the hyphen."""
+    from retrieval.glossary import EN_TH
+
+    text = _EN_OFFICE_KIND.sub(" offices ", text)
+    return _EN_COMPOUND.sub(lambda m: m.group(0) if m.group(0).lower() in EN_TH else f"{m.group(1)} {m.group(2)}", text)
 
 
 def content_tokens(question: str, exclude: Sequence[str] = (), english: bool = False) -> list[str]:
@@ -35,6 +51,7 @@ def content_tokens(question: str, exclude: Sequence[str] = (), english: bool = F
     if english:  # known English words are replaced by their Thai terms
         from retrieval.glossary import EN_TH
 
+        text = _english_frame(text)
         thai = english_to_thai(text)
         text = re.sub(r"[A-Za-z][A-Za-z0-9-]*", lambda m: " " if m.group(0).lower() in EN_TH else m.group(0), text)
         text += " " + thai
@@ -64,6 +81,8 @@ def topic_text(question: str, mentions: Sequence[str] = (), english: bool = Fals
     text = normalize_query(question)
     for mention in sorted(mentions, key=len, reverse=True):
         text = text.replace(mention, " ")
+    if english:
+        text = _english_frame(text)
     stop = _frame_words(english)
 
     def frame(token: str) -> bool:  # a question word, or two run together ("มีแผน", "สำนักงานเขต")

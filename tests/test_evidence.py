@@ -56,6 +56,20 @@ def test_english_function_words_are_frame_not_topic() -> None:
     assert "among" not in content_tokens("Which offices address drug abuse among students?", english=True)
 
 
+def test_the_english_name_of_the_offices_is_frame_and_a_compound_is_its_words() -> None:
+    # "which service areas" asks which offices: "service" is no topic there, but is in "service mind"
+    assert content_tokens("Which service areas apply good governance principles?", english=True) == [
+        "apply", "good", "governance", "principles"]
+    assert "บริการ" in content_tokens("Which offices emphasise good service or a service mind?", english=True)
+    assert "areas" not in content_tokens("Which Secondary Educational Service Area Offices promote research?",
+                                         english=True)
+    assert topic_text("Which service areas strive for excellence?", english=True) == "strive excellence"
+    # "learner-centred" is two words the glossary may know; "e-service" stays one
+    words = content_tokens("Which offices emphasise learner-centred education?", english=True)
+    assert "ผู้เรียน" in words and "learnercentred" not in words
+    assert "eservice" in content_tokens("Which offices run an e-service?", english=True)
+
+
 @pytest.mark.parametrize(
     ("question", "topic"),
     [("ใครมีแผนแก้ปัญหาเด็กออกกลางคันบ้าง", "แก้ปัญหาเด็กออกกลางคัน"),
