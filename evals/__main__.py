@@ -239,7 +239,7 @@ def cmd_holds(args: Any) -> int:
     if args.folds < 2:
         raise PlanQAError(f"--folds must be at least 2, not {args.folds}")
     cases = gather(settings_from_args(args), HOLDS_SETS, args.folds, args.seed, progress=_bar("gathering"))
-    result = fit_holds(cases, args.folds)
+    result = fit_holds(cases, args.folds, seed=args.seed)
     print(table(result))
     if not args.dry_run:
         result.model.save(args.out or DEFAULT_HOLDS)

@@ -15,14 +15,15 @@ Figures: out-of-fold AUC with the questions grouped in folds (``assign_folds``: 
 office rows always share a fold), and **leave-one-plan-out**: each seed plan's rows predicted by a
 model (and topic weights) fitted without that plan's rows and gold texts, so that the model is
 measured on a plan it never saw. The regularisation is chosen by an inner cross-validation inside
-each outer fold; the two thresholds on the out-of-fold probabilities of the whole pool.
+each outer fold; the two thresholds on the out-of-fold probabilities of the whole pool, pooled over
+``REPEATS`` fold assignments (one assignment's precision curve is too noisy to read a threshold on).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 C_GRID = (0.03, 0.3, 3.0)
 GRID = tuple(round(x, 2) for x in np.arange(0.05, 0.96, 0.025))
 HIGH_PRECISION = 0.90  # strong: out-of-fold precision of the offices at or above ``high``
+REPEATS = 3  # fold assignments whose out-of-fold probabilities the thresholds are read on
 LOW_PRECISION = 0.80  # close ("กล่าวถึงในเรื่องที่ใกล้เคียง"): the same at or above ``low``
 Progress = Callable[[int, int, str], None]
 
@@ -178,6 +180,17 @@ def cross_scores(items: Sequence[StanceCase], folds: int) -> list[Scored]:
     return out
 
 
+def repeated_scores(items: Sequence[StanceCase], folds: int, seed: int, repeats: int = REPEATS) -> list[Scored]:
+    """Out-of-fold probabilities under ``repeats`` fold assignments (seeds ``seed``, ``seed + 1``, ...),
+    pooled: one assignment's out-of-fold precision moves with which questions share a fold, and the
+    thresholds read on it with them."""
+    out = []
+    for r in range(repeats):
+        fold_of = assign_folds([sc.case for sc in items], folds, seed + r)
+        out += cross_scores([replace(sc, fold=fold_of[sc.case.id]) for sc in items], folds)
+    return out
+
+
 def plan_out_scores(items: Sequence[StanceCase], offices: Sequence[str]) -> list[Scored]:
     """Leave-one-plan-out: each office's rows by a model fitted without that office's rows and gold texts."""
     out = []
@@ -241,7 +254,7 @@ def fit_stance(settings: Settings, sets: Sequence[str] = TRAINING_SETS, folds: i
     items, offices = gather(settings, sets, folds, seed, progress)
     oof = cross_scores(items, folds)
     lopo = plan_out_scores(items, offices)
-    low, high = thresholds(oof)
+    low, high = thresholds(oof + repeated_scores(items, folds, seed + 1, REPEATS - 1))
     topical, model = _fit(items)
     figures: dict[str, Any] = {
         "rows": sum(len(sc.rows) for sc in items), "questions": sum(1 for sc in items if sc.rows),

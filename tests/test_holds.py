@@ -99,6 +99,25 @@ def test_the_fitter_learns_which_figure_to_trust_and_picks_a_threshold_out_of_fo
     assert f["answerable_abstained"] == 0.0
 
 
+def test_the_threshold_is_read_over_several_fold_assignments() -> None:
+    """One fold assignment's figures move with which topics share a fold; the threshold is the one with
+    the least shortfall on average over ``repeats`` assignments, the first the cases' own."""
+    from evals.calibrate import assign_folds
+    from evals.holds import GRID, out_of_fold
+
+    cases = []
+    for i in range(40):  # overlapping stances: where the threshold falls depends on the folds
+        topic, stance = f"t{i // 2}", 0.2 + 0.6 * ((i * 7) % 11) / 10
+        kind = "abstain" if i % 4 == 3 else "which"
+        cases.append(_case(f"q{i}", topic, kind, [("A", stance, kind == "which"), ("B", 0.1, False)], i % 4, {"A"}))
+    result = fit_holds(cases, folds=4, seed=5, repeats=3)
+    oofs = [out_of_fold(cases, {c.case.id: c.fold for c in cases}, 4)] + [
+        out_of_fold(cases, assign_folds([c.case for c in cases], 4, 5 + r), 4) for r in (1, 2)]
+    mean = {t: sum(shortfall(figures(cases, checked(o, t))) for o in oofs) / 3 for t in GRID}
+    assert mean[result.model.threshold] == pytest.approx(min(mean.values()))
+    assert result.model.threshold == min(t for t in GRID if mean[t] == pytest.approx(min(mean.values())))
+
+
 @pytest.mark.slow
 def test_a_which_decision_asks_whether_some_plan_holds_the_topic(seed_settings) -> None:  # type: ignore[no-untyped-def]
     from retrieval.decide import decide, some_plan_holds, stances
