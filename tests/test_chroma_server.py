@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -34,12 +35,19 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _chroma_cli() -> str | None:
+    """The `chroma` script the chromadb package installed: beside the running Python first (a virtual
+    environment's bin/, which is not on PATH when the tests run as ``PYTHON=venv/bin/python``), else PATH."""
+    here = Path(sys.executable).parent / ("chroma.exe" if os.name == "nt" else "chroma")
+    return str(here) if here.is_file() else shutil.which("chroma")
+
+
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
     """`chroma run` on 127.0.0.1:<free port>, offline, telemetry off; stopped afterwards."""
-    exe = shutil.which("chroma")
+    exe = _chroma_cli()
     if exe is None:
-        pytest.skip("the chroma CLI (installed with the chromadb package) is not on PATH")
+        pytest.skip("the chroma CLI (installed with the chromadb package) is neither beside this Python nor on PATH")
     port = _free_port()
     log = (tmp_path / "chroma.log").open("w")
     proc = subprocess.Popen(
