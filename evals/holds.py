@@ -174,9 +174,11 @@ def fit_holds(cases: Sequence[HoldsCase], folds: int, c: float = 1.0, seed: int 
     by_threshold = {t: figures(cases, checked(oof, t)) for t in GRID}
     others = [out_of_fold(cases, assign_folds([hc.case for hc in cases], folds, seed + r), folds, c)
               for r in range(1, repeats)]
-    mean_short = {t: float(np.mean([shortfall(by_threshold[t])] + [shortfall(figures(cases, checked(o, t)))
-                                                                   for o in others])) for t in GRID}
-    threshold = min(GRID, key=lambda t: (mean_short[t], t))
+
+    def mean_shortfall(t: float) -> float:
+        return float(np.mean([shortfall(by_threshold[t]), *(shortfall(figures(cases, checked(o, t))) for o in others)]))
+
+    threshold = min(GRID, key=lambda t: (mean_shortfall(t), t))
     labels = [j.gold for _, _, j in rows]
     figs = {
         "without the check": figures(cases, lambda hc: hc.named),
