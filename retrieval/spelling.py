@@ -10,8 +10,10 @@ list of known slips: the same mechanism as the section keywords' respelling
 
 A stretch of one to four adjacent words is respelt only when all of these hold: it is Thai and
 at least ``MIN_CHARS`` long; it is not a word of pythainlp's dictionary (a real word, "ภาษาจีน",
-is what the user meant); some plan word is one edit from it; and no plan holds it as it is
-written. Among several plan words one edit away, the one in most chunks wins.
+is what the user meant), nor one or two dictionary words ("ที่เขียน" is not "ที่เรียน"; three or
+more, "ประ|สิทธ|ภาพ", are a word newmm cut into fragments the dictionary holds); some plan word is
+one edit from it; and no plan holds it as it is written. Among several plan words one edit away,
+the one in most chunks wins.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ _CONSONANTS = re.compile("[\u0e01-\u0e2e]")
 MIN_CHARS = 5  # shorter stretches are too often another real word one letter away
 MIN_CONSONANTS = 3  # ... and so are words of one or two consonants with their vowels
 MAX_WORDS = 4  # a misspelt word is cut into at most this many pieces (สิ่ง|แวด|ล้อ|น)
+CUT_INTO = 3  # a stretch of this many dictionary words or more, one edit from one word, is a slip too
 
 
 def _deletes(word: str) -> set[str]:
@@ -104,13 +107,14 @@ class Speller:
         return "".join(out) if out != tokens else text
 
     def _fix(self, window: list[str], dictionary: Container[str]) -> str | None:
-        """The plan word a stretch of words misspells, or None. Words that are all in the dictionary
-        are what the user meant ("ที่เขียน" is not "ที่เรียน"); a slip leaves a piece that is no word
-        ("สิ่ง|แวด|ล้อ|น"). Only a dictionary word is put in its place: the plans' own slips and
+        """The plan word a stretch of words misspells, or None. One or two words that are all in the
+        dictionary are what the user meant ("ที่เขียน" is not "ที่เรียน"); a slip leaves a piece that is
+        no word ("สิ่ง|แวด|ล้อ|น"), or cuts one word into three or more that are ("ประสิทธภาพ" read
+        "ประ|สิทธ|ภาพ", "งบประมาน" "งบ|ประ|มาน": pythainlp's list holds such fragments). Only a dictionary word is put in its place: the plans' own slips and
         fragments ("ทีส่งเสริม") are in their vocabulary too."""
         piece = "".join(window)
-        if (len(piece) < MIN_CHARS or not _THAI_ONLY.fullmatch(piece) or all(w in dictionary for w in window)
-                or piece in self._words or piece in dictionary):
+        if (len(piece) < MIN_CHARS or not _THAI_ONLY.fullmatch(piece) or piece in self._words or piece in dictionary
+                or len(window) < CUT_INTO and all(w in dictionary for w in window)):
             return None
         near = [w for w in self.near(piece) if w in dictionary]
         if not near or self._in_corpus(piece):
