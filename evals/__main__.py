@@ -229,16 +229,25 @@ def _holds_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--folds", type=int, default=5, help="cross-validation folds, questions grouped by topic (default 5)")
     p.add_argument("--seed", type=int, default=13, help="seed of the fold assignment")
     p.add_argument("--out", type=Path, help="where to write the holds model (default: retrieval/holds.json)")
+    p.add_argument("--stance", type=Path, metavar="PATH",
+                   help="judge the which-answers with this stance model (a candidate written by "
+                        "`python -m evals stance --out PATH`) instead of the shipped one")
     p.add_argument("--dry-run", action="store_true", help="measure only; write no model")
 
 
 def cmd_holds(args: Any) -> int:
     from evals.holds import HOLDS_SETS, fit_holds, gather, table
     from retrieval.holds import DEFAULT_HOLDS
+    from retrieval.stance_model import load_stance
 
     if args.folds < 2:
         raise PlanQAError(f"--folds must be at least 2, not {args.folds}")
-    cases = gather(settings_from_args(args), HOLDS_SETS, args.folds, args.seed, progress=_bar("gathering"))
+    if args.stance is not None and not (args.dry_run or args.out):
+        raise PlanQAError("--stance judges a candidate stance model: add --dry-run to measure it, or --out PATH "
+                          "to keep the holds model fitted on it (the shipped one goes with the shipped stance)")
+    stance = load_stance(args.stance) if args.stance is not None else None
+    cases = gather(settings_from_args(args), HOLDS_SETS, args.folds, args.seed, progress=_bar("gathering"),
+                   stance=stance)
     result = fit_holds(cases, args.folds, seed=args.seed)
     print(table(result))
     if not args.dry_run:

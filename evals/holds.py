@@ -15,6 +15,13 @@ total shortfall of every gold office named, office precision and abstention reca
 of answerable questions that name no office above ``MAX_ABSTAINED``, averaged over ``REPEATS`` fold
 assignments (one assignment's minimum moves by a grid step or two with which topics share a fold).
 Beside it: the same answers without the check.
+
+The same figures judge a candidate stance model (``python -m evals stance --out PATH``, then
+``python -m evals holds --stance PATH --dry-run``): its which-answers, its own thresholds, the check
+refit on it. The report gives the chosen threshold's shortfall on each fold assignment (mean, least,
+most). That spread is the holds check's alone; stance models fitted on 90% of the same training
+questions differ more (0.061 to 0.100 on 2026-12-07; README, "How far apart two fits of the same
+features are"), and a candidate is told apart from the shipped stance only beyond that.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from planqa.settings import Settings
 from retrieval.gather import Evidence
 from retrieval.holds import HOLDS_FEATURES, HoldsModel, holds_row
 from retrieval.modes import Mode
+from retrieval.stance_model import StanceModel
 
 HOLDS_SETS = ("trainframes",)  # neither the stance nor the answer model is fitted on it
 GRID = tuple(round(x, 3) for x in np.arange(0.1, 0.81, 0.025))
@@ -72,8 +80,10 @@ class HoldsResult:
 
 
 def gather(settings: Settings, sets: Sequence[str], folds: int, seed: int,
-           progress: Progress | None = None) -> list[HoldsCase]:
-    """Each which-question of ``sets`` as answered, with every office judged on its own plan."""
+           progress: Progress | None = None, stance: StanceModel | None = None) -> list[HoldsCase]:
+    """Each which-question of ``sets`` as answered, with every office judged on its own plan by
+    ``stance`` (default: the shipped stance model; a candidate from ``python -m evals stance --out``
+    is judged by the whole which-answer it gives, its own thresholds included)."""
     from ingest.pipeline import run as ingest_run
     from retrieval.decide import stances, which_offices
     from retrieval.service import Service
@@ -83,7 +93,7 @@ def gather(settings: Settings, sets: Sequence[str], folds: int, seed: int,
     ingest_run(settings)
     svc = Service(settings)
     office_of = svc.index.office_of()
-    policy, stance = svc.policy(), load_stance()
+    policy, stance = svc.policy(), stance or load_stance()
     cases = [c for name in sets for c in load_cases(QUESTIONS / f"{name}.jsonl") if which_like(c)]
     fold_of = assign_folds(cases, folds, seed)
     out = []
@@ -180,10 +190,15 @@ def fit_holds(cases: Sequence[HoldsCase], folds: int, c: float = 1.0, seed: int 
 
     threshold = min(GRID, key=lambda t: (mean_shortfall(t), t))
     labels = [j.gold for _, _, j in rows]
+    spread = [shortfall(by_threshold[threshold]), *(shortfall(figures(cases, checked(o, threshold))) for o in others)]
     figs = {
         "without the check": figures(cases, lambda hc: hc.named),
-        "with the check, out of fold": by_threshold[threshold],
+        "with the check, out of fold": dict(by_threshold[threshold]),
     }
+    figs["without the check"]["shortfall"] = shortfall(figs["without the check"])
+    # the check's shortfall on each fold assignment: how far one assignment's figures are from another's
+    figs["with the check, out of fold"].update(shortfall=float(np.mean(spread)), shortfall_min=min(spread),
+                                               shortfall_max=max(spread))
     figs["without the check"]["auc"] = auc([j.stance for _, _, j in rows], labels)  # the stance alone
     figs["with the check, out of fold"]["auc"] = auc([oof[(cid, j.office)] for _, cid, j in rows], labels)
     final = fit_model([(j.row, j.gold) for _, _, j in rows], HOLDS_FEATURES, c)
@@ -193,13 +208,18 @@ def fit_holds(cases: Sequence[HoldsCase], folds: int, c: float = 1.0, seed: int 
 
 
 def table(result: HoldsResult) -> str:
-    keys = ("every_office", "precision", "answerable_abstained", "abstention_recall", "invariance", "auc")
+    keys = ("every_office", "precision", "answerable_abstained", "abstention_recall", "invariance", "auc", "shortfall")
     lines = [f"holds model: {result.n_cases} which-questions, {result.n_rows} office rows "
              f"(sets: {', '.join(HOLDS_SETS)}); threshold {result.model.threshold:.3f}", "",
              "| which-answers | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
     for name, f in result.figures.items():
         lines.append(f"| {name} | " + " | ".join(f"{f.get(k, float('nan')):.3f}" for k in keys) + " |")
     m = result.model.model
+    checked_figs = result.figures["with the check, out of fold"]
     lines += ["", "weights (standardised log-odds): " + ", ".join(f"{n} {w:+.2f}" for n, w in zip(m.features, m.weights)),
-              "auc: of the office rows, the stance alone (without) and the joined figure (with)"]
+              "auc: of the office rows, the stance alone (without) and the joined figure (with)",
+              "shortfall: summed distance to the bars (0: all met); with the check, the mean over "
+              f"{REPEATS} fold assignments, from {checked_figs['shortfall_min']:.3f} to {checked_figs['shortfall_max']:.3f}; "
+              "stance models fitted on 90% of the same training questions spread wider (README, "
+              "\"How far apart two fits of the same features are\"): compare a candidate stance against that"]
     return "\n".join(lines)

@@ -116,6 +116,24 @@ def test_the_threshold_is_read_over_several_fold_assignments() -> None:
     mean = {t: sum(shortfall(figures(cases, checked(o, t))) for o in oofs) / 3 for t in GRID}
     assert mean[result.model.threshold] == pytest.approx(min(mean.values()))
     assert result.model.threshold == min(t for t in GRID if mean[t] == pytest.approx(min(mean.values())))
+    # the report gives the chosen threshold's shortfall on each assignment: its mean and its spread
+    each = [shortfall(figures(cases, checked(o, result.model.threshold))) for o in oofs]
+    f = result.figures["with the check, out of fold"]
+    assert f["shortfall"] == pytest.approx(sum(each) / 3)
+    assert (f["shortfall_min"], f["shortfall_max"]) == (pytest.approx(min(each)), pytest.approx(max(each)))
+    assert f["shortfall_min"] < f["shortfall_max"]  # these folds do move it
+    assert result.figures["without the check"]["shortfall"] == shortfall(result.figures["without the check"])
+
+
+def test_a_candidate_stance_model_is_judged_only_when_asked_not_to_replace_the_shipped_holds(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from evals.__main__ import main
+
+    code = main(["holds", "--stance", str(tmp_path / "candidate.json")])
+    assert code != 0
+    err = capsys.readouterr().err
+    assert "judges a candidate stance model" in err and "--dry-run" in err and "--out" in err
+    assert not (tmp_path / "candidate.json").exists()  # refused before anything was read or fitted
 
 
 @pytest.mark.slow
@@ -142,3 +160,27 @@ def test_a_which_decision_asks_whether_some_plan_holds_the_topic(seed_settings) 
     assert max(holds.probability(s, p_answer) for s in p.values()) < holds.threshold
     d = decide(ev, policy)
     assert d.abstain is not None and not d.offices
+
+
+@pytest.mark.slow
+def test_the_which_answers_are_gathered_with_the_candidate_stance_model(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    """``evals holds --stance``: each office is judged, and the second tier named, by the model given."""
+    from dataclasses import replace
+
+    from evals.holds import gather
+    from retrieval.stance_model import load_stance
+
+    shipped = load_stance()
+    wide, none = replace(shipped, low=0.0, high=0.0), replace(shipped, low=1.01, high=1.01)
+    by_model = {name: {c.case.id: c for c in gather(seed_settings, ["seeds"], 2, 13, stance=m)}
+                for name, m in (("shipped", shipped), ("wide", wide), ("none", none))}
+    assert by_model["shipped"].keys() == by_model["wide"].keys() == by_model["none"].keys()
+    grew = shrank = 0
+    for cid, case in by_model["shipped"].items():
+        wide_case, none_case = by_model["wide"][cid], by_model["none"][cid]
+        assert [j.stance for j in wide_case.offices] == [j.stance for j in case.offices]  # one model, one judgement
+        quoted = {j.office for j in wide_case.offices if j.quoted}
+        assert quoted <= wide_case.named and none_case.named <= case.named <= wide_case.named
+        grew += len(wide_case.named) > len(case.named)
+        shrank += len(none_case.named) < len(case.named)
+    assert grew and shrank
