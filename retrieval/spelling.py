@@ -110,8 +110,9 @@ class Speller:
         """The plan word a stretch of words misspells, or None. One or two words that are all in the
         dictionary are what the user meant ("ที่เขียน" is not "ที่เรียน"); a slip leaves a piece that is
         no word ("สิ่ง|แวด|ล้อ|น"), or cuts one word into three or more that are ("ประสิทธภาพ" read
-        "ประ|สิทธ|ภาพ", "งบประมาน" "งบ|ประ|มาน": pythainlp's list holds such fragments). Only a dictionary word is put in its place: the plans' own slips and
-        fragments ("ทีส่งเสริม") are in their vocabulary too."""
+        "ประ|สิทธ|ภาพ", "งบประมาน" "งบ|ประ|มาน": pythainlp's list holds such fragments). Only a
+        dictionary word is put in its place: the plans' own slips and fragments ("ทีส่งเสริม") are in
+        their vocabulary too."""
         piece = "".join(window)
         if (len(piece) < MIN_CHARS or not _THAI_ONLY.fullmatch(piece) or piece in self._words or piece in dictionary
                 or len(window) < CUT_INTO and all(w in dictionary for w in window)):
