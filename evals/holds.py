@@ -184,13 +184,12 @@ def fit_holds(cases: Sequence[HoldsCase], folds: int, c: float = 1.0, seed: int 
     by_threshold = {t: figures(cases, checked(oof, t)) for t in GRID}
     others = [out_of_fold(cases, assign_folds([hc.case for hc in cases], folds, seed + r), folds, c)
               for r in range(1, repeats)]
-
-    def mean_shortfall(t: float) -> float:
-        return float(np.mean([shortfall(by_threshold[t]), *(shortfall(figures(cases, checked(o, t))) for o in others)]))
-
-    threshold = min(GRID, key=lambda t: (mean_shortfall(t), t))
+    # each threshold's shortfall on each fold assignment, the cases' own first
+    shortfalls = {t: [shortfall(by_threshold[t]), *(shortfall(figures(cases, checked(o, t))) for o in others)]
+                  for t in GRID}
+    threshold = min(GRID, key=lambda t: (float(np.mean(shortfalls[t])), t))
     labels = [j.gold for _, _, j in rows]
-    spread = [shortfall(by_threshold[threshold]), *(shortfall(figures(cases, checked(o, threshold))) for o in others)]
+    spread = shortfalls[threshold]
     figs = {
         "without the check": figures(cases, lambda hc: hc.named),
         "with the check, out of fold": dict(by_threshold[threshold]),
