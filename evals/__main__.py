@@ -256,6 +256,26 @@ def cmd_holds(args: Any) -> int:
     return 0
 
 
+def _headroom_args(p: argparse.ArgumentParser) -> None:
+    from evals.calibrate import TRAINING_SETS
+
+    default = [*TRAINING_SETS, "trainframes"]
+    p.add_argument("--questions", nargs="+", default=default, metavar="SET",
+                   help=f"question sets in evals/questions/; nothing is fitted, so the held-out ones may be named "
+                        f"(default: {' '.join(default)})")
+    p.add_argument("--stance", type=Path, metavar="PATH",
+                   help="judge with this stance model (`python -m evals stance --out PATH`) instead of the shipped one")
+
+
+def cmd_headroom(args: Any) -> int:
+    from evals.headroom import run, table
+    from retrieval.stance_model import load_stance
+
+    stance = load_stance(args.stance) if args.stance is not None else None
+    print(table(run(settings_from_args(args), args.questions, stance, progress=_bar("gathering"))))
+    return 0
+
+
 def _framing_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="where to write the frame model (default: retrieval/framing.json)")
     p.add_argument("--dry-run", action="store_true", help="measure only; write no model")
@@ -316,6 +336,8 @@ COMMANDS: dict[str, Command] = {
                       _stance_args, cmd_stance),
     "holds": Command("fit the holds model (does any plan hold a which-question's topic?) on a set its models never saw",
                      _holds_args, cmd_holds),
+    "headroom": Command("which missed gold offices had their evidence found and misjudged, which never found",
+                        _headroom_args, cmd_headroom),
     "run": Command("run question sets and write report.json, report.md and chart.png", _run_args, cmd_run),
     "external": Command("passage retrieval on XQuAD-th / iApp Wiki QA", _external_args, cmd_external),
     "scenario": Command("edit a plan, re-ingest, and check that the answer follows", _scenario_args, cmd_scenario),
