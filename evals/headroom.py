@@ -14,7 +14,6 @@ so it may be run on the sets no tuning touches.
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from difflib import SequenceMatcher
 
 from evals.stance import StanceCase
 from evals.stance import gather as gather_stance
+from ingest.normalize import fold_spaces
 from planqa.settings import Settings
 from retrieval.stance_model import StanceModel, load_stance
 
@@ -30,7 +30,9 @@ Progress = Callable[[int, int, str], None]
 
 
 def _squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text).lower()
+    """The gold matching's own normalisation (``fold_spaces``: NFC, invisible characters out), spaces
+    dropped too: a plan's line breaks and NBSPs fall anywhere in a Thai line."""
+    return fold_spaces(text).replace(" ", "").lower()
 
 
 def shows(gold: str, unit: str) -> bool:
